@@ -1,0 +1,14 @@
+// Subcommands of `cairn`. Each takes the arguments after its name and returns the exit
+// code (0 ok, 1 a check failed, 2 could not run); errors it throws are turned into one
+// line on stderr by main().
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cairn::cli {
+
+using Args = std::vector<std::string>;
+
+
+}  // namespace cairn::cli

@@ -1,0 +1,55 @@
+// cairn: one command in front of probe, topology, collectives, tuner, training and reports.
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "common/error.h"
+
+namespace {
+
+struct Subcommand {
+  const char* name;
+  const char* summary;
+  int (*run)(const cairn::cli::Args&);
+};
+
+// One line per subcommand, in pipeline order.
+const std::vector<Subcommand> kSubcommands = {
+};
+
+void usage(std::ostream& os) {
+  os << "Usage: cairn <command> [options]   (cairn <command> --help for its options)\n\n"
+        "Commands:\n";
+  for (const auto& s : kSubcommands) os << "  " << s.name << std::string(12 - std::strlen(s.name), ' ') << s.summary << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    usage(argc < 2 ? std::cerr : std::cout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::cout << "cairn " << CAIRN_VERSION << "\n";
+    return 0;
+  }
+  for (const auto& s : kSubcommands) {
+    if (std::strcmp(argv[1], s.name) != 0) continue;
+    cairn::cli::Args args(argv + 2, argv + argc);
+    try {
+      return s.run(args);
+    } catch (const cairn::CheckFailed& e) {
+      std::cerr << "cairn " << s.name << ": " << e.what() << "\n";
+      return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "cairn " << s.name << ": " << e.what() << "\n";
+      return 2;
+    }
+  }
+  std::cerr << "cairn: unknown command '" << argv[1] << "' (see 'cairn --help')\n";
+  return 2;
+}

@@ -1,0 +1,65 @@
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "common/json_io.h"
+#include "common/text_file.h"
+
+namespace {
+
+std::string temp_path(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("cairn_test_common_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const cairn::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(JsonIo, MissingFileNamesThePath) {
+  auto msg = error_of([] { cairn::read_json_file("/nonexistent/x.json"); });
+  EXPECT_NE(msg.find("/nonexistent/x.json"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("no such file"), std::string::npos) << msg;
+}
+
+TEST(JsonIo, EmptyAndTruncatedFilesAreErrors) {
+  auto p = temp_path("empty.json");
+  std::ofstream(p).close();
+  EXPECT_NE(error_of([&] { cairn::read_json_file(p); }).find("empty"), std::string::npos);
+  std::ofstream(p) << "{\"schema\": \"cairn.x\", ";
+  auto msg = error_of([&] { cairn::read_json_file(p); });
+  EXPECT_NE(msg.find("malformed JSON"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+}
+
+TEST(JsonIo, SchemaKindAndVersionAreChecked) {
+  auto doc = cairn::with_schema({{"a", 1}}, "cairn.probe", 1);
+  EXPECT_NO_THROW(cairn::require_schema(doc, "cairn.probe", 1, "f.json"));
+  EXPECT_NE(error_of([&] { cairn::require_schema(doc, "cairn.probe", 2, "f.json"); })
+                .find("schema_version 1 is not supported"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { cairn::require_schema(doc, "cairn.topo", 1, "f.json"); })
+                .find("expected \"cairn.topo\""),
+            std::string::npos);
+  EXPECT_THROW(cairn::require_schema(cairn::Json::array(), "cairn.probe", 1, "f"), cairn::Error);
+}
+
+TEST(TextFile, AtomicWriteReplacesWholeFile) {
+  auto p = temp_path("atomic.txt");
+  cairn::write_file_atomically(p, "first");
+  cairn::write_file_atomically(p, "second");
+  EXPECT_EQ(cairn::read_text_file(p), "second");
+  EXPECT_THROW(cairn::write_file_atomically("/nonexistent-dir/x", "y"), cairn::Error);
+}
+
+}  // namespace
