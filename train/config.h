@@ -1,0 +1,63 @@
+// Model shape: the presets Cairn trains and plans for (FIELD.md's table) and their JSON
+// form {"schema": "cairn.model", "schema_version": 1, ...}.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json_io.h"
+
+namespace cairn::train {
+
+enum class MlpKind {
+  swiglu,  // down(silu(g) * u), [g; u] = up(x): 3 matrices' worth (up is 2*ffn wide)
+  xielu,   // down(xielu(up(x))), not gated: 2 matrices, 2 trainable scalars per layer
+};
+std::string_view to_string(MlpKind k);
+MlpKind parse_mlp_kind(std::string_view s);  // "swiglu" | "xielu"; cairn::Error otherwise
+
+struct ModelConfig {
+  std::string name;  // preset name or "custom"
+  std::int64_t n_layers = 0;
+  std::int64_t d_model = 0;
+  std::int64_t n_heads = 0;
+  std::int64_t n_kv_heads = 0;
+  std::int64_t ffn_dim = 0;
+  std::int64_t vocab = 0;
+  std::int64_t context = 0;
+  MlpKind mlp = MlpKind::swiglu;
+  bool qk_norm = false;
+  double rope_theta = 500000.0;
+  double norm_eps = 1e-5;
+  bool tied = false;  // tied embeddings are not supported; kept so configs say so
+
+  std::int64_t head_dim() const { return d_model / n_heads; }
+  std::int64_t qkv_dim() const { return (n_heads + 2 * n_kv_heads) * head_dim(); }
+  // Width of the up projection's output: [g; u] for SwiGLU, ffn for xIELU.
+  std::int64_t up_dim() const { return mlp == MlpKind::swiglu ? 2 * ffn_dim : ffn_dim; }
+};
+
+// Throws cairn::Error naming `source` and the field unless every dimension is positive,
+// d_model % n_heads == 0, n_heads % n_kv_heads == 0, head_dim is even (RoPE pairs),
+// norm_eps > 0, rope_theta > 0 and tied is false.
+void validate(const ModelConfig& c, const std::string& source);
+
+// Presets, exactly FIELD.md: apertus-70b (alias 70b), apertus-8b (alias 8b),
+// llama3-70b, 1b, and tiny / tiny-xielu for CPU and CI.
+std::vector<std::string> preset_names();
+ModelConfig preset(std::string_view name);  // cairn::Error listing the names if unknown
+
+// Parameters in the model: embeddings + head + per-layer matrices, norms and scalars.
+std::int64_t parameter_count(const ModelConfig& c);
+
+Json to_json(const ModelConfig& c);
+ModelConfig model_config_from_json(const Json& doc, const std::string& source);
+ModelConfig load_model_config(const std::string& path);
+void save_model_config(const ModelConfig& c, const std::string& path);
+
+// "--preset NAME" or "--config FILE": a preset name, else a JSON file path.
+ModelConfig resolve_model_config(const std::string& preset_or_path);
+
+}  // namespace cairn::train
