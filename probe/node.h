@@ -66,6 +66,7 @@ struct GpuInfo {
   PcieLink pcie;
   int numa_node = -1;
   std::string cpuset;
+  int memory_numa_node = -1;    // NUMA node holding the GPU's own memory (coherent CPU-GPU)
   int nvlinks_supported = 0;    // links the GPU has
   int nvlinks_active = 0;       // of which up
   std::vector<NvLinkPeer> nvlink_peers;
@@ -108,6 +109,8 @@ struct NumaNode {
   int os_index = 0;
   std::uint64_t memory_bytes = 0;
   std::string cpuset;           // empty for memory-only nodes (GPU memory, CXL)
+  std::string subtype;          // "" for DRAM; "GPUMemory" where a GPU's memory is a node
+  std::string gpu_bus_id;       // for GPU memory nodes: the GPU they belong to
   std::vector<std::uint64_t> distances;  // to every node, in the order of NodeInfo::numa
 };
 
