@@ -1,0 +1,186 @@
+#include "train/config.h"
+
+
+#include "common/error.h"
+#include "common/text_file.h"
+
+namespace cairn::train {
+namespace {
+
+constexpr const char* kSchema = "cairn.model";
+constexpr int kSchemaVersion = 1;
+
+ModelConfig make(const char* name, std::int64_t layers, std::int64_t d, std::int64_t heads,
+                 std::int64_t kv, MlpKind mlp, std::int64_t ffn, std::int64_t vocab,
+                 std::int64_t context, bool qk_norm) {
+  ModelConfig c;
+  c.name = name;
+  c.n_layers = layers;
+  c.d_model = d;
+  c.n_heads = heads;
+  c.n_kv_heads = kv;
+  c.mlp = mlp;
+  c.ffn_dim = ffn;
+  c.vocab = vocab;
+  c.context = context;
+  c.qk_norm = qk_norm;
+  c.rope_theta = 500000.0;
+  c.norm_eps = 1e-5;
+  return c;
+}
+
+struct Preset {
+  const char* name;
+  const char* alias_of;  // nullptr for a primary name
+};
+
+// FIELD.md's table. Apertus: xIELU (not gated), QK-norm; Llama 3 and the torch peer's
+// 1b: SwiGLU, no QK-norm. All: pre-norm RMSNorm eps 1e-5, RoPE theta 500000, untied.
+ModelConfig primary(std::string_view name) {
+  using enum MlpKind;
+  if (name == "apertus-70b") return make("apertus-70b", 80, 8192, 64, 8, xielu, 43008, 131072, 4096, true);
+  if (name == "apertus-8b") return make("apertus-8b", 32, 4096, 32, 8, xielu, 21504, 131072, 4096, true);
+  if (name == "llama3-70b") return make("llama3-70b", 80, 8192, 64, 8, swiglu, 28672, 128256, 8192, false);
+  if (name == "1b") return make("1b", 16, 2048, 16, 2, swiglu, 7168, 131072, 2048, false);
+  // Byte-level models for CPU and CI: small enough to train in seconds, with every
+  // feature (GQA 2:1, QK-norm, both MLP kinds) switched on.
+  if (name == "tiny") return make("tiny", 2, 64, 4, 2, swiglu, 192, 256, 64, true);
+  if (name == "tiny-xielu") return make("tiny-xielu", 2, 64, 4, 2, xielu, 256, 256, 64, true);
+  throw Error("model preset table: \"" + std::string(name) + "\" has no shape");
+}
+
+const Preset kPresets[] = {
+    {"apertus-70b", nullptr}, {"70b", "apertus-70b"}, {"apertus-8b", nullptr},
+    {"8b", "apertus-8b"},     {"llama3-70b", nullptr}, {"1b", nullptr},
+    {"tiny", nullptr},        {"tiny-xielu", nullptr},
+};
+
+void require(bool ok, const std::string& source, const std::string& field,
+             const std::string& why) {
+  if (!ok) fail(source, "field \"" + field + "\" " + why);
+}
+
+}  // namespace
+
+std::string_view to_string(MlpKind k) { return k == MlpKind::swiglu ? "swiglu" : "xielu"; }
+
+MlpKind parse_mlp_kind(std::string_view s) {
+  if (s == "swiglu") return MlpKind::swiglu;
+  if (s == "xielu") return MlpKind::xielu;
+  throw Error("unknown MLP kind \"" + std::string(s) + "\" (expected swiglu or xielu)");
+}
+
+void validate(const ModelConfig& c, const std::string& source) {
+  const auto positive = [&](std::int64_t v, const char* field) {
+    require(v > 0, source, field, "must be positive, got " + std::to_string(v));
+  };
+  positive(c.n_layers, "n_layers");
+  positive(c.d_model, "d_model");
+  positive(c.n_heads, "n_heads");
+  positive(c.n_kv_heads, "n_kv_heads");
+  positive(c.ffn_dim, "ffn_dim");
+  positive(c.vocab, "vocab");
+  positive(c.context, "context");
+  require(c.d_model % c.n_heads == 0, source, "d_model",
+          "(" + std::to_string(c.d_model) + ") must be divisible by n_heads (" +
+              std::to_string(c.n_heads) + ")");
+  require(c.n_heads % c.n_kv_heads == 0, source, "n_heads",
+          "(" + std::to_string(c.n_heads) + ") must be divisible by n_kv_heads (" +
+              std::to_string(c.n_kv_heads) + ")");
+  require(c.head_dim() % 2 == 0, source, "d_model",
+          "/ n_heads = head_dim " + std::to_string(c.head_dim()) + " must be even (RoPE rotates pairs)");
+  require(c.vocab <= (std::int64_t{1} << 31) - 1, source, "vocab", "must fit a 32-bit token id");
+  require(c.norm_eps > 0, source, "norm_eps", "must be positive");
+  require(c.rope_theta > 0, source, "rope_theta", "must be positive");
+  require(!c.tied, source, "tied", "must be false (tied embeddings are not supported)");
+}
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  for (const auto& p : kPresets) names.emplace_back(p.name);
+  return names;
+}
+
+ModelConfig preset(std::string_view name) {
+  for (const auto& p : kPresets)
+    if (name == p.name) return primary(p.alias_of ? p.alias_of : p.name);
+  std::string list;
+  for (const auto& p : kPresets) list += std::string(list.empty() ? "" : ", ") + p.name;
+  throw Error("unknown model preset \"" + std::string(name) + "\" (presets: " + list +
+              "; or give a cairn.model JSON file)");
+}
+
+std::int64_t parameter_count(const ModelConfig& c) {
+  const std::int64_t d = c.d_model, hd = c.head_dim();
+  std::int64_t layer = 2 * d;                       // attention and MLP norm gains
+  layer += c.qkv_dim() * d;                          // fused q, k, v projection
+  layer += d * d;                                    // output projection
+  if (c.qk_norm) layer += 2 * hd;                    // q and k norm gains
+  layer += c.up_dim() * d + d * c.ffn_dim;           // up ([g; u] for SwiGLU) and down
+  if (c.mlp == MlpKind::xielu) layer += 2;           // a_p, a_n
+  return c.vocab * d                                 // embedding
+         + c.n_layers * layer + d                    // layers, final norm
+         + c.vocab * d;                              // untied head
+}
+
+Json to_json(const ModelConfig& c) {
+  Json j = {{"name", c.name},
+            {"n_layers", c.n_layers},
+            {"d_model", c.d_model},
+            {"n_heads", c.n_heads},
+            {"n_kv_heads", c.n_kv_heads},
+            {"ffn_dim", c.ffn_dim},
+            {"vocab", c.vocab},
+            {"context", c.context},
+            {"mlp", std::string(to_string(c.mlp))},
+            {"qk_norm", c.qk_norm},
+            {"rope_theta", c.rope_theta},
+            {"norm_eps", c.norm_eps},
+            {"tied", c.tied}};
+  return with_schema(std::move(j), kSchema, kSchemaVersion);
+}
+
+ModelConfig model_config_from_json(const Json& doc, const std::string& source) {
+  require_schema(doc, kSchema, kSchemaVersion, source);
+  ModelConfig c;
+  c.name = doc.contains("name") ? json_field<std::string>(doc, "name", source) : "custom";
+  c.n_layers = json_field<std::int64_t>(doc, "n_layers", source);
+  c.d_model = json_field<std::int64_t>(doc, "d_model", source);
+  c.n_heads = json_field<std::int64_t>(doc, "n_heads", source);
+  c.n_kv_heads = json_field<std::int64_t>(doc, "n_kv_heads", source);
+  c.ffn_dim = json_field<std::int64_t>(doc, "ffn_dim", source);
+  c.vocab = json_field<std::int64_t>(doc, "vocab", source);
+  c.context = json_field<std::int64_t>(doc, "context", source);
+  const auto mlp = json_field<std::string>(doc, "mlp", source);
+  try {
+    c.mlp = parse_mlp_kind(mlp);
+  } catch (const Error&) {
+    fail(source, "field \"mlp\" is \"" + mlp + "\"; expected \"swiglu\" or \"xielu\"");
+  }
+  c.qk_norm = json_field<bool>(doc, "qk_norm", source);
+  c.rope_theta = json_field<double>(doc, "rope_theta", source);
+  c.norm_eps = json_field<double>(doc, "norm_eps", source);
+  c.tied = doc.contains("tied") ? json_field<bool>(doc, "tied", source) : false;
+  validate(c, source);
+  return c;
+}
+
+ModelConfig load_model_config(const std::string& path) {
+  return model_config_from_json(read_json_file(path), path);
+}
+
+void save_model_config(const ModelConfig& c, const std::string& path) {
+  validate(c, path);
+  write_file_atomically(path, to_json(c).dump(2) + "\n");
+}
+
+ModelConfig resolve_model_config(const std::string& preset_or_path) {
+  for (const auto& p : kPresets)
+    if (preset_or_path == p.name) return preset(preset_or_path);
+  if (preset_or_path.find('/') != std::string::npos ||
+      preset_or_path.find(".json") != std::string::npos)
+    return load_model_config(preset_or_path);
+  return preset(preset_or_path);  // throws with the list of presets
+}
+
+}  // namespace cairn::train
