@@ -14,8 +14,16 @@
 #include <string>
 
 #include "collectives/store.h"
+#include "common/error.h"
 
 namespace cairn::coll {
+
+// Thrown by get/wait/barrier when the store's timeout passes (a cairn::Error, so callers
+// that do not care catch it as one).
+class StoreTimeout : public Error {
+ public:
+  using Error::Error;
+};
 
 struct StoreOptions {
   std::string host;  // name, IPv4 or IPv6 address of rank 0 (MASTER_ADDR)

@@ -139,10 +139,6 @@ class TcpStoreClient final : public Store {
   void set_timeout(std::chrono::milliseconds timeout) override { timeout_ms_ = timeout.count(); }
 
  private:
-  struct StoreTimeout : Error {
-    using Error::Error;
-  };
-
   std::chrono::milliseconds timeout_now() const { return std::chrono::milliseconds(timeout_ms_.load()); }
 
   void check_value_size(const std::string& key, std::size_t bytes) const {
