@@ -10,5 +10,6 @@ namespace cairn::cli {
 
 using Args = std::vector<std::string>;
 
+int cmd_probe(const Args& args);  // node discovery and health checks (probe/)
 
 }  // namespace cairn::cli

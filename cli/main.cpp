@@ -18,6 +18,7 @@ struct Subcommand {
 
 // One line per subcommand, in pipeline order.
 const std::vector<Subcommand> kSubcommands = {
+    {"probe", "what this node is made of and what is wrong with it", cairn::cli::cmd_probe},
 };
 
 void usage(std::ostream& os) {

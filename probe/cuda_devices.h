@@ -1,0 +1,21 @@
+// CUDA's view of the GPUs: ordinal, name, memory, compute capability and PCI bus id (the
+// key that joins it to hwloc's PCI device and NVML). Built only where CUDA is
+// (CAIRN_HAVE_CUDA); elsewhere it reports that CUDA is not available.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "probe/node.h"
+
+namespace cairn::probe {
+
+struct CudaReport {
+  bool available = false;
+  std::vector<GpuInfo> gpus;  // cuda_index, bus_id, name, memory_bytes, cc; source "cuda"
+  std::vector<std::string> notes;
+};
+
+CudaReport query_cuda();
+
+}  // namespace cairn::probe

@@ -1,0 +1,108 @@
+#include "probe/discover.h"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/json_io.h"
+#include "common/text_file.h"
+#include "probe/hwloc_live.h"
+#include "probe/hwloc_xml.h"
+#include "probe/ib_sysfs.h"
+#include "probe/node_json.h"
+#include "probe/pcie_sysfs.h"
+
+namespace cairn::probe {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string this_hostname() {
+  char buf[256] = {};
+  return ::gethostname(buf, sizeof buf - 1) == 0 ? buf : "";
+}
+
+std::string utc_now_iso8601() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void prepare_capture_dir(const std::string& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
+    fail(dir, "exists and is not an empty directory; name a new directory for the capture");
+  fs::create_directories(dir, ec);
+  if (ec) fail(dir, "cannot create the capture directory: " + ec.message());
+}
+
+}  // namespace
+
+void add_device_facts(NodeInfo& node, const SysfsRoot& sysfs, const VerbsMtus& mtus, const GpuFacts& gpus) {
+  read_pcie_links(sysfs, node);
+  merge_ib_devices(node, read_ib_devices(sysfs));
+  read_netdev_ports(sysfs, node);
+  apply_verbs_mtus(node, mtus);
+  merge_gpu_facts(node, gpus);
+}
+
+NodeInfo probe_live(const std::string& capture_dir) {
+  if (!capture_dir.empty()) prepare_capture_dir(capture_dir);
+  std::string xml = export_live_hwloc_xml();
+  NodeInfo node = parse_hwloc_xml(xml, "live hwloc export");
+  SysfsRoot sysfs("/sys");
+  if (!capture_dir.empty()) {
+    write_file_atomically(capture_dir + "/hwloc.xml", xml);
+    sysfs.record_to(capture_dir + "/sysfs");
+  }
+  VerbsMtus mtus = query_verbs_mtus();
+  GpuFacts gpus = query_gpu_facts();
+  add_device_facts(node, sysfs, mtus, gpus);
+  if (node.hostname.empty()) node.hostname = this_hostname();
+  node.source = "live";
+  if (!capture_dir.empty()) {
+    write_file_atomically(capture_dir + "/gpus.json", gpu_facts_to_json(gpus).dump(2) + "\n");
+    write_file_atomically(capture_dir + "/verbs.json", verbs_mtus_to_json(mtus).dump(2) + "\n");
+    Json meta = with_schema({{"hostname", node.hostname}, {"date", utc_now_iso8601()},
+                             {"cairn_version", CAIRN_VERSION}},
+                            kCaptureSchema, 1);
+    write_file_atomically(capture_dir + "/meta.json", meta.dump(2) + "\n");
+  }
+  return node;
+}
+
+NodeInfo probe_capture(const std::string& dir) {
+  Json meta = read_json_file(dir + "/meta.json");
+  require_schema(meta, kCaptureSchema, 1, dir + "/meta.json");
+  NodeInfo node = read_hwloc_xml_file(dir + "/hwloc.xml");
+  GpuFacts gpus = gpu_facts_from_json(read_json_file(dir + "/gpus.json"), dir + "/gpus.json");
+  VerbsMtus mtus;
+  if (fs::exists(dir + "/verbs.json"))
+    mtus = verbs_mtus_from_json(read_json_file(dir + "/verbs.json"), dir + "/verbs.json");
+  SysfsRoot sysfs(dir + "/sysfs");
+  add_device_facts(node, sysfs, mtus, gpus);
+  if (node.hostname.empty() && meta.contains("hostname") && meta["hostname"].is_string())
+    node.hostname = meta["hostname"].get<std::string>();
+  node.source = "capture:" + dir;
+  return node;
+}
+
+NodeInfo probe_from(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    if (!fs::exists(fs::path(path) / "meta.json", ec))
+      fail(path, "is a directory but not a capture (no meta.json); make one with 'cairn probe --capture DIR'");
+    return probe_capture(path);
+  }
+  std::string text = read_text_file(path);
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && text[first] == '{') return node_from_json(parse_json(text, path), path);
+  return parse_hwloc_xml(text, path);
+}
+
+}  // namespace cairn::probe

@@ -1,0 +1,48 @@
+#include "probe/expect_spec.h"
+
+#include "common/error.h"
+
+namespace cairn::probe {
+namespace {
+
+int positive_int(const Json& doc, const char* key, const std::string& source, int max) {
+  const auto& v = doc.at(key);
+  if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > max)
+    fail(source, std::string("\"") + key + "\" must be an integer from 0 to " + std::to_string(max));
+  return v.get<int>();
+}
+
+}  // namespace
+
+ExpectSpec expect_spec_from_json(const Json& doc, const std::string& source) {
+  require_schema(doc, kExpectSchema, 1, source);
+  ExpectSpec s;
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "schema" || key == "schema_version") continue;
+    if (key == "gpus") {
+      s.gpus = positive_int(doc, "gpus", source, 4096);
+    } else if (key == "nics") {
+      s.nics = positive_int(doc, "nics", source, 4096);
+    } else if (key == "nic_rate_gbit_s") {
+      if (!value.is_number() || value.get<double>() <= 0 || value.get<double>() > 1e5)
+        fail(source, "\"nic_rate_gbit_s\" must be a positive number (e.g. 400 for NDR)");
+      s.nic_rate_gbit_s = value.get<double>();
+    } else if (key == "gpu_model") {
+      if (!value.is_string() || value.get<std::string>().empty())
+        fail(source, "\"gpu_model\" must be a non-empty string (part of the GPU name, e.g. \"H100\")");
+      s.gpu_model = value.get<std::string>();
+    } else if (key == "pcie_gen") {
+      s.pcie_gen = positive_int(doc, "pcie_gen", source, 7);
+    } else if (key == "pcie_width") {
+      s.pcie_width = positive_int(doc, "pcie_width", source, 32);
+    } else {
+      fail(source, "unknown field \"" + key +
+                       "\" (known: gpus, nics, nic_rate_gbit_s, gpu_model, pcie_gen, pcie_width)");
+    }
+  }
+  return s;
+}
+
+ExpectSpec read_expect_spec(const std::string& path) { return expect_spec_from_json(read_json_file(path), path); }
+
+}  // namespace cairn::probe

@@ -1,0 +1,34 @@
+#include "probe/hwloc_live.h"
+
+#include <cstdlib>
+#include <memory>
+
+#include <hwloc.h>
+
+#include "common/error.h"
+
+namespace cairn::probe {
+
+std::string export_live_hwloc_xml() {
+  // hwloc hides the NUMA nodes of NVIDIA GPU memory (coherent CPU-GPU nodes) unless asked;
+  // the probe reports them. A user's own setting wins.
+  ::setenv("HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES", "1", 0);
+  hwloc_topology_t topo = nullptr;
+  if (hwloc_topology_init(&topo) != 0) throw Error("hwloc: cannot initialise a topology (out of memory?)");
+  std::unique_ptr<hwloc_topology, void (*)(hwloc_topology_t)> guard(topo, hwloc_topology_destroy);
+  // PCI functions, bridges on the way to them, and OS devices (mlx5_0, ib0, nvme0n1).
+  hwloc_topology_set_io_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+  // Caches are not reported and cost time in discovery, export and parsing.
+  hwloc_topology_set_cache_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_NONE);
+  hwloc_topology_set_icache_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_NONE);
+  if (hwloc_topology_load(topo) != 0) throw Error("hwloc: topology discovery failed on this machine");
+  char* buf = nullptr;
+  int len = 0;
+  if (hwloc_topology_export_xmlbuffer(topo, &buf, &len, 0) != 0 || !buf)
+    throw Error("hwloc: cannot export the topology as XML");
+  std::string xml(buf, len > 0 ? static_cast<std::size_t>(len - 1) : 0);  // len counts the NUL
+  hwloc_free_xmlbuffer(topo, buf);
+  return xml;
+}
+
+}  // namespace cairn::probe
