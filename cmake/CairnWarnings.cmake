@@ -7,6 +7,7 @@ function(cairn_target_defaults target)
 endfunction()
 
 if(CAIRN_SANITIZE)
-  add_compile_options($<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=${CAIRN_SANITIZE};-fno-omit-frame-pointer;-fno-sanitize-recover=all>)
+  # Quoted: unquoted, the semicolons would split the generator expression apart.
+  add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=${CAIRN_SANITIZE};-fno-omit-frame-pointer;-fno-sanitize-recover=all>")
   add_link_options(-fsanitize=${CAIRN_SANITIZE})
 endif()
