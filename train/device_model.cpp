@@ -1,0 +1,52 @@
+#include "train/device_model.h"
+
+#include <string>
+
+#include "common/error.h"
+
+#if CAIRN_HAVE_CUDA
+#include <cuda_runtime.h>
+
+#include "train/model_cuda.h"
+#endif
+
+namespace cairn::train {
+
+std::string_view to_string(Device d) { return d == Device::cuda ? "cuda" : "cpu"; }
+
+Device parse_device(std::string_view s) {
+  if (s == "cpu") return Device::cpu;
+  if (s == "cuda") return Device::cuda;
+  throw Error("--device \"" + std::string(s) + "\" is not a device (expected cpu or cuda)");
+}
+
+bool cuda_available() {
+#if CAIRN_HAVE_CUDA
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    (void)cudaGetLastError();  // no driver or no device: not an error here
+    return false;
+  }
+  return n > 0;
+#else
+  return false;
+#endif
+}
+
+Device default_device() { return cuda_available() ? Device::cuda : Device::cpu; }
+
+std::unique_ptr<DeviceModel> make_cuda_model(const ModelConfig& c, std::int64_t batch,
+                                             std::int64_t seq_len) {
+#if CAIRN_HAVE_CUDA
+  if (!cuda_available())
+    throw Error("--device cuda: no GPU is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES), "
+                "or train with --device cpu");
+  return std::make_unique<CudaModel>(c, batch, seq_len);
+#else
+  (void)c, (void)batch, (void)seq_len;
+  throw Error("--device cuda: this cairn was built without CUDA (-DCAIRN_CUDA=OFF); rebuild "
+              "with CUDA or train with --device cpu");
+#endif
+}
+
+}  // namespace cairn::train
