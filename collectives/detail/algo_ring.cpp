@@ -1,0 +1,185 @@
+// Ring algorithms (Patarasuk & Yuan, "Bandwidth optimal all-reduce algorithms for
+// clusters of workstations", JPDC 2009): all_reduce as reduce-scatter then all-gather,
+// 2(N-1) steps each moving 1/N of a piece, so every rank sends 2(N-1)/N of the buffer,
+// the lower bound. Blocks are numbered by ring position; at reduce-scatter step s the
+// rank at position p sends block p-s and receives block p-s-1, so after N-1 steps it
+// holds block p+1 fully reduced, and all-gather step g forwards block p+1-g.
+#include <cstring>
+
+#include "collectives/detail/algorithms.h"
+#include "collectives/host_reduce.h"
+
+namespace cairn::coll::detail {
+namespace {
+
+int mod(int a, int n) { return ((a % n) + n) % n; }
+
+class RingAllReduceJob final : public Job {
+ public:
+  RingAllReduceJob(const CollArgs& a, Span piece, Ring ring, std::byte* scratch)
+      : a_(a), piece_(piece), ring_(ring), pos_(ring.pos_of(a.rank)), scratch_(scratch) {}
+
+  bool step(Links& l) override {
+    const int n = a_.size;
+    const int next = ring_.rank_at(pos_ + 1), prev = ring_.rank_at(pos_ - 1);
+    if (k_ == 0) {
+      if (a_.send != a_.recv) std::memcpy(at(0), a_.send + piece_.offset * a_.elem_bytes, piece_.count * a_.elem_bytes);
+    } else if (k_ <= n - 1) {  // the receive of reduce-scatter step k-1 landed
+      const int b = mod(pos_ - k_, n);
+      reduce_into(at(block(b).offset), scratch_, block(b).count, a_.dt, a_.op);
+      if (k_ == n - 1) finish_avg(at(block(b).offset), block(b).count, a_.dt, a_.op, n);
+    }
+    if (k_ < n - 1) {  // reduce-scatter step s = k
+      const int s = k_, out = mod(pos_ - s, n), in = mod(pos_ - s - 1, n);
+      l.send(next, at(block(out).offset), bytes(block(out)), std::uint32_t(s));
+      l.recv(prev, scratch_, bytes(block(in)), std::uint32_t(s));
+    } else if (k_ < 2 * n - 2) {  // all-gather step g
+      const int g = k_ - (n - 1), out = mod(pos_ + 1 - g, n), in = mod(pos_ - g, n);
+      l.send(next, at(block(out).offset), bytes(block(out)), std::uint32_t(k_));
+      l.recv(prev, at(block(in).offset), bytes(block(in)), std::uint32_t(k_));
+    } else {
+      return false;
+    }
+    ++k_;
+    return true;
+  }
+
+ private:
+  Span block(int pos) const { return even_part(piece_.count, std::size_t(a_.size), std::size_t(pos)); }
+  std::byte* at(std::size_t elem_in_piece) const { return a_.recv + (piece_.offset + elem_in_piece) * a_.elem_bytes; }
+  std::size_t bytes(Span s) const { return s.count * a_.elem_bytes; }
+
+  const CollArgs& a_;
+  Span piece_;
+  Ring ring_;
+  int pos_;
+  std::byte* scratch_;
+  int k_ = 0;
+};
+
+class RingAllReducePlan final : public SlicedPlan {
+ public:
+  RingAllReducePlan(const CollArgs& a, const Knobs& k)
+      : SlicedPlan(a.count, k.channels, std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes) * std::size_t(a.size)),
+        a_(a),
+        block_bytes_(ceil_div(std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes) * std::size_t(a.size), std::size_t(a.size)) * a.elem_bytes) {}
+  std::size_t scratch_bytes() const override { return block_bytes_; }
+  std::uint32_t steps_per_job() const override { return std::uint32_t(2 * a_.size); }
+  std::unique_ptr<Job> job(int channel, std::size_t p, std::byte* scratch) override {
+    return std::make_unique<RingAllReduceJob>(a_, piece(channel, p), Ring{a_.size, channel % 2 == 1}, scratch);
+  }
+
+ private:
+  CollArgs a_;
+  std::size_t block_bytes_;
+};
+
+// Reduce-scatter: block b (the rank-b block of every piece) ends fully reduced at rank b.
+// At step s the rank at position p sends its partial sum of block p-s-1 and receives
+// block p-s-2; the last step's block is its own.
+class RingReduceScatterJob final : public Job {
+ public:
+  RingReduceScatterJob(const CollArgs& a, Span piece, Ring ring, std::byte* scratch)
+      : a_(a), piece_(piece), ring_(ring), pos_(ring.pos_of(a.rank)), incoming_(scratch),
+        partial_(scratch + piece.count * a.elem_bytes) {}
+
+  bool step(Links& l) override {
+    const int n = a_.size;
+    const int next = ring_.rank_at(pos_ + 1), prev = ring_.rank_at(pos_ - 1);
+    const std::size_t bytes = piece_.count * a_.elem_bytes;
+    if (k_ == n - 1) {  // the own block arrived: add the own contribution into recv
+      std::byte* out = a_.recv + piece_.offset * a_.elem_bytes;
+      reduce_to(out, input(a_.rank), incoming_, piece_.count, a_.dt, a_.op);
+      finish_avg(out, piece_.count, a_.dt, a_.op, n);
+      return false;
+    }
+    const std::byte* outgoing = input(ring_.rank_at(pos_ - 1));
+    if (k_ > 0) {
+      reduce_to(partial_, input(ring_.rank_at(pos_ - k_ - 1)), incoming_, piece_.count, a_.dt, a_.op);
+      outgoing = partial_;
+    }
+    l.send(next, outgoing, bytes, std::uint32_t(k_));
+    l.recv(prev, incoming_, bytes, std::uint32_t(k_));
+    ++k_;
+    return true;
+  }
+
+ private:
+  const std::byte* input(int block_rank) const {
+    return a_.send + (std::size_t(block_rank) * a_.count + piece_.offset) * a_.elem_bytes;
+  }
+  const CollArgs& a_;
+  Span piece_;
+  Ring ring_;
+  int pos_;
+  std::byte* incoming_;
+  std::byte* partial_;
+  int k_ = 0;
+};
+
+class RingReduceScatterPlan final : public SlicedPlan {
+ public:
+  RingReduceScatterPlan(const CollArgs& a, const Knobs& k)
+      : SlicedPlan(a.count, k.channels, std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes)), a_(a),
+        piece_bytes_(std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes) * a.elem_bytes) {}
+  std::size_t scratch_bytes() const override { return 2 * piece_bytes_; }
+  std::uint32_t steps_per_job() const override { return std::uint32_t(a_.size); }
+  std::unique_ptr<Job> job(int channel, std::size_t p, std::byte* scratch) override {
+    return std::make_unique<RingReduceScatterJob>(a_, piece(channel, p), Ring{a_.size, channel % 2 == 1}, scratch);
+  }
+
+ private:
+  CollArgs a_;
+  std::size_t piece_bytes_;
+};
+
+// All-gather: at step g the rank at position p forwards block p-g (its own at g = 0).
+class RingAllGatherJob final : public Job {
+ public:
+  RingAllGatherJob(const CollArgs& a, Span piece, Ring ring) : a_(a), piece_(piece), ring_(ring), pos_(ring.pos_of(a.rank)) {}
+
+  bool step(Links& l) override {
+    const int n = a_.size;
+    const std::size_t bytes = piece_.count * a_.elem_bytes;
+    if (k_ == 0) {
+      const std::byte* mine = a_.send + piece_.offset * a_.elem_bytes;
+      if (mine != block(a_.rank)) std::memcpy(block(a_.rank), mine, bytes);
+    }
+    if (k_ == n - 1) return false;
+    l.send(ring_.rank_at(pos_ + 1), block(ring_.rank_at(pos_ - k_)), bytes, std::uint32_t(k_));
+    l.recv(ring_.rank_at(pos_ - 1), block(ring_.rank_at(pos_ - k_ - 1)), bytes, std::uint32_t(k_));
+    ++k_;
+    return true;
+  }
+
+ private:
+  std::byte* block(int block_rank) const {
+    return a_.recv + (std::size_t(block_rank) * a_.count + piece_.offset) * a_.elem_bytes;
+  }
+  const CollArgs& a_;
+  Span piece_;
+  Ring ring_;
+  int pos_;
+  int k_ = 0;
+};
+
+class RingAllGatherPlan final : public SlicedPlan {
+ public:
+  RingAllGatherPlan(const CollArgs& a, const Knobs& k)
+      : SlicedPlan(a.count, k.channels, std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes)), a_(a) {}
+  std::uint32_t steps_per_job() const override { return std::uint32_t(a_.size); }
+  std::unique_ptr<Job> job(int channel, std::size_t p, std::byte*) override {
+    return std::make_unique<RingAllGatherJob>(a_, piece(channel, p), Ring{a_.size, channel % 2 == 1});
+  }
+
+ private:
+  CollArgs a_;
+};
+
+}  // namespace
+
+std::unique_ptr<Plan> ring_all_reduce(const CollArgs& a, const Knobs& k) { return std::make_unique<RingAllReducePlan>(a, k); }
+std::unique_ptr<Plan> ring_reduce_scatter(const CollArgs& a, const Knobs& k) { return std::make_unique<RingReduceScatterPlan>(a, k); }
+std::unique_ptr<Plan> ring_all_gather(const CollArgs& a, const Knobs& k) { return std::make_unique<RingAllGatherPlan>(a, k); }
+
+}  // namespace cairn::coll::detail

@@ -1,0 +1,74 @@
+// The UCX backend's collective algorithms, each a Plan for the executor in schedule.h.
+// One file per family: algo_ring.cpp, algo_tree.cpp (double binary tree), algo_rhd.cpp
+// (recursive halving/doubling), algo_chain.cpp, algo_pairwise.cpp, algo_barrier.cpp.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "collectives/communicator.h"
+#include "collectives/detail/schedule.h"
+
+namespace cairn::coll::detail {
+
+// Buffers and shape of one collective as this rank sees it. `count` is per operation
+// kind: all_reduce/reduce/broadcast the whole buffer, reduce_scatter the received block,
+// all_gather the sent block, alltoall one block.
+struct CollArgs {
+  const std::byte* send = nullptr;
+  std::byte* recv = nullptr;
+  std::size_t count = 0;
+  DataType dt = DataType::f32;
+  std::size_t elem_bytes = 4;
+  ReduceOp op = ReduceOp::sum;
+  int root = 0;
+  int rank = 0;
+  int size = 1;
+};
+
+// Resolved knobs (AlgoConfig with the defaults filled in; see algo_select.h).
+struct Knobs {
+  std::size_t chunk_bytes = 0;  // the largest message one step of a job sends
+  int channels = 1;
+  int depth = 1;
+};
+
+// A ring over all ranks in rank order, or reversed. Odd channels of ring and chain
+// algorithms run reversed so that both directions of every link carry data.
+struct Ring {
+  int size = 1;
+  bool reversed = false;
+  int rank_at(int pos) const;
+  int pos_of(int rank) const;
+};
+
+// A Plan whose buffer of `total` elements is cut into `channels` contiguous slices and
+// each slice into pieces of at most `piece_elems` elements.
+class SlicedPlan : public Plan {
+ public:
+  SlicedPlan(std::size_t total, int channels, std::size_t piece_elems);
+  int channels() const override { return channels_; }
+  std::size_t pieces(int channel) const override;
+  // Element range of piece `p` of `channel` in the whole buffer.
+  Span piece(int channel, std::size_t p) const;
+
+ private:
+  std::size_t total_;
+  int channels_;
+  std::size_t piece_elems_;
+};
+
+std::unique_ptr<Plan> ring_all_reduce(const CollArgs& a, const Knobs& k);
+std::unique_ptr<Plan> ring_reduce_scatter(const CollArgs& a, const Knobs& k);
+std::unique_ptr<Plan> ring_all_gather(const CollArgs& a, const Knobs& k);
+std::unique_ptr<Plan> tree_all_reduce(const CollArgs& a, const Knobs& k);
+std::unique_ptr<Plan> tree_reduce(const CollArgs& a, const Knobs& k);
+std::unique_ptr<Plan> tree_broadcast(const CollArgs& a, const Knobs& k);
+std::unique_ptr<Plan> rhd_all_reduce(const CollArgs& a, const Knobs& k);
+std::unique_ptr<Plan> chain_reduce(const CollArgs& a, const Knobs& k);
+std::unique_ptr<Plan> chain_broadcast(const CollArgs& a, const Knobs& k);
+// a.send must not alias a.recv (the caller copies an in-place buffer first).
+std::unique_ptr<Plan> pairwise_alltoall(const CollArgs& a, const Knobs& k);
+std::unique_ptr<Plan> dissemination_barrier(int rank, int size);
+
+}  // namespace cairn::coll::detail

@@ -1,0 +1,509 @@
+#include "collectives/ucx_communicator.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "collectives/detail/algo_select.h"
+#include "collectives/detail/algorithms.h"
+#include "collectives/detail/schedule.h"
+#include "collectives/detail/ucx_transport.h"
+#include "collectives/host_reduce.h"
+#include "common/error.h"
+
+namespace cairn::coll {
+namespace {
+
+using detail::Clock;
+using detail::CollArgs;
+using detail::OpFailure;
+using detail::OpRun;
+using detail::TagLayout;
+
+// The completion of one queued operation, shared by its Request and the progress thread.
+class OpState final : public Request::Impl {
+ public:
+  bool test() override {
+    std::lock_guard lock(mu_);
+    if (error_) throw Error(*error_);
+    return done_;
+  }
+  void wait() override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+    if (error_) throw Error(*error_);
+  }
+  void complete() { finish(std::nullopt); }
+  void fail(std::string message) { finish(std::move(message)); }
+
+ private:
+  void finish(std::optional<std::string> error) {
+    {
+      std::lock_guard lock(mu_);
+      error_ = std::move(error);
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::optional<std::string> error_;
+};
+
+struct Op {
+  std::string name;  // "all_reduce #17": how errors name it
+  std::uint64_t seq = 0;
+  std::chrono::milliseconds timeout{0};
+  bool quiet = false;  // the closing barrier: failures are not reported to peers
+  std::function<void(OpRun&)> body;
+  std::shared_ptr<OpState> state;
+};
+
+// A plan of one job that posts its transfers once (point-to-point operations).
+class PostOncePlan final : public detail::Plan {
+ public:
+  explicit PostOncePlan(std::function<void(detail::Links&)> post) : post_(std::move(post)) {}
+  int channels() const override { return 1; }
+  std::size_t pieces(int) const override { return 1; }
+  std::uint32_t steps_per_job() const override { return 1; }
+  std::unique_ptr<detail::Job> job(int, std::size_t, std::byte*) override {
+    struct Once final : detail::Job {
+      explicit Once(const std::function<void(detail::Links&)>& p) : post(p) {}
+      bool step(detail::Links& l) override {
+        if (posted) return false;
+        post(l);
+        posted = true;
+        return true;
+      }
+      const std::function<void(detail::Links&)>& post;
+      bool posted = false;
+    };
+    return std::make_unique<Once>(post_);
+  }
+
+ private:
+  std::function<void(detail::Links&)> post_;
+};
+
+std::chrono::microseconds spin_from_env() {
+  if (const char* s = std::getenv("CAIRN_UCX_SPIN_US")) {
+    char* end = nullptr;
+    const long v = std::strtol(s, &end, 10);
+    if (end == s || *end || v < 0) throw Error("CAIRN_UCX_SPIN_US='" + std::string(s) + "' is not a number of microseconds");
+    return std::chrono::microseconds(v);
+  }
+  return detail::IdlePolicy{}.spin;
+}
+
+constexpr std::chrono::milliseconds kCloseTimeout{60000};
+
+class UcxCommunicator final : public Communicator {
+ public:
+  UcxCommunicator(Store& store, int rank, int size, std::string key_prefix)
+      : store_(store), prefix_(std::move(key_prefix)), rank_(rank), size_(size),
+        transport_(std::make_unique<detail::UcxTransport>(store, prefix_, rank, size)),
+        send_seq_(std::size_t(size), 0), recv_seq_(std::size_t(size), 0) {
+    idle_.spin = spin_from_env();
+    thread_ = std::thread([this] { progress_main(); });
+  }
+
+  ~UcxCommunicator() override {
+    {
+      std::lock_guard lock(mu_);
+      if (!transport_->abort_reason()) {
+        // Closing is collective: once every rank is here, no endpoint carries anything a
+        // peer still needs, and their disconnection is not an error.
+        Op op = make_op("close");
+        op.timeout = timeout_.count() > 0 ? timeout_ : kCloseTimeout;
+        op.quiet = true;
+        op.seq = coll_seq_++;
+        const int rank = rank_, size = size_;
+        op.body = [rank, size](OpRun& run) {
+          auto plan = detail::dissemination_barrier(rank, size);
+          detail::run_plan(run, *plan);
+        };
+        queue_.push_back(std::move(op));
+      }
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::string_view backend() const override { return "ucx"; }
+  MemoryKind memory() const override { return MemoryKind::host; }
+
+  Request all_reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, Stream) override {
+    check_count("all_reduce", count, dt);
+    require("all_reduce", send, "send", count);
+    require("all_reduce", recv, "recv", count);
+    const AlgoConfig cfg = config();
+    CollArgs a = args(send, recv, count, dt, op, 0);
+    return collective("all_reduce", [a, cfg](OpRun& run) {
+      if (a.count == 0) return;
+      if (a.size == 1) return local_copy(a.send, a.recv, a.count * a.elem_bytes);
+      const detail::Knobs k = detail::resolve_knobs(cfg);
+      run.depth = k.depth;
+      std::unique_ptr<detail::Plan> plan;
+      switch (detail::choose_all_reduce(cfg, a.count * a.elem_bytes, a.size)) {
+        case Algorithm::tree: plan = detail::tree_all_reduce(a, k); break;
+        case Algorithm::rhd: plan = detail::rhd_all_reduce(a, k); break;
+        default: plan = detail::ring_all_reduce(a, k); break;
+      }
+      detail::run_plan(run, *plan);
+    });
+  }
+
+  Request reduce_scatter(const void* send, void* recv, std::size_t recv_count, DataType dt, ReduceOp op, Stream) override {
+    check_count("reduce_scatter", recv_count, dt, std::size_t(size_));
+    require("reduce_scatter", send, "send", recv_count);
+    require("reduce_scatter", recv, "recv", recv_count);
+    const AlgoConfig cfg = config();
+    CollArgs a = args(send, recv, recv_count, dt, op, 0);
+    return collective("reduce_scatter", [a, cfg](OpRun& run) {
+      if (a.count == 0) return;
+      if (a.size == 1) return local_copy(a.send, a.recv, a.count * a.elem_bytes);
+      const detail::Knobs k = detail::resolve_knobs(cfg);
+      run.depth = k.depth;
+      detail::run_plan(run, *detail::ring_reduce_scatter(a, k));
+    });
+  }
+
+  Request all_gather(const void* send, void* recv, std::size_t send_count, DataType dt, Stream) override {
+    check_count("all_gather", send_count, dt, std::size_t(size_));
+    require("all_gather", send, "send", send_count);
+    require("all_gather", recv, "recv", send_count);
+    const AlgoConfig cfg = config();
+    CollArgs a = args(send, recv, send_count, dt, ReduceOp::sum, 0);
+    return collective("all_gather", [a, cfg](OpRun& run) {
+      if (a.count == 0) return;
+      if (a.size == 1) return local_copy(a.send, a.recv, a.count * a.elem_bytes);
+      const detail::Knobs k = detail::resolve_knobs(cfg);
+      run.depth = k.depth;
+      detail::run_plan(run, *detail::ring_all_gather(a, k));
+    });
+  }
+
+  Request broadcast(const void* send, void* recv, std::size_t count, DataType dt, int root, Stream) override {
+    check_root("broadcast", root);
+    check_count("broadcast", count, dt);
+    if (rank_ == root) require("broadcast", send, "the root's send", count);
+    require("broadcast", recv, "recv", count);
+    const AlgoConfig cfg = config();
+    CollArgs a = args(send, recv, count, dt, ReduceOp::sum, root);
+    return collective("broadcast", [a, cfg](OpRun& run) {
+      if (a.count == 0) return;
+      if (a.size == 1) return local_copy(a.send, a.recv, a.count * a.elem_bytes);
+      const detail::Knobs k = detail::resolve_knobs(cfg);
+      run.depth = k.depth;
+      auto plan = detail::choose_rooted(cfg) == Algorithm::ring ? detail::chain_broadcast(a, k) : detail::tree_broadcast(a, k);
+      detail::run_plan(run, *plan);
+    });
+  }
+
+  Request reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, int root, Stream) override {
+    check_root("reduce", root);
+    check_count("reduce", count, dt);
+    require("reduce", send, "send", count);
+    if (rank_ == root) require("reduce", recv, "the root's recv", count);
+    const AlgoConfig cfg = config();
+    CollArgs a = args(send, recv, count, dt, op, root);
+    return collective("reduce", [a, cfg](OpRun& run) {
+      if (a.count == 0) return;
+      if (a.size == 1) return local_copy(a.send, a.recv, a.count * a.elem_bytes);
+      const detail::Knobs k = detail::resolve_knobs(cfg);
+      run.depth = k.depth;
+      auto plan = detail::choose_rooted(cfg) == Algorithm::ring ? detail::chain_reduce(a, k) : detail::tree_reduce(a, k);
+      detail::run_plan(run, *plan);
+    });
+  }
+
+  Request alltoall(const void* send, void* recv, std::size_t count, DataType dt, Stream) override {
+    check_count("alltoall", count, dt, std::size_t(size_));
+    require("alltoall", send, "send", count);
+    require("alltoall", recv, "recv", count);
+    const AlgoConfig cfg = config();
+    CollArgs a = args(send, recv, count, dt, ReduceOp::sum, 0);
+    return collective("alltoall", [a, cfg](OpRun& run) mutable {
+      if (a.count == 0) return;
+      const std::size_t total = a.count * a.elem_bytes * std::size_t(a.size);
+      if (a.size == 1) return local_copy(a.send, a.recv, total);
+      std::vector<std::byte> copy;
+      if (a.send == a.recv) {  // in place: send from a copy, blocks are overwritten as they arrive
+        copy.assign(a.send, a.send + total);
+        a.send = copy.data();
+      }
+      const detail::Knobs k = detail::resolve_knobs(cfg);
+      run.depth = k.depth;
+      detail::run_plan(run, *detail::pairwise_alltoall(a, k));
+    });
+  }
+
+  Request send(const void* buf, std::size_t count, DataType dt, int peer, Stream) override {
+    return send_recv_impl("send", buf, count, peer, nullptr, 0, -1, dt);
+  }
+  Request recv(void* buf, std::size_t count, DataType dt, int peer, Stream) override {
+    return send_recv_impl("recv", nullptr, 0, -1, buf, count, peer, dt);
+  }
+  Request send_recv(const void* send_buf, std::size_t send_count, int to, void* recv_buf, std::size_t recv_count, int from,
+                    DataType dt, Stream) override {
+    return send_recv_impl("send_recv", send_buf, send_count, to, recv_buf, recv_count, from, dt);
+  }
+
+  Request barrier(Stream) override {
+    const int rank = rank_, size = size_;
+    return collective("barrier", [rank, size](OpRun& run) {
+      detail::run_plan(run, *detail::dissemination_barrier(rank, size));
+    });
+  }
+
+  std::unique_ptr<Communicator> split(int color, int key) override {
+    std::vector<std::int32_t> mine{color, key}, all(2 * std::size_t(size_));
+    all_gather(mine.data(), all.data(), 2, DataType::i32, nullptr).wait();
+    std::uint64_t id = 0;
+    {
+      std::lock_guard lock(mu_);
+      id = splits_++;
+    }
+    if (color < 0) return nullptr;
+    std::vector<std::pair<std::int32_t, int>> members;  // (key, old rank)
+    for (int r = 0; r < size_; ++r)
+      if (all[2 * std::size_t(r)] == color) members.emplace_back(all[2 * std::size_t(r) + 1], r);
+    std::sort(members.begin(), members.end());
+    int new_rank = 0;
+    while (members[std::size_t(new_rank)].second != rank_) ++new_rank;
+    auto child = std::make_unique<UcxCommunicator>(store_, new_rank, int(members.size()),
+                                                   prefix_ + "/split" + std::to_string(id) + "/color" + std::to_string(color));
+    child->set_timeout(timeout());
+    child->set_algo_config(config());
+    return child;
+  }
+
+  void abort(const std::string& reason) override {
+    transport_->request_abort("aborted: " + reason, reason);
+    cv_.notify_all();
+  }
+
+  void set_timeout(std::chrono::milliseconds timeout) override {
+    std::lock_guard lock(mu_);
+    timeout_ = timeout;
+  }
+
+  void set_algo_config(const AlgoConfig& c) override {
+    std::lock_guard lock(mu_);
+    config_ = c;
+  }
+
+ private:
+  static void local_copy(const std::byte* src, std::byte* dst, std::size_t bytes) {
+    if (src != dst) std::memcpy(dst, src, bytes);
+  }
+
+  AlgoConfig config() const {
+    std::lock_guard lock(mu_);
+    return config_;
+  }
+  std::chrono::milliseconds timeout() const {
+    std::lock_guard lock(mu_);
+    return timeout_;
+  }
+
+  CollArgs args(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, int root) const {
+    CollArgs a;
+    a.send = static_cast<const std::byte*>(send);
+    a.recv = static_cast<std::byte*>(recv);
+    a.count = count;
+    a.dt = dt;
+    a.elem_bytes = dtype_size(dt);
+    a.op = op;
+    a.root = root;
+    a.rank = rank_;
+    a.size = size_;
+    return a;
+  }
+
+  void check_root(const char* what, int root) const {
+    if (root < 0 || root >= size_)
+      throw Error(std::string(what) + ": root " + std::to_string(root) + " is not a rank of this communicator (0.." +
+                  std::to_string(size_ - 1) + ")");
+  }
+
+  // `count` elements times `blocks` must fit in size_t bytes.
+  static void check_count(const char* what, std::size_t count, DataType dt, std::size_t blocks = 1) {
+    if (count > std::numeric_limits<std::size_t>::max() / dtype_size(dt) / std::max<std::size_t>(blocks, 1))
+      throw Error(std::string(what) + ": count " + std::to_string(count) + " overflows the buffer size");
+  }
+  static void require(const char* what, const void* buf, const char* which, std::size_t count) {
+    if (count > 0 && !buf) throw Error(std::string(what) + ": " + which + " buffer is null with count " + std::to_string(count));
+  }
+
+  Op make_op(const std::string& kind) {
+    Op op;
+    op.name = kind + " #" + std::to_string(++ops_);
+    op.timeout = timeout_;
+    op.state = std::make_shared<OpState>();
+    return op;
+  }
+
+  Request collective(const char* kind, std::function<void(OpRun&)> body) {
+    Op op;
+    {
+      std::lock_guard lock(mu_);
+      op = make_op(kind);
+      op.seq = coll_seq_++;
+      op.body = std::move(body);
+      enqueue_locked(op);
+    }
+    cv_.notify_all();
+    return Request(op.state);
+  }
+
+  void enqueue_locked(Op& op) {
+    if (stopping_) throw Error(op.name + ": the communicator is being destroyed");
+    if (const auto reason = transport_->abort_reason()) {
+      op.state->fail(op.name + " failed: communicator aborted: " + *reason);
+      return;
+    }
+    queue_.push_back(op);
+  }
+
+  Request send_recv_impl(const char* kind, const void* send_buf, std::size_t send_count, int to, void* recv_buf,
+                         std::size_t recv_count, int from, DataType dt) {
+    const std::size_t es = dtype_size(dt);
+    for (int peer : {to, from}) {
+      if (peer == -1) continue;
+      if (peer < 0 || peer >= size_ || peer == rank_)
+        throw Error(std::string(kind) + ": peer " + std::to_string(peer) + " is not another rank of this communicator (0.." +
+                    std::to_string(size_ - 1) + ", this rank is " + std::to_string(rank_) + ")");
+    }
+    check_count(kind, std::max(send_count, recv_count), dt);
+    require(kind, send_buf, "send", send_count);
+    require(kind, recv_buf, "recv", recv_count);
+    Op op;
+    {
+      std::lock_guard lock(mu_);
+      op = make_op(kind);
+      // Point-to-point messages match in issue order per pair of ranks (as NCCL's), with
+      // their own sequence numbers: only the two ranks involved call them.
+      const bool sends = to >= 0 && send_count > 0, receives = from >= 0 && recv_count > 0;
+      const std::uint64_t send_tag = sends ? TagLayout::make(rank_, send_seq_[std::size_t(to)]++, TagLayout::kP2PChannel, 0) : 0;
+      const std::uint64_t recv_tag = receives ? TagLayout::make(from, recv_seq_[std::size_t(from)]++, TagLayout::kP2PChannel, 0) : 0;
+      const std::size_t send_bytes = send_count * es, recv_bytes = recv_count * es;
+      op.body = [=](OpRun& run) {
+        if (!sends && !receives) return;
+        PostOncePlan plan([&](detail::Links& l) {
+          if (sends) l.send_tagged(to, send_buf, send_bytes, send_tag);
+          if (receives) l.recv_tagged(from, recv_buf, recv_bytes, recv_tag);
+        });
+        detail::run_plan(run, plan);
+      };
+      enqueue_locked(op);
+    }
+    cv_.notify_all();
+    return Request(op.state);
+  }
+
+  // The progress thread: runs queued operations in order, reports failures.
+  void progress_main() {
+    for (;;) {
+      Op op;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return !queue_.empty() || stopping_ || (transport_->abort_reason() && !handled_abort_); });
+        if (transport_->abort_reason() && !handled_abort_) {
+          lock.unlock();
+          handle_abort();
+          continue;
+        }
+        if (queue_.empty()) break;  // stopping
+        op = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      run_op(op);
+    }
+    transport_->close(!transport_->abort_reason(), std::chrono::milliseconds(2000));
+  }
+
+  void run_op(Op& op) {
+    OpRun run{*transport_};
+    run.seq = op.seq;
+    run.name = op.name;
+    run.timeout = op.timeout;
+    if (op.timeout.count() > 0) run.deadline = Clock::now() + op.timeout;
+    run.idle = idle_;
+    run.scratch = &scratch_;
+    try {
+      if (transport_->abort_reason()) throw OpFailure("", -1);
+      op.body(run);
+      op.state->complete();
+    } catch (const OpFailure& f) {
+      if (!transport_->abort_reason()) {  // the executor's own verdict: a timeout
+        transport_->request_abort(f.what(), f.what());
+        op.state->fail(f.what());
+      } else {
+        op.state->fail(op.name + " failed: " + *transport_->abort_reason());
+      }
+      if (!op.quiet) handle_abort();
+    } catch (const std::exception& e) {
+      transport_->request_abort(op.name + " failed: " + e.what(), op.name + " failed on this rank: " + e.what());
+      op.state->fail(op.name + " failed: " + e.what());
+      handle_abort();
+    }
+  }
+
+  // Tells the peers why (once, and not when they told us) and fails the queued ops.
+  void handle_abort() {
+    std::deque<Op> doomed;
+    {
+      std::lock_guard lock(mu_);
+      handled_abort_ = true;
+      doomed.swap(queue_);
+    }
+    if (!notified_ && !transport_->failed_by_notice()) {
+      notified_ = true;
+      transport_->notify_peers(transport_->notice_text());
+    }
+    const std::string reason = transport_->abort_reason().value_or("aborted");
+    for (Op& op : doomed) op.state->fail(op.name + " failed: communicator aborted: " + reason);
+  }
+
+  Store& store_;
+  const std::string prefix_;
+  const int rank_, size_;
+  std::unique_ptr<detail::UcxTransport> transport_;
+
+  mutable std::mutex mu_;  // guards everything below up to the progress-thread members
+  std::condition_variable cv_;
+  std::deque<Op> queue_;
+  bool stopping_ = false;
+  bool handled_abort_ = false;
+  std::uint64_t ops_ = 0, coll_seq_ = 0, splits_ = 0;
+  std::vector<std::uint64_t> send_seq_, recv_seq_;
+  AlgoConfig config_;
+  std::chrono::milliseconds timeout_{0};
+
+  // Progress thread only.
+  bool notified_ = false;
+  detail::IdlePolicy idle_;
+  std::vector<std::byte> scratch_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_ucx_communicator(Store& store, int rank, int size, const std::string& key_prefix) {
+  return std::make_unique<UcxCommunicator>(store, rank, size, key_prefix);
+}
+
+}  // namespace cairn::coll

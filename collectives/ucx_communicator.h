@@ -1,0 +1,32 @@
+// The Communicator on host memory over UCX (UCP tag matching): CPU nodes, CI, many ranks
+// on one box. Algorithms: ring, double binary tree, recursive halving/doubling, chosen by
+// AlgoConfig (see collectives/detail/algo_select.h for the automatic rule).
+//
+// Each communicator owns a UCP context and worker, an endpoint to every peer (with peer
+// error handling, so a dead rank becomes an error that names it), and one progress
+// thread that runs its operations in the order they were issued, like a stream. A
+// failure (a lost peer, a timeout, abort()) stops the communicator: the running and all
+// later operations fail, and the other ranks are told why, so that they fail fast too.
+// Destroying a communicator is collective (a barrier, bounded by the timeout or 60 s).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "collectives/communicator.h"
+#include "collectives/store.h"
+
+namespace cairn::coll {
+
+// Creates this rank's endpoint of a `size`-rank communicator; every rank calls it with
+// the same `key_prefix`, under which worker addresses are exchanged through `store`.
+// `store` must outlive the communicator (split() uses it). Blocks until every peer has
+// published its address (the store's timeout bounds the wait). Throws cairn::Error on a
+// world-size mismatch between ranks or a UCX failure.
+//
+// Environment: UCX_* as usual (UCX_TLS, ...); CAIRN_UCX_SPIN_US sets how long the
+// progress thread spins before sleeping on the worker's event descriptor (default 50).
+std::unique_ptr<Communicator> make_ucx_communicator(Store& store, int rank, int size,
+                                                    const std::string& key_prefix = "ucx");
+
+}  // namespace cairn::coll
