@@ -11,5 +11,6 @@ namespace cairn::cli {
 using Args = std::vector<std::string>;
 
 int cmd_probe(const Args& args);  // node discovery and health checks (probe/)
+int cmd_launch(const Args& args);  // N local ranks with the bootstrap's environment
 
 }  // namespace cairn::cli

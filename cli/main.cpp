@@ -19,6 +19,7 @@ struct Subcommand {
 // One line per subcommand, in pipeline order.
 const std::vector<Subcommand> kSubcommands = {
     {"probe", "what this node is made of and what is wrong with it", cairn::cli::cmd_probe},
+    {"launch", "start N local ranks of a command (rendezvous env, --bind)", cairn::cli::cmd_launch},
 };
 
 void usage(std::ostream& os) {

@@ -1,0 +1,39 @@
+// cairn launch -n N [--bind] [--master-port P] -- CMD ARGS...: N local ranks of CMD with
+// the environment the bootstrap reads (collectives/local_launcher.h).
+#include <algorithm>
+
+#include "cli/options.h"
+#include "collectives/local_launcher.h"
+#include "common/error.h"
+
+namespace cairn::cli {
+
+int cmd_launch(const Args& args) {
+  const auto dash = std::find(args.begin(), args.end(), "--");
+  const Args own(args.begin(), dash);
+
+  coll::LaunchOptions o;
+  double grace_s = 5;
+  bool no_prefix = false;
+  po::options_description desc("Options");
+  desc.add_options()
+      ("ranks,n", po::value<int>(&o.ranks)->required(), "number of ranks to start on this node")
+      ("bind", po::bool_switch(&o.bind), "give each rank its GPU, the CPUs of that GPU's NUMA node and its NIC "
+                                         "(without GPUs: an even split of the allowed CPUs)")
+      ("master-port", po::value<int>(&o.master_port), "port of rank 0's rendezvous store (default: a free one)")
+      ("no-prefix", po::bool_switch(&no_prefix), "pass rank output through without the \"[rank r] \" prefix")
+      ("grace-s", po::value<double>(&grace_s)->default_value(5),
+       "after a rank fails or on SIGINT/SIGTERM: seconds the others get before SIGKILL");
+  po::variables_map vm;
+  if (!parse_options("launch", "-n N [--bind] [--master-port P] -- CMD [ARGS...]", own, desc, vm))
+    return 0;
+  if (dash == args.end() || dash + 1 == args.end())
+    throw Error("no command: give it after '--' (cairn launch -n 4 -- python train.py)");
+  if (!(grace_s >= 0)) throw Error("--grace-s must be zero or more seconds");
+  o.command.assign(dash + 1, args.end());
+  o.prefix_output = !no_prefix;
+  o.grace = std::chrono::milliseconds(static_cast<std::int64_t>(grace_s * 1000));
+  return coll::launch_local_ranks(o, coll::process_environment());
+}
+
+}  // namespace cairn::cli

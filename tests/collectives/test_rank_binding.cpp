@@ -1,0 +1,151 @@
+// `cairn launch --bind` plans on made-up nodes: GPUs with NUMA affinity and NICs, a
+// cgroup-restricted CPU set, unknown NUMA nodes, and CPU-only nodes.
+#include <gtest/gtest.h>
+
+#include "collectives/local_launcher.h"
+#include "collectives/rank_binding.h"
+
+namespace cairn::coll {
+namespace {
+
+std::vector<int> range(int lo, int hi) {  // [lo, hi]
+  std::vector<int> v;
+  for (int i = lo; i <= hi; ++i) v.push_back(i);
+  return v;
+}
+
+// Two sockets of 8 CPUs, two GPUs and one NIC on each (a DGX-like layout in miniature).
+NodeFacts two_socket_node() {
+  NodeFacts n;
+  n.allowed_cpus = range(0, 15);
+  n.numa_cpus = {{0, range(0, 7)}, {1, range(8, 15)}};
+  n.gpus = {{0, 0}, {1, 0}, {2, 1}, {3, 1}};
+  n.nics = {{"mlx5_0", 0}, {"mlx5_1", 1}};
+  return n;
+}
+
+TEST(PlanBinding, EachGpuGetsHalfItsSocketAndTheSocketsNic) {
+  const auto plan = plan_binding(two_socket_node(), 4);
+  ASSERT_EQ(plan.size(), 4u);
+  EXPECT_EQ(plan[0].cpus, range(0, 3));
+  EXPECT_EQ(plan[1].cpus, range(4, 7));
+  EXPECT_EQ(plan[2].cpus, range(8, 11));
+  EXPECT_EQ(plan[3].cpus, range(12, 15));
+  for (int r = 0; r < 4; ++r) EXPECT_EQ(plan[static_cast<std::size_t>(r)].gpu, r);
+  EXPECT_EQ(plan[0].nic, "mlx5_0");
+  EXPECT_EQ(plan[1].nic, "mlx5_0");
+  EXPECT_EQ(plan[3].nic, "mlx5_1");
+}
+
+TEST(PlanBinding, OneNicPerGpuWhenTheSocketHasSeveral) {
+  NodeFacts n = two_socket_node();
+  n.nics = {{"mlx5_0", 0}, {"mlx5_1", 0}, {"mlx5_2", 1}, {"mlx5_3", 1}};
+  const auto plan = plan_binding(n, 4);
+  EXPECT_EQ(plan[0].nic, "mlx5_0");
+  EXPECT_EQ(plan[1].nic, "mlx5_1");
+  EXPECT_EQ(plan[2].nic, "mlx5_2");
+  EXPECT_EQ(plan[3].nic, "mlx5_3");
+}
+
+TEST(PlanBinding, StaysInsideTheAllowedCpus) {
+  NodeFacts n = two_socket_node();
+  n.allowed_cpus = {9, 8, 10, 11, 0, 1, 2, 3};  // a cgroup's share, unsorted
+  const auto plan = plan_binding(n, 4);
+  EXPECT_EQ(plan[0].cpus, range(0, 1));
+  EXPECT_EQ(plan[1].cpus, range(2, 3));
+  EXPECT_EQ(plan[2].cpus, range(8, 9));
+  EXPECT_EQ(plan[3].cpus, range(10, 11));
+}
+
+TEST(PlanBinding, MoreRanksThanGpusShareThem) {
+  const auto plan = plan_binding(two_socket_node(), 8);
+  EXPECT_EQ(plan[4].gpu, 0);
+  EXPECT_EQ(plan[7].gpu, 3);
+  // Ranks 0, 1, 4, 5 share socket 0's 8 CPUs: two each.
+  EXPECT_EQ(plan[0].cpus, range(0, 1));
+  EXPECT_EQ(plan[5].cpus, range(6, 7));
+}
+
+TEST(PlanBinding, UnknownNumaFallsBackToTheWholeAllowedSet) {
+  NodeFacts n;
+  n.allowed_cpus = range(0, 5);
+  n.gpus = {{0, -1}, {1, -1}};
+  n.nics = {{"mlx5_0", -1}};
+  const auto plan = plan_binding(n, 2);
+  EXPECT_EQ(plan[0].cpus, range(0, 2));
+  EXPECT_EQ(plan[1].cpus, range(3, 5));
+  EXPECT_EQ(plan[1].gpu, 1);
+  EXPECT_FALSE(plan[0].nic);  // a NIC of unknown place is left to the library
+}
+
+TEST(PlanBinding, WithoutGpusTheAllowedCpusAreSplitEvenly) {
+  NodeFacts n;
+  n.allowed_cpus = range(0, 9);
+  n.numa_cpus = {{0, range(0, 4)}, {1, range(5, 9)}};
+  n.nics = {{"mlx5_1", 1}};
+  const auto plan = plan_binding(n, 3);
+  EXPECT_EQ(plan[0].cpus, range(0, 2));
+  EXPECT_EQ(plan[1].cpus, range(3, 5));
+  EXPECT_EQ(plan[2].cpus, range(6, 9));
+  EXPECT_FALSE(plan[0].gpu);
+  EXPECT_FALSE(plan[0].nic);
+  EXPECT_EQ(plan[2].nic, "mlx5_1");
+
+  n.allowed_cpus = {4, 5};
+  const auto crowded = plan_binding(n, 3);
+  EXPECT_EQ(crowded[0].cpus, std::vector<int>{4});
+  EXPECT_EQ(crowded[1].cpus, std::vector<int>{5});
+  EXPECT_EQ(crowded[2].cpus, std::vector<int>{4});
+}
+
+TEST(BindingEnvironment, NamesGpuInPciOrderAndNicExactly) {
+  RankBinding b;
+  b.cpus = {0};
+  b.gpu = 3;
+  b.nic = "mlx5_1";
+  const auto env = binding_environment(b);
+  EXPECT_EQ(env.at("CUDA_VISIBLE_DEVICES"), "3");
+  EXPECT_EQ(env.at("CUDA_DEVICE_ORDER"), "PCI_BUS_ID");
+  EXPECT_EQ(env.at("UCX_NET_DEVICES"), "mlx5_1:1");
+  EXPECT_EQ(env.at("NCCL_IB_HCA"), "=mlx5_1");  // not a prefix of mlx5_10
+  EXPECT_TRUE(binding_environment(RankBinding{{0, 1}, {}, {}}).empty());
+  EXPECT_EQ(cpu_list_text({0, 1, 2, 3, 8, 10, 11}), "0-3,8,10-11");
+}
+
+TEST(NodeFacts, ThisNodeHasAnAllowedCpuOnAKnownNumaNode) {
+  const NodeFacts n = read_node_facts();
+  ASSERT_FALSE(n.allowed_cpus.empty());
+  EXPECT_TRUE(std::is_sorted(n.allowed_cpus.begin(), n.allowed_cpus.end()));
+  if (n.numa_cpus.empty()) GTEST_SKIP() << "no /sys/devices/system/node here";
+  bool placed = false;
+  for (const auto& [node, cpus] : n.numa_cpus)
+    placed |= std::find(cpus.begin(), cpus.end(), n.allowed_cpus.front()) != cpus.end();
+  EXPECT_TRUE(placed);
+  // And a plan for it covers every rank with CPUs we may use.
+  for (const auto& b : plan_binding(n, 3)) {
+    ASSERT_FALSE(b.cpus.empty());
+    for (int c : b.cpus) EXPECT_TRUE(std::binary_search(n.allowed_cpus.begin(), n.allowed_cpus.end(), c));
+  }
+}
+
+TEST(RankEnvironment, CarriesCairnAndTorchrunVariables) {
+  const EnvMap env = rank_environment({{"PATH", "/bin"}, {"RANK", "stale"}}, 2, 4, 29555, "s", "local-1");
+  EXPECT_EQ(env.at("PATH"), "/bin");
+  EXPECT_EQ(env.at("RANK"), "2");
+  EXPECT_EQ(env.at("WORLD_SIZE"), "4");
+  EXPECT_EQ(env.at("LOCAL_RANK"), "2");
+  EXPECT_EQ(env.at("MASTER_ADDR"), "127.0.0.1");
+  EXPECT_EQ(env.at("MASTER_PORT"), "29555");
+  EXPECT_EQ(env.at("CAIRN_SECRET"), "s");
+  // What the launcher sets is what the bootstrap reads back.
+  const RankInfo info = detect_rank_info(env);
+  EXPECT_EQ(info.launcher, "cairn");
+  EXPECT_EQ(info.rank, 2);
+  EXPECT_EQ(info.size, 4);
+  EXPECT_EQ(info.local_size, 4);
+  EXPECT_EQ(info.master_port, 29555);
+  EXPECT_EQ(info.job_id, "local-1");
+}
+
+}  // namespace
+}  // namespace cairn::coll
