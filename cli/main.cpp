@@ -19,6 +19,8 @@ struct Subcommand {
 // One line per subcommand, in pipeline order.
 const std::vector<Subcommand> kSubcommands = {
     {"probe", "what this node is made of and what is wrong with it", cairn::cli::cmd_probe},
+    {"data", "turn text files into a byte-level token shard", cairn::cli::cmd_data},
+    {"train", "train a model preset on a token shard (CPU reference loop)", cairn::cli::cmd_train},
     {"launch", "start N local ranks of a command (rendezvous env, --bind)", cairn::cli::cmd_launch},
 };
 

@@ -12,10 +12,17 @@ namespace {
 constexpr std::int64_t kMR = 4;
 constexpr std::int64_t kNB = 64;
 
-// C[i0:i1, :] (=|+=) A[i0:i1, :k] B[:k, :n], A row-major with row stride k.
+// C[i0:i1, :] (=|+=) A[i0:i1, :k] B[:k, :n], where A's element (i, p) sits at
+// A[i * a_row + p * a_col]: (k, 1) for a row-major A, (1, m) to read a row-major [k, m]
+// matrix as its transpose without copying it. Written
+// once, compiled twice: for the baseline x86-64 (SSE2) and with AVX2 enabled, picked at
+// run time. No FMA: products and sums round separately on both paths, exactly as in
+// the scalar loops, so the two paths give identical results.
 template <typename T>
-void nn_rows(const T* __restrict A, const T* __restrict B, std::int64_t i0, std::int64_t i1,
-             std::int64_t n, std::int64_t k, T* __restrict C, bool accumulate) {
+inline __attribute__((always_inline)) void nn_rows_body(const T* __restrict A, const T* __restrict B,
+                                                        std::int64_t a_row, std::int64_t a_col, std::int64_t i0,
+                                                        std::int64_t i1, std::int64_t n, std::int64_t k,
+                                                        T* __restrict C, bool accumulate) {
   alignas(64) T tile[kMR][kNB];
   for (std::int64_t i = i0; i < i1; i += kMR) {
     const std::int64_t mr = std::min(kMR, i1 - i);
@@ -28,8 +35,8 @@ void nn_rows(const T* __restrict A, const T* __restrict B, std::int64_t i0, std:
         // Full tile: fixed trip counts let the compiler unroll and vectorise.
         for (std::int64_t p = 0; p < k; ++p) {
           const T* __restrict b = B + p * n + j0;
-          const T a0 = A[(i + 0) * k + p], a1 = A[(i + 1) * k + p];
-          const T a2 = A[(i + 2) * k + p], a3 = A[(i + 3) * k + p];
+          const T* a = A + i * a_row + p * a_col;
+          const T a0 = a[0], a1 = a[a_row], a2 = a[2 * a_row], a3 = a[3 * a_row];
           for (std::int64_t j = 0; j < kNB; ++j) {
             const T bj = b[j];
             tile[0][j] += a0 * bj;
@@ -42,7 +49,7 @@ void nn_rows(const T* __restrict A, const T* __restrict B, std::int64_t i0, std:
         for (std::int64_t p = 0; p < k; ++p) {
           const T* __restrict b = B + p * n + j0;
           for (std::int64_t r = 0; r < mr; ++r) {
-            const T a = A[(i + r) * k + p];
+            const T a = A[(i + r) * a_row + p * a_col];
             for (std::int64_t j = 0; j < nb; ++j) tile[r][j] += a * b[j];
           }
         }
@@ -54,13 +61,39 @@ void nn_rows(const T* __restrict A, const T* __restrict B, std::int64_t i0, std:
 }
 
 template <typename T>
-void nn(const T* A, const T* B, std::int64_t m, std::int64_t n, std::int64_t k, T* C,
-        bool accumulate) {
+void nn_rows_baseline(const T* A, const T* B, std::int64_t a_row, std::int64_t a_col, std::int64_t i0,
+                      std::int64_t i1, std::int64_t n, std::int64_t k, T* C, bool accumulate) {
+  nn_rows_body(A, B, a_row, a_col, i0, i1, n, k, C, accumulate);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CAIRN_GEMM_AVX2 1
+template <typename T>
+__attribute__((target("avx2"))) void nn_rows_avx2(const T* A, const T* B, std::int64_t a_row,
+                                                   std::int64_t a_col, std::int64_t i0, std::int64_t i1,
+                                                   std::int64_t n, std::int64_t k, T* C, bool accumulate) {
+  nn_rows_body(A, B, a_row, a_col, i0, i1, n, k, C, accumulate);
+}
+#endif
+
+template <typename T>
+void nn_rows(const T* A, const T* B, std::int64_t a_row, std::int64_t a_col, std::int64_t i0,
+             std::int64_t i1, std::int64_t n, std::int64_t k, T* C, bool accumulate) {
+#ifdef CAIRN_GEMM_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return nn_rows_avx2(A, B, a_row, a_col, i0, i1, n, k, C, accumulate);
+#endif
+  nn_rows_baseline(A, B, a_row, a_col, i0, i1, n, k, C, accumulate);
+}
+
+template <typename T>
+void nn(const T* A, std::int64_t a_row, std::int64_t a_col, const T* B, std::int64_t m, std::int64_t n,
+        std::int64_t k, T* C, bool accumulate) {
   // Threads take whole MR-row blocks, so a thread boundary never splits a tile.
   const std::int64_t blocks = (m + kMR - 1) / kMR;
   parallel_for(blocks, 2.0 * kMR * static_cast<double>(n) * static_cast<double>(k),
                [&](std::int64_t b0, std::int64_t b1) {
-                 nn_rows(A, B, b0 * kMR, std::min(m, b1 * kMR), n, k, C, accumulate);
+                 nn_rows(A, B, a_row, a_col, b0 * kMR, std::min(m, b1 * kMR), n, k, C, accumulate);
                });
 }
 
@@ -84,7 +117,7 @@ std::vector<T>& scratch() {
 
 template <typename T>
 void gemm_nn(const T* A, const T* B, std::int64_t m, std::int64_t n, std::int64_t k, T* C) {
-  nn(A, B, m, n, k, C, false);
+  nn(A, k, 1, B, m, n, k, C, false);
 }
 
 template <typename T>
@@ -92,16 +125,13 @@ void gemm_nt(const T* A, const T* B, std::int64_t m, std::int64_t n, std::int64_
   auto& bt = scratch<T>();
   bt.resize(static_cast<std::size_t>(n * k));
   transpose(B, n, k, bt.data());  // B^T: [k, n]
-  nn(A, bt.data(), m, n, k, C, false);
+  nn(A, k, 1, bt.data(), m, n, k, C, false);
 }
 
 template <typename T>
 void gemm_tn_acc(const T* A, const T* B, std::int64_t m, std::int64_t n, std::int64_t k,
                  T* C) {
-  auto& at = scratch<T>();
-  at.resize(static_cast<std::size_t>(m * k));
-  transpose(A, k, m, at.data());  // A^T: [m, k]
-  nn(at.data(), B, m, n, k, C, true);
+  nn(A, 1, m, B, m, n, k, C, true);  // A^T read in place: element (i, p) is A[p * m + i]
 }
 
 #define CAIRN_INSTANTIATE(T)                                                              \

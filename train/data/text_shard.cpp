@@ -1,0 +1,27 @@
+#include "train/data/text_shard.h"
+
+#include "common/error.h"
+#include "common/text_file.h"
+#include "train/data/byte_tokenizer.h"
+#include "train/data/token_shard.h"
+
+namespace cairn::train {
+
+TextShardStats write_byte_shard(const std::vector<std::string>& inputs, const std::string& output,
+                                bool strip_fortune) {
+  if (inputs.empty()) throw Error("cairn data: no --input files given");
+  TextShardStats stats;
+  TokenShardWriter writer(output, kByteVocab);
+  for (const auto& path : inputs) {
+    std::string text = read_text_file(path);
+    stats.input_bytes += text.size();
+    if (strip_fortune) text = strip_fortune_separators(text);
+    writer.append(byte_tokenize(text));
+    ++stats.files;
+  }
+  stats.tokens = writer.count();
+  writer.finish();
+  return stats;
+}
+
+}  // namespace cairn::train

@@ -1,0 +1,155 @@
+#include "train/data/token_shard.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+
+namespace cairn::train {
+namespace {
+
+void put_le(unsigned char* p, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+
+std::uint64_t get_le(const unsigned char* p, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+}  // namespace
+
+std::uint32_t token_width_for_vocab(std::uint64_t vocab_size) {
+  if (vocab_size <= (1ULL << 8)) return 1;
+  if (vocab_size <= (1ULL << 16)) return 2;
+  return 4;
+}
+
+TokenShardWriter::TokenShardWriter(std::string path, std::uint32_t vocab_size)
+    : path_(std::move(path)), tmp_path_(path_ + ".tmp"), vocab_size_(vocab_size),
+      width_(token_width_for_vocab(vocab_size)) {
+  if (vocab_size == 0) fail(path_, "token shard needs a vocabulary size above 0");
+  file_ = std::fopen(tmp_path_.c_str(), "wb");
+  if (!file_) fail(tmp_path_, "cannot create (" + errno_text() + "); check the directory exists and is writable");
+  const unsigned char zeros[kTokenShardHeaderBytes] = {};
+  if (std::fwrite(zeros, 1, sizeof zeros, file_) != sizeof zeros)
+    fail(tmp_path_, "write failed (" + errno_text() + ")");
+}
+
+TokenShardWriter::~TokenShardWriter() {
+  if (file_) {
+    std::fclose(file_);
+    std::remove(tmp_path_.c_str());
+  }
+}
+
+void TokenShardWriter::append(const std::uint32_t* tokens, std::size_t count) {
+  if (!file_) fail(path_, "token shard already finished");
+  std::vector<unsigned char> buf(count * width_);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (tokens[i] >= vocab_size_)
+      fail(path_, "token " + std::to_string(tokens[i]) + " (number " + std::to_string(count_ + i) +
+                      ") is not below the vocabulary size " + std::to_string(vocab_size_));
+    put_le(buf.data() + i * width_, tokens[i], static_cast<int>(width_));
+  }
+  if (std::fwrite(buf.data(), 1, buf.size(), file_) != buf.size())
+    fail(tmp_path_, "write failed (" + errno_text() + "); is the disk full?");
+  count_ += count;
+}
+
+void TokenShardWriter::finish() {
+  if (!file_) fail(path_, "token shard already finished");
+  unsigned char h[kTokenShardHeaderBytes] = {};
+  std::memcpy(h, kTokenShardMagic, sizeof kTokenShardMagic);
+  put_le(h + 8, kTokenShardVersion, 4);
+  put_le(h + 12, width_, 4);
+  put_le(h + 16, count_, 8);
+  put_le(h + 24, vocab_size_, 4);
+  const bool ok = std::fseek(file_, 0, SEEK_SET) == 0 && std::fwrite(h, 1, sizeof h, file_) == sizeof h &&
+                  std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+  const std::string why = ok ? "" : errno_text();
+  const bool closed = std::fclose(file_) == 0;
+  file_ = nullptr;
+  if (!ok || !closed) {
+    std::remove(tmp_path_.c_str());
+    fail(tmp_path_, "write failed (" + why + ")");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp_path_, path_, ec);
+  if (ec) fail(path_, "cannot rename " + tmp_path_ + " into place (" + ec.message() + ")");
+}
+
+TokenShard::TokenShard(std::string path) : path_(std::move(path)) {
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path_, "cannot open token shard (" + errno_text() + "); make one with 'cairn data'");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail(path_, "not a regular file");
+  }
+  const auto file_bytes = static_cast<std::uint64_t>(st.st_size);
+  if (file_bytes < kTokenShardHeaderBytes) {
+    ::close(fd);
+    fail(path_, "truncated token shard: " + std::to_string(file_bytes) + " bytes, shorter than the " +
+                    std::to_string(kTokenShardHeaderBytes) + "-byte header (re-create it with 'cairn data')");
+  }
+  void* m = ::mmap(nullptr, file_bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (m == MAP_FAILED) fail(path_, "mmap failed (" + errno_text() + ")");
+  map_ = static_cast<const unsigned char*>(m);
+  map_bytes_ = file_bytes;
+  try {
+    if (std::memcmp(map_, kTokenShardMagic, sizeof kTokenShardMagic) != 0)
+      fail(path_, "not a Cairn token shard (the first 8 bytes are not \"CAIRNTOK\"); make one with 'cairn data'");
+    const auto version = get_le(map_ + 8, 4);
+    if (version != kTokenShardVersion)
+      fail(path_, "token shard version " + std::to_string(version) + " is not supported; this cairn reads version " +
+                      std::to_string(kTokenShardVersion) + " (re-create it with this cairn's 'cairn data')");
+    width_ = static_cast<std::uint32_t>(get_le(map_ + 12, 4));
+    if (width_ != 1 && width_ != 2 && width_ != 4)
+      fail(path_, "token width " + std::to_string(width_) + " bytes is not 1, 2 or 4 (corrupt header)");
+    count_ = get_le(map_ + 16, 8);
+    vocab_size_ = static_cast<std::uint32_t>(get_le(map_ + 24, 4));
+    const std::uint64_t body = file_bytes - kTokenShardHeaderBytes;
+    if (count_ > body / width_ || count_ * width_ != body)
+      fail(path_, "header says " + std::to_string(count_) + " tokens of " + std::to_string(width_) +
+                      " bytes but the file holds " + std::to_string(body) + " bytes after the header (" +
+                      (count_ > body / width_ ? "truncated" : "trailing bytes") + "; re-create it with 'cairn data')");
+  } catch (...) {
+    ::munmap(const_cast<unsigned char*>(map_), map_bytes_);
+    throw;
+  }
+}
+
+TokenShard::~TokenShard() {
+  if (map_) ::munmap(const_cast<unsigned char*>(map_), map_bytes_);
+}
+
+std::uint32_t TokenShard::token(std::uint64_t i) const {
+  if (i >= count_) fail(path_, "token index " + std::to_string(i) + " past the end (" + std::to_string(count_) + " tokens)");
+  return static_cast<std::uint32_t>(get_le(map_ + kTokenShardHeaderBytes + i * width_, static_cast<int>(width_)));
+}
+
+void TokenShard::read(std::uint64_t first, std::uint64_t count, std::int32_t* out) const {
+  if (first > count_ || count > count_ - first)
+    fail(path_, "read of tokens [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                    ") past the end (" + std::to_string(count_) + " tokens)");
+  const unsigned char* p = map_ + kTokenShardHeaderBytes + first * width_;
+  if (width_ == 1) {
+    for (std::uint64_t j = 0; j < count; ++j) out[j] = p[j];
+  } else {
+    for (std::uint64_t j = 0; j < count; ++j)
+      out[j] = static_cast<std::int32_t>(get_le(p + j * width_, static_cast<int>(width_)));
+  }
+}
+
+}  // namespace cairn::train
