@@ -424,8 +424,9 @@ class Writer {
     Attrs a{{"numaid", std::to_string(c.numa_id)}};
     if (!c.cpus.empty()) a.emplace_back("affinity", cpu_list_to_mask(c.cpus).value_or(""));
     if (!c.arch.empty()) a.emplace_back("arch", c.arch);
-    // NCCL's CPUID vendor strings only; "NVIDIA" (our Grace label) is not one.
-    if (!c.vendor.empty() && c.vendor != "NVIDIA") a.emplace_back("vendor", c.vendor);
+    // NCCL reads the vendor on x86_64 only; elsewhere (our "NVIDIA" for Grace) it is kept
+    // for the round trip and ignored by NCCL.
+    if (!c.vendor.empty()) a.emplace_back("vendor", c.vendor);
     if (c.family_id >= 0) a.emplace_back("familyid", std::to_string(c.family_id));
     if (c.model_id >= 0) a.emplace_back("modelid", std::to_string(c.model_id));
     auto kids = children_of(cpu);
