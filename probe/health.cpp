@@ -21,9 +21,10 @@ std::string link_text(double gt_s, int width) {
   return speed + " x" + std::to_string(width);
 }
 
-std::string gpu_subject(const GpuInfo& g, std::size_t position) {
-  int index = g.cuda_index >= 0 ? g.cuda_index : static_cast<int>(position);
-  return "GPU " + std::to_string(index) + " (" + g.bus_id + ")";
+// CUDA ordinal where known (what users pass to CUDA_VISIBLE_DEVICES), always the bus id.
+std::string gpu_subject(const GpuInfo& g) {
+  if (g.cuda_index < 0) return "GPU " + g.bus_id;
+  return "GPU " + std::to_string(g.cuda_index) + " (" + g.bus_id + ")";
 }
 
 std::string nic_subject(const NodeInfo& node, const std::string& bus_id) {
@@ -118,7 +119,7 @@ class Checker {
   }
 
   void check_pcie() {
-    for (std::size_t i = 0; i < node_.gpus.size(); ++i) check_link(node_.gpus[i].pcie, true, gpu_subject(node_.gpus[i], i));
+    for (std::size_t i = 0; i < node_.gpus.size(); ++i) check_link(node_.gpus[i].pcie, true, gpu_subject(node_.gpus[i]));
     std::set<std::string> seen;
     for (const auto& nic : node_.nics) {
       if (nic.bus_id.empty() || !seen.insert(nic.bus_id).second) continue;
@@ -142,7 +143,7 @@ class Checker {
         near = near || same_switch || same_numa;
       }
       if (!near)
-        add(Severity::warning, "gpu_without_near_nic", gpu_subject(g, i),
+        add(Severity::warning, "gpu_without_near_nic", gpu_subject(g),
             "no RDMA NIC under its PCIe switch or on its NUMA node " + std::to_string(g.numa_node) +
                 ": its network traffic crosses the CPU interconnect (NCCL path SYS)");
     }
@@ -153,7 +154,7 @@ class Checker {
                                                   "sync_boost"};
     for (std::size_t i = 0; i < node_.gpus.size(); ++i) {
       const auto& g = node_.gpus[i];
-      auto subject = gpu_subject(g, i);
+      auto subject = gpu_subject(g);
       if (g.nvlinks_supported > g.nvlinks_active)
         add(Severity::error, "nvlink_down", subject,
             std::to_string(g.nvlinks_active) + " of " + std::to_string(g.nvlinks_supported) +

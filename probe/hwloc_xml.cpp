@@ -293,6 +293,7 @@ class Reader {
     d.name = vname.empty() ? dname : dname.empty() ? vname : vname + " " + dname;
     if (type == "Bridge") d.kind = PciKind::bridge;
     subtypes_.push_back(obj.attribute("subtype").as_string());
+    models_.push_back(dname);
     locality_.push_back(f.cpuset);
     node_.pci.push_back(std::move(d));
     return static_cast<int>(node_.pci.size() - 1);
@@ -411,6 +412,7 @@ class Reader {
       for (auto* o : devs)
         if (o->name.rfind(backend, 0) == 0 && !o->info("GPUModel").empty()) return o->info("GPUModel");
     const auto& d = node_.pci[pci_index];
+    if (!models_[pci_index].empty()) return models_[pci_index];
     if (!d.name.empty()) return d.name;
     char buf[32];
     std::snprintf(buf, sizeof buf, "NVIDIA GPU [%04x:%04x]", d.vendor_id, d.device_id);
@@ -588,6 +590,7 @@ class Reader {
   std::vector<CpuSet> numa_cpus_;            // per node_.numa entry; empty for memory-only nodes
   std::vector<const CpuSet*> locality_;      // per node_.pci entry
   std::vector<std::string> subtypes_;        // per node_.pci entry
+  std::vector<std::string> models_;          // per node_.pci entry: hwloc's PCIDevice info
   std::vector<PciLocality> localities_;
   std::vector<OsDev> osdevs_;
   std::map<unsigned long long, ObjRef> by_gp_;

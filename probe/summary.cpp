@@ -14,9 +14,9 @@ std::string cut(const std::string& s, std::size_t n) {
   return n == 0 ? "" : s.substr(0, n - 1) + "~";
 }
 
-// Left-aligned cell of exactly n characters.
+// Left-aligned cell of exactly n characters, at least one of them a blank separator.
 std::string cell(const std::string& s, std::size_t n) {
-  std::string c = cut(s, n);
+  std::string c = cut(s, n - 1);
   return c + std::string(n - c.size(), ' ');
 }
 
@@ -61,6 +61,10 @@ std::string nvlink_text(const GpuInfo& g) {
   return s;
 }
 
+std::string plural(std::size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
 std::string numa_text(int n) { return n >= 0 ? std::to_string(n) : "-"; }
 
 // Wraps text to `width`, the first line after `lead`, the rest indented by `indent`.
@@ -89,12 +93,12 @@ std::string render_summary(const NodeInfo& node, const std::vector<Finding>& fin
   std::ostringstream os;
   std::string host = node.hostname.empty() ? "(unnamed host)" : node.hostname;
   os << cut("Node  " + host + "  [" + node.source + "]" + (node.cpu.arch.empty() ? "" : "  " + node.cpu.arch), width) << "\n";
-  os << cut("CPU   " + std::to_string(node.cpu.packages) + " packages, " + std::to_string(node.cpu.cores) + " cores, " +
-                std::to_string(node.cpu.pus) + " threads" + (node.cpu.model.empty() ? "" : ": " + node.cpu.model),
+  os << cut("CPU   " + plural(node.cpu.packages, "package") + ", " + plural(node.cpu.cores, "core") + ", " +
+                plural(node.cpu.pus, "thread") + (node.cpu.model.empty() ? "" : ": " + node.cpu.model),
             width)
      << "\n";
 
-  os << "NUMA  " << node.numa.size() << " nodes\n";
+  os << "NUMA  " << plural(node.numa.size(), "node") << "\n";
   if (!node.numa.empty()) {
     os << "  " << cell("node", 6) << cell("memory", 11) << cell("CPUs", 30) << "distances\n";
     for (const auto& n : node.numa) {

@@ -7,7 +7,7 @@ packages=(
   libhwloc-dev hwloc libibverbs-dev ibverbs-utils libucx-dev ucx-utils
   libboost-program-options-dev libfmt-dev nlohmann-json3-dev libpugixml-dev
   libzstd-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
-  openmpi-bin libopenmpi-dev iproute2 fortunes fortunes-min
+  openmpi-bin libopenmpi-dev iproute2 fortunes fortunes-min bzip2
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -108,7 +108,8 @@ TEST(HwlocXml, Conan32CoreHasConnectX4AndTheCudaGpuOnSocket1) {
   ASSERT_NE(m2075, nullptr);
   EXPECT_EQ(m2075->numa_node, 0);
   EXPECT_EQ(m2075->cuda_index, -1);
-  EXPECT_EQ(m2075->name, "NVIDIA Corporation Tesla M2075 Dual-Slot Computing Processor Module");
+  EXPECT_EQ(m2075->name, "Tesla M2075 Dual-Slot Computing Processor Module");
+  EXPECT_EQ(n.find_pci("0000:03:00.0")->name, "NVIDIA Corporation Tesla M2075 Dual-Slot Computing Processor Module");
 
   auto* mlx = nic_named(n, "mlx5_0");
   ASSERT_NE(mlx, nullptr);
