@@ -94,14 +94,17 @@ class PostOncePlan final : public detail::Plan {
   std::function<void(detail::Links&)> post_;
 };
 
-std::chrono::microseconds spin_from_env() {
+// How long the progress thread spins before it sleeps: CAIRN_UCX_SPIN_US, else not at
+// all when this host has more ranks than CPUs (a spinning rank would hold the CPU its
+// peer needs to answer), else the IdlePolicy default.
+std::chrono::microseconds spin_time(bool oversubscribed) {
   if (const char* s = std::getenv("CAIRN_UCX_SPIN_US")) {
     char* end = nullptr;
     const long v = std::strtol(s, &end, 10);
     if (end == s || *end || v < 0) throw Error("CAIRN_UCX_SPIN_US='" + std::string(s) + "' is not a number of microseconds");
     return std::chrono::microseconds(v);
   }
-  return detail::IdlePolicy{}.spin;
+  return oversubscribed ? std::chrono::microseconds(0) : detail::IdlePolicy{}.spin;
 }
 
 constexpr std::chrono::milliseconds kCloseTimeout{60000};
@@ -112,7 +115,7 @@ class UcxCommunicator final : public Communicator {
       : store_(store), prefix_(std::move(key_prefix)), rank_(rank), size_(size),
         transport_(std::make_unique<detail::UcxTransport>(store, prefix_, rank, size)),
         send_seq_(std::size_t(size), 0), recv_seq_(std::size_t(size), 0) {
-    idle_.spin = spin_from_env();
+    idle_.spin = spin_time(transport_->oversubscribed());
     thread_ = std::thread([this] { progress_main(); });
   }
 

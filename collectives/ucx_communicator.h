@@ -25,7 +25,10 @@ namespace cairn::coll {
 // world-size mismatch between ranks or a UCX failure.
 //
 // Environment: UCX_* as usual (UCX_TLS, ...); CAIRN_UCX_SPIN_US sets how long the
-// progress thread spins before sleeping on the worker's event descriptor (default 50).
+// progress thread spins before sleeping on the worker's event descriptor (default 50,
+// or 0 when this host runs more ranks of the communicator than the process has CPUs).
+// Unless set, UCX_POSIX_ERROR_HANDLING and UCX_SYSV_ERROR_HANDLING are set to "y" so
+// that ranks on one host use shared memory; peers on the host are watched through /proc.
 std::unique_ptr<Communicator> make_ucx_communicator(Store& store, int rank, int size,
                                                     const std::string& key_prefix = "ucx");
 

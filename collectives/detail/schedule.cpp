@@ -99,7 +99,10 @@ void run_plan(OpRun& run, Plan& plan) {
           if (s.job && peer < 0) peer = t.waiting_on(s.done);
         timed_out(run, peer);
       }
-      if (now - last_progress >= run.idle.spin) t.wait_for_event(run.deadline);
+      if (now - last_progress >= run.idle.spin) {
+        t.watch_local_peers();
+        t.wait_for_event(run.deadline);
+      }
     }
   } catch (...) {
     for (Slot& s : slots) t.abandon(s.done);

@@ -1,11 +1,15 @@
 #include "collectives/detail/ucx_transport.h"
 
 #include <poll.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 
+#include "collectives/detail/process_liveness.h"
 #include "common/error.h"
 
 namespace cairn::coll::detail {
@@ -54,20 +58,17 @@ std::vector<unsigned char> from_hex(const std::string& s, const std::string& key
 }
 
 // UCX settings the backend needs unless the user chose otherwise in the environment.
-// Shared-memory transports only report a dead peer when error handling is switched on
-// for them, and they find out through keepalive; UCX's default 20 s interval would make
-// a lost rank take longer to notice than any sensible operation timeout.
-void apply_defaults(ucp_config_t* config) {
-  struct Default {
-    const char* name;
-    const char* value;
-  };
-  for (const Default& d : {Default{"POSIX_ERROR_HANDLING", "y"}, Default{"SYSV_ERROR_HANDLING", "y"},
-                           Default{"KEEPALIVE_INTERVAL", "1s"}}) {
-    if (std::getenv((std::string("UCX_") + d.name).c_str())) continue;
-    // Best effort: an older UCX without the knob keeps its default.
-    (void)ucp_config_modify(config, d.name, d.value);
-  }
+// Endpoints with peer error handling may use the shared-memory transports only when
+// their error handling is switched on, a transport setting UCX reads from the
+// environment alone (ucp_config_modify rejects it), hence setenv, once, without
+// overwriting. Otherwise ranks on one host would talk over TCP loopback. Those
+// transports never report a dead peer themselves: watch_local_peers() does.
+void apply_defaults() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    ::setenv("UCX_POSIX_ERROR_HANDLING", "y", 0);
+    ::setenv("UCX_SYSV_ERROR_HANDLING", "y", 0);
+  });
 }
 
 }  // namespace
@@ -80,16 +81,15 @@ UcxTransport::UcxTransport(Store& store, const std::string& key_prefix, int rank
   if (rank < 0 || rank >= size)
     throw Error("UCX communicator rank " + std::to_string(rank) + " is outside 0.." + std::to_string(size - 1));
 
+  apply_defaults();
   ucp_config_t* config = nullptr;
   check(ucp_config_read(nullptr, nullptr, &config), "reading the UCX configuration (UCX_* variables)");
-  apply_defaults(config);
   ucp_params_t params{};
   params.field_mask = UCP_PARAM_FIELD_FEATURES | UCP_PARAM_FIELD_REQUEST_SIZE |
-                      UCP_PARAM_FIELD_TAG_SENDER_MASK | UCP_PARAM_FIELD_MT_WORKERS_SHARED |
+                      UCP_PARAM_FIELD_MT_WORKERS_SHARED |
                       UCP_PARAM_FIELD_ESTIMATED_NUM_EPS;
   params.features = UCP_FEATURE_TAG | UCP_FEATURE_WAKEUP;
   params.request_size = sizeof(RequestData);
-  params.tag_sender_mask = ~TagLayout::kAnySenderMask;
   params.mt_workers_shared = 0;
   params.estimated_num_eps = static_cast<std::size_t>(size);
   const ucs_status_t init_status = ucp_init(&params, config, &context_);
@@ -106,7 +106,9 @@ UcxTransport::UcxTransport(Store& store, const std::string& key_prefix, int rank
     ucp_address_t* address = nullptr;
     std::size_t address_bytes = 0;
     check(ucp_worker_get_address(worker_, &address, &address_bytes), "ucp_worker_get_address");
-    const std::string mine = std::to_string(size) + ":" + to_hex(address, address_bytes);
+    // "<world size> <host> <pid> <start ticks> <worker address in hex>"
+    const std::string mine = std::to_string(size) + " " + to_string(this_process()) + " " + to_hex(address, address_bytes);
+    const std::string my_host = this_process().host;
     ucp_worker_release_address(worker_, address);
     store.set(key_prefix + "/addr/" + std::to_string(rank), mine);
 
@@ -117,15 +119,17 @@ UcxTransport::UcxTransport(Store& store, const std::string& key_prefix, int rank
       if (p == rank) continue;
       const std::string key = key_prefix + "/addr/" + std::to_string(p);
       const std::string value = store.get(key);
-      const auto colon = value.find(':');
-      if (colon == std::string::npos)
+      const auto first = value.find(' '), last = value.rfind(' ');
+      if (first == std::string::npos || last == first)
         throw Error("store key '" + key + "' holds no UCX worker address: another program wrote it; use a different key prefix");
-      const std::string their_size = value.substr(0, colon);
+      const std::string their_size = value.substr(0, first);
       if (their_size != std::to_string(size))
         throw Error("rank " + std::to_string(p) + " joined UCX communicator '" + key_prefix + "' with world size " +
                     their_size + ", this rank (" + std::to_string(rank) + ") with " + std::to_string(size) +
                     ": every rank must be started with the same world size");
-      const auto remote = from_hex(value.substr(colon + 1), key);
+      const ProcessIdentity peer = parse_process_identity(value.substr(first + 1, last - first - 1), "store key '" + key + "'");
+      if (peer.host == my_host) local_peers_.emplace_back(p, peer);
+      const auto remote = from_hex(value.substr(last + 1), key);
       ucp_ep_params_t ep{};
       ep.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS | UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE |
                       UCP_EP_PARAM_FIELD_ERR_HANDLER;
@@ -135,12 +139,38 @@ UcxTransport::UcxTransport(Store& store, const std::string& key_prefix, int rank
       ep.err_handler.arg = &peer_refs_[p];
       check(ucp_ep_create(worker_, &ep, &eps_[p]), "connecting to rank " + std::to_string(p));
     }
+    connect_all(std::chrono::seconds(60));
     post_notice_recv();
   } catch (...) {
     close(false, std::chrono::milliseconds(100));
     if (worker_) ucp_worker_destroy(worker_);
     ucp_cleanup(context_);
     throw;
+  }
+}
+
+void UcxTransport::connect_all(std::chrono::seconds within) {
+  // UCX wires endpoints up lazily. Finishing every connection here keeps the first
+  // operation's latency honest, and keeps a peer lost later from finding a half-done
+  // wireup: UCX 1.13 asserts on a reply still queued when the worker is destroyed
+  // (openucx/ucx#8175).
+  std::vector<std::pair<int, ucs_status_ptr_t>> flushes;
+  for (int p = 0; p < size_; ++p) {
+    if (!eps_[p]) continue;
+    ucp_request_param_t param{};
+    ucs_status_ptr_t r = ucp_ep_flush_nbx(eps_[p], &param);
+    if (UCS_PTR_IS_ERR(r)) check(UCS_PTR_STATUS(r), "connecting to rank " + std::to_string(p));
+    if (r) flushes.emplace_back(p, r);
+  }
+  const auto until = Clock::now() + within;
+  for (auto& [peer, r] : flushes) {
+    while (ucp_request_check_status(r) == UCS_INPROGRESS && Clock::now() < until) ucp_worker_progress(worker_);
+    const ucs_status_t s = ucp_request_check_status(r);
+    ucp_request_free(r);
+    if (s == UCS_INPROGRESS)
+      throw Error("rank " + std::to_string(peer) + " did not connect over UCX within " + std::to_string(within.count()) +
+                  " s: is it still running, and can the ranks reach each other (UCX_TLS, UCX_NET_DEVICES)?");
+    check(s, "connecting to rank " + std::to_string(peer));
   }
 }
 
@@ -276,6 +306,25 @@ void UcxTransport::peer_failed(int peer, ucs_status_t status) {
   record_failure(what, what, peer, false);
 }
 
+bool UcxTransport::oversubscribed() const {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  const int usable = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+  return int(local_peers_.size()) + 1 > usable;
+}
+
+void UcxTransport::watch_local_peers() {
+  const auto now = Clock::now();
+  if (now < next_watch_) return;
+  next_watch_ = now + std::chrono::milliseconds(50);
+  for (const auto& [peer, identity] : local_peers_) {
+    if (process_alive(identity)) continue;
+    const std::string what = "rank " + std::to_string(peer) + " lost (its process " + std::to_string(identity.pid) +
+                             " on this host has exited)";
+    record_failure(what, what, peer, false);
+  }
+}
+
 void UcxTransport::on_peer_error(void* arg, ucp_ep_h, ucs_status_t status) {
   const auto* ref = static_cast<const PeerRef*>(arg);
   ref->self->peer_failed(ref->rank, status);
@@ -301,8 +350,13 @@ void UcxTransport::on_notice(void* request, ucs_status_t status, const ucp_tag_r
   self->notice_request_ = nullptr;
   ucp_request_free(request);
   if (status != UCS_OK) return;  // cancelled at close
-  const int sender = TagLayout::sender(info->sender_tag);
-  const std::string reason(self->notice_buf_.data(), std::min(info->length, self->notice_buf_.size()));
+  // The sender's rank travels in the message: UCX 1.13 leaves tag_info->sender_tag
+  // unset for this eager receive.
+  const std::size_t length = std::min(info->length, self->notice_buf_.size());
+  if (length < sizeof(std::int32_t)) return;
+  std::int32_t sender = 0;
+  std::memcpy(&sender, self->notice_buf_.data(), sizeof sender);
+  const std::string reason(self->notice_buf_.data() + sizeof sender, length - sizeof sender);
   self->record_failure("rank " + std::to_string(sender) + " aborted: " + reason, reason, sender, true);
 }
 
@@ -337,7 +391,9 @@ void UcxTransport::abandon(Completion& c) {
 }
 
 void UcxTransport::notify_peers(const std::string& reason) {
-  const std::string text = reason.substr(0, notice_buf_.size());
+  const std::int32_t me = rank_;
+  std::string text(reinterpret_cast<const char*>(&me), sizeof me);
+  text += reason.substr(0, notice_buf_.size() - sizeof me);
   int lost = -1;
   {
     std::lock_guard lock(failure_mu_);

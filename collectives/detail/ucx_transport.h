@@ -16,10 +16,12 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <ucp/api/ucp.h>
 
+#include "collectives/detail/process_liveness.h"
 #include "collectives/store.h"
 
 namespace cairn::coll::detail {
@@ -46,7 +48,6 @@ struct TagLayout {
            ((seq & ((1u << kSeqBits) - 1)) << (kChannelBits + kStepBits)) |
            (std::uint64_t(channel) << kStepBits) | (step & ((1u << kStepBits) - 1));
   }
-  static int sender(std::uint64_t tag) { return int(tag >> (kSeqBits + kChannelBits + kStepBits)); }
 };
 
 // Why an operation stopped. `peer` names the rank it concerns (-1: none).
@@ -77,6 +78,8 @@ class UcxTransport {
 
   int rank() const { return rank_; }
   int size() const { return size_; }
+  // More ranks of this communicator on this host than CPUs this process may run on.
+  bool oversubscribed() const;
 
   // Post a transfer counted on `c`. Zero-byte transfers are sent (barriers use them).
   void send(int peer, const void* buf, std::size_t bytes, std::uint64_t tag, Completion& c);
@@ -88,6 +91,10 @@ class UcxTransport {
   // Sleeps until the worker has an event, signal() is called, or `until` (capped so
   // that abort requests and deadlines are checked at least every 100 ms).
   void wait_for_event(Clock::time_point until);
+
+  // Checks (at most every 50 ms) that the peers on this host are still running; one
+  // that is not fails the communicator. Called while waiting.
+  void watch_local_peers();
 
   // Thread-safe: records why the communicator stops (first reason wins) and wakes the
   // progress thread. `notice` is what peers are told (they prefix "rank R aborted: ").
@@ -124,6 +131,7 @@ class UcxTransport {
   static void on_peer_error(void* arg, ucp_ep_h ep, ucs_status_t status);
   void track(ucs_status_ptr_t status, int peer, bool is_recv, Completion& c);
   void finish(void* request, ucs_status_t status);
+  void connect_all(std::chrono::seconds within);
   void post_notice_recv();
   void peer_failed(int peer, ucs_status_t status);
   // Records a failure unless one is already recorded or the endpoints are closing.
@@ -140,6 +148,8 @@ class UcxTransport {
     int rank;
   };
   std::vector<PeerRef> peer_refs_;
+  std::vector<std::pair<int, ProcessIdentity>> local_peers_;
+  Clock::time_point next_watch_{};
 
   // Abort notices from peers land here (one standing receive from any sender).
   std::vector<char> notice_buf_;

@@ -38,7 +38,8 @@ void lost_rank_case(int ranks, int victim, bool sigkill, bool before_op) {
     auto comm = make_ucx_communicator(env.store(), env.rank(), env.size());
     comm->set_timeout(kTimeout);
     std::vector<float> buf(4 << 20, 1.0f);  // 16 MiB: many chunks, long enough to be cut
-    comm->all_reduce(buf.data(), buf.data(), 1024, DataType::f32, ReduceOp::sum).wait();  // all connected
+    comm->all_reduce(buf.data(), buf.data(), 1024, DataType::f32, ReduceOp::sum).wait();
+    env.store().barrier("first all_reduce done", env.size());  // the victim dies in the second one
     if (env.rank() == victim) {
       if (!before_op) {
         comm->all_reduce(buf.data(), buf.data(), buf.size(), DataType::f32, ReduceOp::sum);
