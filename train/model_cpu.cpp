@@ -12,6 +12,7 @@
 #include "train/cpu/rmsnorm.h"
 #include "train/cpu/swiglu.h"
 #include "train/cpu/xielu.h"
+#include "train/layer_offsets.h"
 
 namespace cairn::train {
 namespace {
@@ -44,30 +45,6 @@ void merge_qkv(const T* q, const T* k, const T* v, std::int64_t n, std::int64_t 
     std::copy_n(k + i * kvd, kvd, r + qd);
     std::copy_n(v + i * kvd, kvd, r + qd + kvd);
   }
-}
-
-// Offsets of one layer's tensors in the flat buffer (-1: absent in this config).
-struct LayerOffsets {
-  std::int64_t attn_norm, qkv, q_norm = -1, k_norm = -1, o, mlp_norm, up, a_p = -1, a_n = -1, down;
-};
-
-LayerOffsets layer_offsets(const ParameterLayout& L, const ModelConfig& c, std::int64_t l) {
-  LayerOffsets o{};
-  o.attn_norm = L.offset(layer_param(l, "attn_norm.weight"));
-  o.qkv = L.offset(layer_param(l, "attn.qkv.weight"));
-  if (c.qk_norm) {
-    o.q_norm = L.offset(layer_param(l, "attn.q_norm.weight"));
-    o.k_norm = L.offset(layer_param(l, "attn.k_norm.weight"));
-  }
-  o.o = L.offset(layer_param(l, "attn.o.weight"));
-  o.mlp_norm = L.offset(layer_param(l, "mlp_norm.weight"));
-  o.up = L.offset(layer_param(l, "mlp.up.weight"));
-  if (c.mlp == MlpKind::xielu) {
-    o.a_p = L.offset(layer_param(l, "mlp.xielu.a_p"));
-    o.a_n = L.offset(layer_param(l, "mlp.xielu.a_n"));
-  }
-  o.down = L.offset(layer_param(l, "mlp.down.weight"));
-  return o;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "train/cuda/rmsnorm.h"
 #include "train/cuda/swiglu.h"
 #include "train/cuda/xielu.h"
+#include "train/layer_offsets.h"
 
 namespace cairn::train {
 
@@ -24,30 +25,6 @@ using cuda::DeviceBuffer;
 using cuda::OutType;
 
 namespace {
-
-// Offsets of one layer's tensors in the flat buffer (-1: absent in this config).
-struct LayerOffsets {
-  std::int64_t attn_norm, qkv, q_norm = -1, k_norm = -1, o, mlp_norm, up, a_p = -1, a_n = -1, down;
-};
-
-LayerOffsets layer_offsets(const ParameterLayout& L, const ModelConfig& c, std::int64_t l) {
-  LayerOffsets o{};
-  o.attn_norm = L.offset(layer_param(l, "attn_norm.weight"));
-  o.qkv = L.offset(layer_param(l, "attn.qkv.weight"));
-  if (c.qk_norm) {
-    o.q_norm = L.offset(layer_param(l, "attn.q_norm.weight"));
-    o.k_norm = L.offset(layer_param(l, "attn.k_norm.weight"));
-  }
-  o.o = L.offset(layer_param(l, "attn.o.weight"));
-  o.mlp_norm = L.offset(layer_param(l, "mlp_norm.weight"));
-  o.up = L.offset(layer_param(l, "mlp.up.weight"));
-  if (c.mlp == MlpKind::xielu) {
-    o.a_p = L.offset(layer_param(l, "mlp.xielu.a_p"));
-    o.a_n = L.offset(layer_param(l, "mlp.xielu.a_n"));
-  }
-  o.down = L.offset(layer_param(l, "mlp.down.weight"));
-  return o;
-}
 
 ModelConfig checked(const ModelConfig& c, std::int64_t batch, std::int64_t seq_len) {
   validate(c, "model config \"" + c.name + "\"");
