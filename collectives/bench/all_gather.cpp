@@ -25,7 +25,7 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest all_gather_test{"all_gather", "all_gather_perf", false, false, counts,
+const CollTest all_gather_test{"all_gather", "all_gather_perf", false, false, true, counts,
                                [](int n) { return n; }, bus_factor, expected, run};
 
 }  // namespace cairn::coll::bench

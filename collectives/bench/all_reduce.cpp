@@ -17,7 +17,7 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest all_reduce_test{"all_reduce", "all_reduce_perf", true, false, counts,
+const CollTest all_reduce_test{"all_reduce", "all_reduce_perf", true, false, true, counts,
                                [](int) { return 1; }, bus_factor, expected, run};
 
 }  // namespace cairn::coll::bench

@@ -25,7 +25,7 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest alltoall_test{"alltoall", "alltoall_perf", false, false, counts,
+const CollTest alltoall_test{"alltoall", "alltoall_perf", false, false, true, counts,
                              [](int n) { return n; }, bus_factor, expected, run};
 
 }  // namespace cairn::coll::bench

@@ -17,7 +17,7 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest broadcast_test{"broadcast", "broadcast_perf", false, true, counts,
+const CollTest broadcast_test{"broadcast", "broadcast_perf", false, true, true, counts,
                               [](int) { return 1; }, bus_factor, expected, run};
 
 }  // namespace cairn::coll::bench

@@ -18,6 +18,9 @@ struct CollTest {
   std::string_view perf_name;  // the nccl-tests binary it mirrors: "all_reduce_perf"
   bool reduces;                // takes -o; prints the op in the redop column, else "none"
   bool rooted;                 // takes -r; prints the root, else -1
+  // false: the in-place column is timed but not checked ("N/A"), as nccl-tests does for
+  // sendrecv, whose in-place form (send and receive in one buffer) is not defined.
+  bool in_place_checked;
 
   // Element counts for a sweep size of `count` elements (nccl-tests' getCollByteCount).
   Counts (*counts)(std::size_t count, std::size_t elt_bytes, int nranks);

@@ -38,10 +38,11 @@ int precision_bits(DataType dt) {
 std::uint64_t wrap_to_u64(double v) {
   constexpr double k2to64 = 18446744073709551616.0;
   constexpr double k2to63 = 9223372036854775808.0;
-  double m = std::fmod(std::trunc(v), k2to64);
-  if (m < 0) m += k2to64;
-  if (m >= k2to63) return static_cast<std::uint64_t>(m - k2to63) + (std::uint64_t{1} << 63);
-  return static_cast<std::uint64_t>(m);
+  // Wrap the magnitude (exactly: fmod is exact), then negate in unsigned arithmetic.
+  const double m = std::fmod(std::fabs(std::trunc(v)), k2to64);
+  const std::uint64_t u = m >= k2to63 ? static_cast<std::uint64_t>(m - k2to63) + (std::uint64_t{1} << 63)
+                                      : static_cast<std::uint64_t>(m);
+  return v < 0 ? ~u + 1 : u;
 }
 
 template <typename T>

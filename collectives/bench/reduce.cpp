@@ -20,7 +20,7 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest reduce_test{"reduce", "reduce_perf", true, true, counts,
+const CollTest reduce_test{"reduce", "reduce_perf", true, true, true, counts,
                            [](int) { return 1; }, bus_factor, expected, run};
 
 }  // namespace cairn::coll::bench

@@ -24,7 +24,7 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest reduce_scatter_test{"reduce_scatter", "reduce_scatter_perf", true, false, counts,
+const CollTest reduce_scatter_test{"reduce_scatter", "reduce_scatter_perf", true, false, true, counts,
                                    [](int n) { return n; }, bus_factor, expected, run};
 
 }  // namespace cairn::coll::bench

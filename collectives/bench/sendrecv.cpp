@@ -23,7 +23,7 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest sendrecv_test{"sendrecv", "sendrecv_perf", false, false, counts,
+const CollTest sendrecv_test{"sendrecv", "sendrecv_perf", false, false, false, counts,
                              [](int) { return 1; }, bus_factor, expected, run};
 
 }  // namespace cairn::coll::bench

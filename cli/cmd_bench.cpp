@@ -1,0 +1,167 @@
+// cairn bench: nccl-tests' sweep on Cairn's communicators — NCCL on GPU buffers, UCX on
+// host buffers — with its flags, formulas, data check and table (collectives/bench/).
+// Runs alone (one rank) or under `cairn launch -n N`, srun or mpirun.
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "collectives/bench/harness.h"
+#include "collectives/bench/memory.h"
+#include "collectives/bench/options.h"
+#include "collectives/bench/report.h"
+#include "collectives/bootstrap.h"
+#include "collectives/ucx_communicator.h"
+#include "common/error.h"
+#ifdef CAIRN_HAVE_CUDA
+#include "collectives/nccl_communicator.h"
+#endif
+
+namespace cairn::cli {
+namespace {
+
+namespace bench = coll::bench;
+
+struct BenchArgs {
+  std::string backend = "auto";
+  std::vector<const bench::CollTest*> tests;
+  bench::SweepOptions sweep;
+  double timeout_s = 600;
+  int device = -1;
+  bool json = false;
+};
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw Error(message);
+}
+
+BenchArgs parse(const Args& args, bool& help) {
+  std::string backend, op, minbytes, maxbytes, stepbytes, redop, dtype;
+  BenchArgs a;
+  int nthreads = 1, ngpus = 1, check = 1, blocking = 0;
+  po::options_description desc("Options (nccl-tests' meanings)");
+  desc.add_options()
+      ("backend", po::value(&backend)->default_value("auto"), "ucx (host memory), nccl (GPU memory) or auto")
+      ("op", po::value(&op)->default_value("all_reduce"),
+       "collective: all_reduce, reduce_scatter, all_gather, broadcast, reduce, alltoall, sendrecv, a list, or all")
+      ("minbytes,b", po::value(&minbytes)->default_value("32M"), "smallest size (K, M, G suffixes)")
+      ("maxbytes,e", po::value(&maxbytes)->default_value("32M"), "largest size")
+      ("stepbytes,i", po::value(&stepbytes)->default_value("1M"), "size increment when -f is 1")
+      ("stepfactor,f", po::value(&a.sweep.step_factor)->default_value(1), "size multiplication factor")
+      ("iters,n", po::value(&a.sweep.iters)->default_value(20), "timed iterations per size")
+      ("warmup_iters,w", po::value(&a.sweep.warmup_iters)->default_value(1), "warm-up iterations per size")
+      ("check,c", po::value(&check)->default_value(1), "data checks per size (0: none)")
+      ("redop,o", po::value(&redop)->default_value("sum"), "reduction: sum, prod, max, min, avg or all")
+      ("datatype,d", po::value(&dtype)->default_value("float"),
+       "float, half, bfloat16, double, int32, int64, uint8 or all")
+      ("root,r", po::value(&a.sweep.root)->default_value(0), "root of broadcast and reduce")
+      ("average,a", po::value(&a.sweep.average)->default_value(1),
+       "time across ranks: 0 rank 0's, 1 average, 2 minimum, 3 maximum")
+      ("blocking,z", po::value(&blocking)->default_value(0), "1: wait and barrier after every call")
+      ("timeout,T", po::value(&a.timeout_s)->default_value(600), "seconds before a stuck call aborts (0: never)")
+      ("nthreads,t", po::value(&nthreads)->default_value(1), "must be 1: one rank per process")
+      ("ngpus,g", po::value(&ngpus)->default_value(1), "must be 1: one GPU per rank")
+      ("device", po::value(&a.device)->default_value(-1), "CUDA device for nccl (default: the local rank)")
+      ("json", po::bool_switch(&a.json), "print the results as JSON (schema cairn.bench v1)");
+  po::variables_map vm;
+  help = !parse_options("bench", "[--backend ucx|nccl|auto] [--op COLLECTIVE|all] [-b MIN] [-e MAX] [-f F] ...", args,
+                        desc, vm);
+  if (help) return a;
+  a.backend = backend;
+  require(backend == "ucx" || backend == "nccl" || backend == "auto",
+          "--backend '" + backend + "' is not a backend: use ucx, nccl or auto");
+  a.tests = bench::parse_collectives(op);
+  a.sweep.min_bytes = bench::parse_size(minbytes, "-b");
+  a.sweep.max_bytes = bench::parse_size(maxbytes, "-e");
+  a.sweep.step_bytes = bench::parse_size(stepbytes, "-i");
+  a.sweep.ops = bench::parse_ops(redop);
+  a.sweep.dtypes = bench::parse_dtypes(dtype);
+  a.sweep.check_iters = check;
+  a.sweep.blocking = blocking != 0;
+  require(nthreads == 1 && ngpus == 1,
+          "-t and -g must be 1: Cairn runs one rank per process and GPU; start more with 'cairn launch -n N'");
+  require(a.sweep.iters >= 1, fmt::format("-n {}: give at least one iteration", a.sweep.iters));
+  require(a.sweep.warmup_iters >= 0, fmt::format("-w {}: warm-up iterations cannot be negative", a.sweep.warmup_iters));
+  require(check >= 0, fmt::format("-c {}: the number of checks cannot be negative", check));
+  require(a.sweep.average >= 0 && a.sweep.average <= 3,
+          fmt::format("-a {}: use 0 (rank 0), 1 (average), 2 (minimum) or 3 (maximum)", a.sweep.average));
+  require(blocking == 0 || blocking == 1, fmt::format("-z {}: use 0 or 1", blocking));
+  require(a.timeout_s >= 0, "-T cannot be negative");
+  bench::sweep_sizes(a.sweep);  // rejects a sweep that never advances before any rank starts
+  return a;
+}
+
+std::string hostname() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+}  // namespace
+
+int cmd_bench(const Args& args) {
+  bool help = false;
+  BenchArgs a = parse(args, help);
+  if (help) return 0;
+
+  coll::Bootstrap boot = coll::bootstrap_from_env(coll::process_environment());
+  const coll::RankInfo& me = boot.info;
+  std::string backend = a.backend;
+  if (backend == "auto") backend = bench::visible_cuda_devices() > 0 ? "nccl" : "ucx";
+
+  std::unique_ptr<bench::Memory> memory;
+  std::unique_ptr<coll::Communicator> comm;
+  std::string tool = fmt::format("cairn bench {} backend {}", CAIRN_VERSION, backend);
+  if (backend == "nccl") {
+#ifdef CAIRN_HAVE_CUDA
+    const int devices = bench::visible_cuda_devices();
+    if (devices == 0) throw Error("--backend nccl: no CUDA device is visible; use --backend ucx for host memory");
+    const int device = a.device >= 0 ? a.device : me.local_rank % devices;
+    memory = bench::make_cuda_memory(device);
+    comm = coll::make_nccl_communicator(*boot.store, me.rank, me.size, device);
+    tool += fmt::format(" nccl-library={}", coll::nccl_library_version());
+#else
+    throw Error("--backend nccl: this cairn was built without CUDA (-DCAIRN_CUDA=OFF); use --backend ucx");
+#endif
+  } else {
+    memory = bench::make_host_memory();
+    comm = coll::make_ucx_communicator(*boot.store, me.rank, me.size);
+  }
+  comm->set_timeout(std::chrono::milliseconds(static_cast<std::int64_t>(a.timeout_s * 1000)));
+
+  bench::RunInfo info;
+  info.tool_line = tool;
+  info.backend = backend;
+  info.nranks = comm->size();
+  info.options = a.sweep;
+  info.devices = bench::gather_lines(
+      *comm, *memory,
+      fmt::format("#  Rank {:2d} Group {:2d} Pid {:6d} on {:>10} {}", comm->rank(), 0, ::getpid(), hostname(),
+                  memory->describe()));
+
+  const bool printer = comm->rank() == 0;
+  bench::TableSink table(std::cout);
+  bench::RowSink* sink = printer && !a.json ? &table : nullptr;
+  if (sink) std::cout << bench::preamble(info) << std::flush;
+  std::vector<bench::CollectiveReport> reports;
+  int out_of_bounds = 0;
+  for (const bench::CollTest* test : a.tests) {
+    reports.push_back(bench::run_collective(*comm, *memory, *test, a.sweep, sink));
+    out_of_bounds += reports.back().out_of_bounds;
+  }
+  if (printer && a.json) std::cout << bench::to_json(info, reports).dump(2) << "\n";
+
+  comm.reset();
+  boot.finish();
+  if (out_of_bounds > 0)
+    throw CheckFailed(fmt::format("{} measurement(s) had wrong elements (see #wrong): the {} backend returned "
+                                  "wrong data",
+                                  out_of_bounds, backend));
+  return 0;
+}
+
+}  // namespace cairn::cli
