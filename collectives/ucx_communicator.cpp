@@ -151,20 +151,12 @@ class UcxCommunicator final : public Communicator {
     check_count("all_reduce", count, dt);
     require("all_reduce", send, "send", count);
     require("all_reduce", recv, "recv", count);
-    const AlgoConfig cfg = config();
-    CollArgs a = args(send, recv, count, dt, op, 0);
-    return collective("all_reduce", [a, cfg](OpRun& run) {
-      if (a.count == 0) return;
-      if (a.size == 1) return local_copy(a.send, a.recv, a.count * a.elem_bytes);
-      const detail::Knobs k = detail::resolve_knobs(cfg);
-      run.depth = k.depth;
-      std::unique_ptr<detail::Plan> plan;
-      switch (detail::choose_all_reduce(cfg, a.count * a.elem_bytes, a.size)) {
-        case Algorithm::tree: plan = detail::tree_all_reduce(a, k); break;
-        case Algorithm::rhd: plan = detail::rhd_all_reduce(a, k); break;
-        default: plan = detail::ring_all_reduce(a, k); break;
+    return planned("all_reduce", args(send, recv, count, dt, op, 0), count, [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig& c) {
+      switch (detail::choose_all_reduce(c, a.count * a.elem_bytes, a.size)) {
+        case Algorithm::tree: return detail::tree_all_reduce(a, k);
+        case Algorithm::rhd: return detail::rhd_all_reduce(a, k);
+        default: return detail::ring_all_reduce(a, k);
       }
-      detail::run_plan(run, *plan);
     });
   }
 
@@ -172,30 +164,16 @@ class UcxCommunicator final : public Communicator {
     check_count("reduce_scatter", recv_count, dt, std::size_t(size_));
     require("reduce_scatter", send, "send", recv_count);
     require("reduce_scatter", recv, "recv", recv_count);
-    const AlgoConfig cfg = config();
-    CollArgs a = args(send, recv, recv_count, dt, op, 0);
-    return collective("reduce_scatter", [a, cfg](OpRun& run) {
-      if (a.count == 0) return;
-      if (a.size == 1) return local_copy(a.send, a.recv, a.count * a.elem_bytes);
-      const detail::Knobs k = detail::resolve_knobs(cfg);
-      run.depth = k.depth;
-      detail::run_plan(run, *detail::ring_reduce_scatter(a, k));
-    });
+    return planned("reduce_scatter", args(send, recv, recv_count, dt, op, 0), recv_count,
+                   [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig&) { return detail::ring_reduce_scatter(a, k); });
   }
 
   Request all_gather(const void* send, void* recv, std::size_t send_count, DataType dt, Stream) override {
     check_count("all_gather", send_count, dt, std::size_t(size_));
     require("all_gather", send, "send", send_count);
     require("all_gather", recv, "recv", send_count);
-    const AlgoConfig cfg = config();
-    CollArgs a = args(send, recv, send_count, dt, ReduceOp::sum, 0);
-    return collective("all_gather", [a, cfg](OpRun& run) {
-      if (a.count == 0) return;
-      if (a.size == 1) return local_copy(a.send, a.recv, a.count * a.elem_bytes);
-      const detail::Knobs k = detail::resolve_knobs(cfg);
-      run.depth = k.depth;
-      detail::run_plan(run, *detail::ring_all_gather(a, k));
-    });
+    return planned("all_gather", args(send, recv, send_count, dt, ReduceOp::sum, 0), send_count,
+                   [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig&) { return detail::ring_all_gather(a, k); });
   }
 
   Request broadcast(const void* send, void* recv, std::size_t count, DataType dt, int root, Stream) override {
@@ -203,16 +181,10 @@ class UcxCommunicator final : public Communicator {
     check_count("broadcast", count, dt);
     if (rank_ == root) require("broadcast", send, "the root's send", count);
     require("broadcast", recv, "recv", count);
-    const AlgoConfig cfg = config();
-    CollArgs a = args(send, recv, count, dt, ReduceOp::sum, root);
-    return collective("broadcast", [a, cfg](OpRun& run) {
-      if (a.count == 0) return;
-      if (a.size == 1) return local_copy(a.send, a.recv, a.count * a.elem_bytes);
-      const detail::Knobs k = detail::resolve_knobs(cfg);
-      run.depth = k.depth;
-      auto plan = detail::choose_rooted(cfg) == Algorithm::ring ? detail::chain_broadcast(a, k) : detail::tree_broadcast(a, k);
-      detail::run_plan(run, *plan);
-    });
+    return planned("broadcast", args(send, recv, count, dt, ReduceOp::sum, root), count,
+                   [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig& c) {
+                     return detail::choose_rooted(c) == Algorithm::ring ? detail::chain_broadcast(a, k) : detail::tree_broadcast(a, k);
+                   });
   }
 
   Request reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, int root, Stream) override {
@@ -220,37 +192,18 @@ class UcxCommunicator final : public Communicator {
     check_count("reduce", count, dt);
     require("reduce", send, "send", count);
     if (rank_ == root) require("reduce", recv, "the root's recv", count);
-    const AlgoConfig cfg = config();
-    CollArgs a = args(send, recv, count, dt, op, root);
-    return collective("reduce", [a, cfg](OpRun& run) {
-      if (a.count == 0) return;
-      if (a.size == 1) return local_copy(a.send, a.recv, a.count * a.elem_bytes);
-      const detail::Knobs k = detail::resolve_knobs(cfg);
-      run.depth = k.depth;
-      auto plan = detail::choose_rooted(cfg) == Algorithm::ring ? detail::chain_reduce(a, k) : detail::tree_reduce(a, k);
-      detail::run_plan(run, *plan);
-    });
+    return planned("reduce", args(send, recv, count, dt, op, root), count,
+                   [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig& c) {
+                     return detail::choose_rooted(c) == Algorithm::ring ? detail::chain_reduce(a, k) : detail::tree_reduce(a, k);
+                   });
   }
 
   Request alltoall(const void* send, void* recv, std::size_t count, DataType dt, Stream) override {
     check_count("alltoall", count, dt, std::size_t(size_));
     require("alltoall", send, "send", count);
     require("alltoall", recv, "recv", count);
-    const AlgoConfig cfg = config();
-    CollArgs a = args(send, recv, count, dt, ReduceOp::sum, 0);
-    return collective("alltoall", [a, cfg](OpRun& run) mutable {
-      if (a.count == 0) return;
-      const std::size_t total = a.count * a.elem_bytes * std::size_t(a.size);
-      if (a.size == 1) return local_copy(a.send, a.recv, total);
-      std::vector<std::byte> copy;
-      if (a.send == a.recv) {  // in place: send from a copy, blocks are overwritten as they arrive
-        copy.assign(a.send, a.send + total);
-        a.send = copy.data();
-      }
-      const detail::Knobs k = detail::resolve_knobs(cfg);
-      run.depth = k.depth;
-      detail::run_plan(run, *detail::pairwise_alltoall(a, k));
-    });
+    return planned("alltoall", args(send, recv, count, dt, ReduceOp::sum, 0), count * std::size_t(size_),
+                   [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig&) { return detail::pairwise_alltoall(a, k); });
   }
 
   Request send(const void* buf, std::size_t count, DataType dt, int peer, Stream) override {
@@ -359,6 +312,20 @@ class UcxCommunicator final : public Communicator {
     return op;
   }
 
+  using PlanMaker = std::unique_ptr<detail::Plan> (*)(const CollArgs&, const detail::Knobs&, const AlgoConfig&);
+  // Queues a collective run by a plan: nothing for a zero count, a copy of
+  // `local_count` elements on a single rank.
+  Request planned(const char* kind, const CollArgs& a, std::size_t local_count, PlanMaker make) {
+    const AlgoConfig cfg = config();
+    return collective(kind, [a, cfg, local_count, make](OpRun& run) {
+      if (a.count == 0) return;
+      if (a.size == 1) return local_copy(a.send, a.recv, local_count * a.elem_bytes);
+      const detail::Knobs k = detail::resolve_knobs(cfg);
+      run.depth = k.depth;
+      detail::run_plan(run, *make(a, k, cfg));
+    });
+  }
+
   Request collective(const char* kind, std::function<void(OpRun&)> body) {
     Op op;
     {
@@ -451,32 +418,37 @@ class UcxCommunicator final : public Communicator {
       op.body(run);
       op.state->complete();
     } catch (const OpFailure& f) {
+      std::string message;
       if (!transport_->abort_reason()) {  // the executor's own verdict: a timeout
         transport_->request_abort(f.what(), f.what());
-        op.state->fail(f.what());
+        message = f.what();
       } else {
-        op.state->fail(op.name + " failed: " + *transport_->abort_reason());
+        message = op.name + " failed: " + *transport_->abort_reason();
       }
-      if (!op.quiet) handle_abort();
+      handle_abort(!op.quiet);
+      op.state->fail(message);
     } catch (const std::exception& e) {
       transport_->request_abort(op.name + " failed: " + e.what(), op.name + " failed on this rank: " + e.what());
+      handle_abort(true);
       op.state->fail(op.name + " failed: " + e.what());
-      handle_abort();
     }
   }
 
-  // Tells the peers why (once, and not when they told us) and fails the queued ops.
-  void handle_abort() {
+  // Tells the peers why (once, and not when they told us), seals the transport so that
+  // nothing in flight touches the caller's buffers once the failure is reported, and
+  // fails the queued ops.
+  void handle_abort(bool tell_peers = true) {
     std::deque<Op> doomed;
     {
       std::lock_guard lock(mu_);
       handled_abort_ = true;
       doomed.swap(queue_);
     }
-    if (!notified_ && !transport_->failed_by_notice()) {
+    if (tell_peers && !notified_ && !transport_->failed_by_notice()) {
       notified_ = true;
       transport_->notify_peers(transport_->notice_text());
     }
+    transport_->seal(std::chrono::milliseconds(200));
     const std::string reason = transport_->abort_reason().value_or("aborted");
     for (Op& op : doomed) op.state->fail(op.name + " failed: communicator aborted: " + reason);
   }

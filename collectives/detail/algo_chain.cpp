@@ -98,28 +98,21 @@ class ChainReduceJob final : public Job {
   int k_ = 0;
 };
 
-class ChainPlan final : public SlicedPlan {
- public:
-  ChainPlan(const CollArgs& a, const Knobs& k, bool reduce)
-      : SlicedPlan(a.count, k.channels, std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes)), a_(a), reduce_(reduce),
-        piece_bytes_(std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes) * a.elem_bytes) {}
-  std::size_t scratch_bytes() const override { return reduce_ ? 2 * piece_bytes_ : 0; }
-  std::uint32_t steps_per_job() const override { return 1; }
-  std::unique_ptr<Job> job(int channel, std::size_t p, std::byte* scratch) override {
-    const Line line{a_.size, a_.root, channel % 2 == 1};
-    if (reduce_) return std::make_unique<ChainReduceJob>(a_, piece(channel, p), line, scratch);
-    return std::make_unique<ChainBroadcastJob>(a_, piece(channel, p), line);
-  }
-
- private:
-  CollArgs a_;
-  bool reduce_;
-  std::size_t piece_bytes_;
-};
-
 }  // namespace
 
-std::unique_ptr<Plan> chain_reduce(const CollArgs& a, const Knobs& k) { return std::make_unique<ChainPlan>(a, k, true); }
-std::unique_ptr<Plan> chain_broadcast(const CollArgs& a, const Knobs& k) { return std::make_unique<ChainPlan>(a, k, false); }
+std::unique_ptr<Plan> chain_reduce(const CollArgs& a, const Knobs& k) {
+  const std::size_t chunk = chunk_elems(a, k);
+  return sliced_plan(a, PlanShape{a.count, k.channels, chunk, 2 * chunk * a.elem_bytes, 1},
+                     [](const CollArgs& args, int channel, Span piece, std::byte* scratch) {
+                       return std::make_unique<ChainReduceJob>(args, piece, Line{args.size, args.root, channel % 2 == 1}, scratch);
+                     });
+}
+
+std::unique_ptr<Plan> chain_broadcast(const CollArgs& a, const Knobs& k) {
+  return sliced_plan(a, PlanShape{a.count, k.channels, chunk_elems(a, k), 0, 1},
+                     [](const CollArgs& args, int channel, Span piece, std::byte*) {
+                       return std::make_unique<ChainBroadcastJob>(args, piece, Line{args.size, args.root, channel % 2 == 1});
+                     });
+}
 
 }  // namespace cairn::coll::detail

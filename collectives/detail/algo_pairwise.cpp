@@ -4,6 +4,7 @@
 // long-message alltoall). Blocks are cut into chunk-sized pieces; rounds spread over the
 // channels, and pipeline_depth pieces per channel are in flight.
 #include <cstring>
+#include <vector>
 
 #include "collectives/detail/algorithms.h"
 
@@ -30,12 +31,20 @@ class ExchangeJob final : public Job {
   bool started_ = false;
 };
 
-// Channel c runs rounds c+1, c+1+C, ...; its pieces are (round, chunk) pairs.
+// Channel c runs rounds c+1, c+1+C, ...; its pieces are (round, chunk) pairs. In place
+// (send == recv), blocks are sent from a copy, since arriving blocks overwrite them.
 class PairwisePlan final : public Plan {
  public:
   PairwisePlan(const CollArgs& a, const Knobs& k)
-      : a_(a), channels_(std::max(1, std::min(k.channels, a.size - 1))),
-        chunks_(ceil_div(a.count, std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes))) {}
+      : a_(a), channels_(std::max(1, std::min(k.channels, a.size - 1))), chunks_(ceil_div(a.count, chunk_elems(a, k))) {
+    const std::size_t block = a.count * a.elem_bytes;
+    if (a.send == a.recv) {
+      copy_.assign(a.send, a.send + block * std::size_t(a.size));
+      a_.send = copy_.data();
+    } else {  // the own block never leaves the rank
+      std::memcpy(a.recv + std::size_t(a.rank) * block, a.send + std::size_t(a.rank) * block, block);
+    }
+  }
   int channels() const override { return channels_; }
   std::size_t pieces(int c) const override {
     const int rounds = a_.size - 1;
@@ -52,15 +61,11 @@ class PairwisePlan final : public Plan {
   CollArgs a_;
   int channels_;
   std::size_t chunks_;
+  std::vector<std::byte> copy_;
 };
 
 }  // namespace
 
-std::unique_ptr<Plan> pairwise_alltoall(const CollArgs& a, const Knobs& k) {
-  if (a.send != a.recv)  // the own block never leaves the rank
-    std::memcpy(a.recv + std::size_t(a.rank) * a.count * a.elem_bytes, a.send + std::size_t(a.rank) * a.count * a.elem_bytes,
-                a.count * a.elem_bytes);
-  return std::make_unique<PairwisePlan>(a, k);
-}
+std::unique_ptr<Plan> pairwise_alltoall(const CollArgs& a, const Knobs& k) { return std::make_unique<PairwisePlan>(a, k); }
 
 }  // namespace cairn::coll::detail

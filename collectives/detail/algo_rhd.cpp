@@ -127,25 +127,16 @@ class RhdJob final : public Job {
   Range received_;
 };
 
-class RhdPlan final : public SlicedPlan {
- public:
-  // A piece is two chunks: the first halving exchange sends one chunk.
-  RhdPlan(const CollArgs& a, const Knobs& k)
-      : SlicedPlan(a.count, k.channels, 2 * std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes)), a_(a),
-        piece_bytes_(2 * std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes) * a.elem_bytes) {}
-  std::size_t scratch_bytes() const override { return piece_bytes_; }
-  std::uint32_t steps_per_job() const override { return std::uint32_t(2 * log2_exact(floor_pow2(a_.size)) + 2); }
-  std::unique_ptr<Job> job(int channel, std::size_t p, std::byte* scratch) override {
-    return std::make_unique<RhdJob>(a_, piece(channel, p), scratch);
-  }
-
- private:
-  CollArgs a_;
-  std::size_t piece_bytes_;
-};
-
 }  // namespace
 
-std::unique_ptr<Plan> rhd_all_reduce(const CollArgs& a, const Knobs& k) { return std::make_unique<RhdPlan>(a, k); }
+std::unique_ptr<Plan> rhd_all_reduce(const CollArgs& a, const Knobs& k) {
+  // A piece is two chunks: the first halving exchange sends one chunk; the pre-step
+  // receives a whole piece into scratch.
+  const std::size_t piece = 2 * chunk_elems(a, k);
+  const PlanShape shape{a.count, k.channels, piece, piece * a.elem_bytes, std::uint32_t(2 * log2_exact(floor_pow2(a.size)) + 2)};
+  return sliced_plan(a, shape, [](const CollArgs& args, int, Span p, std::byte* scratch) {
+    return std::make_unique<RhdJob>(args, p, scratch);
+  });
+}
 
 }  // namespace cairn::coll::detail

@@ -57,23 +57,6 @@ class RingAllReduceJob final : public Job {
   int k_ = 0;
 };
 
-class RingAllReducePlan final : public SlicedPlan {
- public:
-  RingAllReducePlan(const CollArgs& a, const Knobs& k)
-      : SlicedPlan(a.count, k.channels, std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes) * std::size_t(a.size)),
-        a_(a),
-        block_bytes_(ceil_div(std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes) * std::size_t(a.size), std::size_t(a.size)) * a.elem_bytes) {}
-  std::size_t scratch_bytes() const override { return block_bytes_; }
-  std::uint32_t steps_per_job() const override { return std::uint32_t(2 * a_.size); }
-  std::unique_ptr<Job> job(int channel, std::size_t p, std::byte* scratch) override {
-    return std::make_unique<RingAllReduceJob>(a_, piece(channel, p), Ring{a_.size, channel % 2 == 1}, scratch);
-  }
-
- private:
-  CollArgs a_;
-  std::size_t block_bytes_;
-};
-
 // Reduce-scatter: block b (the rank-b block of every piece) ends fully reduced at rank b.
 // At step s the rank at position p sends its partial sum of block p-s-1 and receives
 // block p-s-2; the last step's block is its own.
@@ -117,22 +100,6 @@ class RingReduceScatterJob final : public Job {
   int k_ = 0;
 };
 
-class RingReduceScatterPlan final : public SlicedPlan {
- public:
-  RingReduceScatterPlan(const CollArgs& a, const Knobs& k)
-      : SlicedPlan(a.count, k.channels, std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes)), a_(a),
-        piece_bytes_(std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes) * a.elem_bytes) {}
-  std::size_t scratch_bytes() const override { return 2 * piece_bytes_; }
-  std::uint32_t steps_per_job() const override { return std::uint32_t(a_.size); }
-  std::unique_ptr<Job> job(int channel, std::size_t p, std::byte* scratch) override {
-    return std::make_unique<RingReduceScatterJob>(a_, piece(channel, p), Ring{a_.size, channel % 2 == 1}, scratch);
-  }
-
- private:
-  CollArgs a_;
-  std::size_t piece_bytes_;
-};
-
 // All-gather: at step g the rank at position p forwards block p-g (its own at g = 0).
 class RingAllGatherJob final : public Job {
  public:
@@ -163,23 +130,32 @@ class RingAllGatherJob final : public Job {
   int k_ = 0;
 };
 
-class RingAllGatherPlan final : public SlicedPlan {
- public:
-  RingAllGatherPlan(const CollArgs& a, const Knobs& k)
-      : SlicedPlan(a.count, k.channels, std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes)), a_(a) {}
-  std::uint32_t steps_per_job() const override { return std::uint32_t(a_.size); }
-  std::unique_ptr<Job> job(int channel, std::size_t p, std::byte*) override {
-    return std::make_unique<RingAllGatherJob>(a_, piece(channel, p), Ring{a_.size, channel % 2 == 1});
-  }
-
- private:
-  CollArgs a_;
-};
+Ring ring_of(const CollArgs& a, int channel) { return Ring{a.size, channel % 2 == 1}; }
 
 }  // namespace
 
-std::unique_ptr<Plan> ring_all_reduce(const CollArgs& a, const Knobs& k) { return std::make_unique<RingAllReducePlan>(a, k); }
-std::unique_ptr<Plan> ring_reduce_scatter(const CollArgs& a, const Knobs& k) { return std::make_unique<RingReduceScatterPlan>(a, k); }
-std::unique_ptr<Plan> ring_all_gather(const CollArgs& a, const Knobs& k) { return std::make_unique<RingAllGatherPlan>(a, k); }
+std::unique_ptr<Plan> ring_all_reduce(const CollArgs& a, const Knobs& k) {
+  // A piece is one chunk per rank; each step moves one chunk.
+  const std::size_t chunk = chunk_elems(a, k);
+  const PlanShape shape{a.count, k.channels, chunk * std::size_t(a.size), chunk * a.elem_bytes, std::uint32_t(2 * a.size)};
+  return sliced_plan(a, shape, [](const CollArgs& args, int channel, Span piece, std::byte* scratch) {
+    return std::make_unique<RingAllReduceJob>(args, piece, ring_of(args, channel), scratch);
+  });
+}
+
+std::unique_ptr<Plan> ring_reduce_scatter(const CollArgs& a, const Knobs& k) {
+  const std::size_t chunk = chunk_elems(a, k);
+  const PlanShape shape{a.count, k.channels, chunk, 2 * chunk * a.elem_bytes, std::uint32_t(a.size)};
+  return sliced_plan(a, shape, [](const CollArgs& args, int channel, Span piece, std::byte* scratch) {
+    return std::make_unique<RingReduceScatterJob>(args, piece, ring_of(args, channel), scratch);
+  });
+}
+
+std::unique_ptr<Plan> ring_all_gather(const CollArgs& a, const Knobs& k) {
+  const PlanShape shape{a.count, k.channels, chunk_elems(a, k), 0, std::uint32_t(a.size)};
+  return sliced_plan(a, shape, [](const CollArgs& args, int channel, Span piece, std::byte*) {
+    return std::make_unique<RingAllGatherJob>(args, piece, ring_of(args, channel));
+  });
+}
 
 }  // namespace cairn::coll::detail

@@ -112,35 +112,24 @@ class TreeJob final : public Job {
   State state_ = State::start;
 };
 
-// Slices 2c and 2c+1 of channel c go down trees 0 and 1.
-class TreePlan final : public SlicedPlan {
- public:
-  TreePlan(const CollArgs& a, const Knobs& k, bool up, bool down)
-      : SlicedPlan(a.count, 2 * k.channels, std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes)), a_(a), up_(up), down_(down),
-        piece_bytes_(std::max<std::size_t>(1, k.chunk_bytes / a.elem_bytes) * a.elem_bytes) {
-    for (int t = 0; t < 2; ++t) links_[t] = rooted_links(a.size, a.root, a.rank, t);
-  }
-  std::size_t scratch_bytes() const override { return up_ ? 3 * piece_bytes_ : 0; }
-  std::uint32_t steps_per_job() const override { return 2; }
-  std::unique_ptr<Job> job(int slice, std::size_t p, std::byte* scratch) override {
-    return std::make_unique<TreeJob>(a_, piece(slice, p), links_[slice % 2], up_, down_, scratch);
-  }
-
- private:
-  CollArgs a_;
-  bool up_, down_;
-  std::size_t piece_bytes_;
-  TreeNode links_[2];
-};
-
 }  // namespace
+
+// Slices 2c and 2c+1 of channel c go down trees 0 and 1.
+std::unique_ptr<Plan> tree_plan(const CollArgs& a, const Knobs& k, bool up, bool down) {
+  const std::size_t chunk = chunk_elems(a, k);
+  const TreeNode links[2] = {rooted_links(a.size, a.root, a.rank, 0), rooted_links(a.size, a.root, a.rank, 1)};
+  const PlanShape shape{a.count, 2 * k.channels, chunk, up ? 3 * chunk * a.elem_bytes : 0, 2};
+  return sliced_plan(a, shape, [links, up, down](const CollArgs& args, int slice, Span piece, std::byte* scratch) {
+    return std::make_unique<TreeJob>(args, piece, links[slice % 2], up, down, scratch);
+  });
+}
 
 std::unique_ptr<Plan> tree_all_reduce(const CollArgs& a, const Knobs& k) {
   CollArgs at_zero = a;
   at_zero.root = 0;
-  return std::make_unique<TreePlan>(at_zero, k, true, true);
+  return tree_plan(at_zero, k, true, true);
 }
-std::unique_ptr<Plan> tree_reduce(const CollArgs& a, const Knobs& k) { return std::make_unique<TreePlan>(a, k, true, false); }
-std::unique_ptr<Plan> tree_broadcast(const CollArgs& a, const Knobs& k) { return std::make_unique<TreePlan>(a, k, false, true); }
+std::unique_ptr<Plan> tree_reduce(const CollArgs& a, const Knobs& k) { return tree_plan(a, k, true, false); }
+std::unique_ptr<Plan> tree_broadcast(const CollArgs& a, const Knobs& k) { return tree_plan(a, k, false, true); }
 
 }  // namespace cairn::coll::detail

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "collectives/communicator.h"
@@ -42,21 +43,21 @@ struct Ring {
   int pos_of(int rank) const;
 };
 
-// A Plan whose buffer of `total` elements is cut into `channels` contiguous slices and
-// each slice into pieces of at most `piece_elems` elements.
-class SlicedPlan : public Plan {
- public:
-  SlicedPlan(std::size_t total, int channels, std::size_t piece_elems);
-  int channels() const override { return channels_; }
-  std::size_t pieces(int channel) const override;
-  // Element range of piece `p` of `channel` in the whole buffer.
-  Span piece(int channel, std::size_t p) const;
-
- private:
-  std::size_t total_;
-  int channels_;
-  std::size_t piece_elems_;
+// The common chunking: a buffer of `total` elements cut into `channels` contiguous
+// slices, each slice into near-equal pieces of at most `piece_elems` elements, and one
+// job per piece made by `make` (which gets the plan's copy of the arguments).
+struct PlanShape {
+  std::size_t total = 0;
+  int channels = 1;
+  std::size_t piece_elems = 1;
+  std::size_t scratch_bytes = 0;  // per job in flight
+  std::uint32_t steps_per_job = 1;
 };
+using JobMaker = std::function<std::unique_ptr<Job>(const CollArgs& a, int channel, Span piece, std::byte* scratch)>;
+std::unique_ptr<Plan> sliced_plan(const CollArgs& a, const PlanShape& shape, JobMaker make);
+
+// Elements in one chunk (at least one).
+std::size_t chunk_elems(const CollArgs& a, const Knobs& k);
 
 std::unique_ptr<Plan> ring_all_reduce(const CollArgs& a, const Knobs& k);
 std::unique_ptr<Plan> ring_reduce_scatter(const CollArgs& a, const Knobs& k);
@@ -67,7 +68,6 @@ std::unique_ptr<Plan> tree_broadcast(const CollArgs& a, const Knobs& k);
 std::unique_ptr<Plan> rhd_all_reduce(const CollArgs& a, const Knobs& k);
 std::unique_ptr<Plan> chain_reduce(const CollArgs& a, const Knobs& k);
 std::unique_ptr<Plan> chain_broadcast(const CollArgs& a, const Knobs& k);
-// a.send must not alias a.recv (the caller copies an in-place buffer first).
 std::unique_ptr<Plan> pairwise_alltoall(const CollArgs& a, const Knobs& k);
 std::unique_ptr<Plan> dissemination_barrier(int rank, int size);
 

@@ -221,6 +221,7 @@ void UcxTransport::recv(int peer, void* buf, std::size_t bytes, std::uint64_t ta
 void UcxTransport::finish(void* request, ucs_status_t status) {
   RequestData* d = data_of(request);
   if (!d->owner) {  // abandoned: nobody will look at it again
+    --orphans_;
     ucp_request_free(request);
     return;
   }
@@ -243,8 +244,10 @@ void UcxTransport::on_recv_done(void* request, ucs_status_t status, const ucp_ta
   static_cast<UcxTransport*>(user_data)->finish(request, status);
 }
 
+unsigned UcxTransport::pump() { return sealed_ ? 0 : ucp_worker_progress(worker_); }
+
 bool UcxTransport::progress() {
-  const bool any = ucp_worker_progress(worker_) != 0;
+  const bool any = pump() != 0;
   if (failed_.load(std::memory_order_acquire)) {
     std::lock_guard lock(failure_mu_);
     throw OpFailure(*failure_, failure_peer_);
@@ -384,7 +387,12 @@ void UcxTransport::abandon(Completion& c) {
       continue;
     }
     ucp_request_cancel(worker_, r);  // receives: cancelled; sends: left to finish or fail
-    d->owner = nullptr;
+    if (!d->done) {  // not completed by the cancel itself
+      d->owner = nullptr;
+      ++orphans_;
+    } else {
+      ucp_request_free(r);
+    }
   }
   c.requests.clear();
   c.pending = 0;
@@ -406,8 +414,14 @@ void UcxTransport::notify_peers(const std::string& reason) {
   }
   // Eager messages this small complete locally at once; do not wait long for stuck peers.
   const auto until = Clock::now() + std::chrono::milliseconds(200);
-  while (c.pending > 0 && Clock::now() < until) ucp_worker_progress(worker_);
+  while (c.pending > 0 && Clock::now() < until) pump();
   abandon(c);
+}
+
+void UcxTransport::seal(std::chrono::milliseconds drain) {
+  const auto until = Clock::now() + drain;
+  while (orphans_ > 0 && Clock::now() < until) pump();
+  sealed_ = true;
 }
 
 void UcxTransport::close(bool graceful, std::chrono::milliseconds within) {
@@ -417,36 +431,36 @@ void UcxTransport::close(bool graceful, std::chrono::milliseconds within) {
   }
   if (!worker_) return;
   const auto until = Clock::now() + within;
-  if (graceful) {
+  if (graceful && !sealed_) {
     ucp_request_param_t p{};
     ucs_status_ptr_t flush = ucp_worker_flush_nbx(worker_, &p);
     if (flush && !UCS_PTR_IS_ERR(flush)) {
-      while (ucp_request_check_status(flush) == UCS_INPROGRESS && Clock::now() < until) ucp_worker_progress(worker_);
+      while (ucp_request_check_status(flush) == UCS_INPROGRESS && Clock::now() < until) pump();
       if (ucp_request_check_status(flush) != UCS_OK) graceful = false;
       ucp_request_free(flush);  // allowed in any state
     }
   }
   if (notice_request_) {
     void* r = notice_request_;
-    ucp_request_cancel(worker_, r);
-    while (notice_request_ && Clock::now() < until) ucp_worker_progress(worker_);
+    ucp_request_cancel(worker_, r);  // the callback clears notice_request_ and frees it
+    while (notice_request_ && !sealed_ && Clock::now() < until) pump();
   }
   std::vector<ucs_status_ptr_t> closing;
   for (ucp_ep_h& ep : eps_) {
     if (!ep) continue;
     ucp_request_param_t p{};
     p.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
-    p.flags = graceful ? 0 : UCP_EP_CLOSE_FLAG_FORCE;
+    p.flags = graceful && !sealed_ ? 0 : UCP_EP_CLOSE_FLAG_FORCE;
     ucs_status_ptr_t r = ucp_ep_close_nbx(ep, &p);
     if (r && !UCS_PTR_IS_ERR(r)) closing.push_back(r);
     ep = nullptr;
   }
   for (ucs_status_ptr_t r : closing) {
-    while (ucp_request_check_status(r) == UCS_INPROGRESS && Clock::now() < until) ucp_worker_progress(worker_);
+    while (ucp_request_check_status(r) == UCS_INPROGRESS && !sealed_ && Clock::now() < until) pump();
     ucp_request_free(r);  // allowed in any state
   }
   // Let cancelled and abandoned requests run their callbacks (which free them).
-  for (int i = 0; i < 16; ++i) ucp_worker_progress(worker_);
+  for (int i = 0; i < 16; ++i) pump();
 }
 
 }  // namespace cairn::coll::detail

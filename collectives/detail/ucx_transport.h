@@ -117,7 +117,12 @@ class UcxTransport {
   void abandon(Completion& c);
   void notify_peers(const std::string& reason);
 
-  // Flushes (when `graceful`) and closes every endpoint, within `within`.
+  // After a failure: lets abandoned transfers finish or fail for up to `drain`, then
+  // stops progressing the worker for good, so that a transfer still in flight can never
+  // again read or write the caller's buffers (UCX moves data only inside progress).
+  void seal(std::chrono::milliseconds drain);
+
+  // Flushes (when `graceful` and not sealed) and closes every endpoint, within `within`.
   void close(bool graceful, std::chrono::milliseconds within);
 
   ucp_worker_h worker() const { return worker_; }
@@ -130,6 +135,7 @@ class UcxTransport {
                         void* user_data);
   static void on_peer_error(void* arg, ucp_ep_h ep, ucs_status_t status);
   void track(ucs_status_ptr_t status, int peer, bool is_recv, Completion& c);
+  unsigned pump();  // ucp_worker_progress unless sealed
   void finish(void* request, ucs_status_t status);
   void connect_all(std::chrono::seconds within);
   void post_notice_recv();
@@ -162,6 +168,9 @@ class UcxTransport {
   bool from_notice_ = false;
   int failure_peer_ = -1;
   bool closing_ = false;
+  // Progress thread only.
+  int orphans_ = 0;  // abandoned requests still in flight
+  bool sealed_ = false;
 };
 
 }  // namespace cairn::coll::detail
