@@ -10,18 +10,10 @@
 namespace cairn::coll::detail {
 namespace {
 
-// Position of `rank` on the line from `root`, and the rank at a position.
-struct Line {
-  int size, root;
-  bool reversed;
-  int pos_of(int rank) const { return reversed ? (root - rank + size) % size : (rank - root + size) % size; }
-  int rank_at(int pos) const { return reversed ? (root - pos + size) % size : (root + pos) % size; }
-};
-
 // Broadcast: position i receives from i-1 and forwards to i+1.
 class ChainBroadcastJob final : public Job {
  public:
-  ChainBroadcastJob(const CollArgs& a, Span piece, Line line) : a_(a), piece_(piece), line_(line), pos_(line.pos_of(a.rank)) {}
+  ChainBroadcastJob(const CollArgs& a, Span piece, Ring line) : a_(a), piece_(piece), line_(line), pos_(line.pos_of(a.rank)) {}
   bool step(Links& l) override {
     std::byte* mine = a_.recv + piece_.offset * a_.elem_bytes;
     const std::size_t bytes = piece_.count * a_.elem_bytes;
@@ -49,7 +41,7 @@ class ChainBroadcastJob final : public Job {
   }
   const CollArgs& a_;
   Span piece_;
-  Line line_;
+  Ring line_;
   int pos_;
   int k_ = 0;
 };
@@ -58,7 +50,7 @@ class ChainBroadcastJob final : public Job {
 // its own input to what arrives and passes the sum on; the root's sum is the result.
 class ChainReduceJob final : public Job {
  public:
-  ChainReduceJob(const CollArgs& a, Span piece, Line line, std::byte* scratch)
+  ChainReduceJob(const CollArgs& a, Span piece, Ring line, std::byte* scratch)
       : a_(a), piece_(piece), line_(line), pos_(line.pos_of(a.rank)), incoming_(scratch),
         partial_(scratch + piece.count * a.elem_bytes) {}
   bool step(Links& l) override {
@@ -91,7 +83,7 @@ class ChainReduceJob final : public Job {
  private:
   const CollArgs& a_;
   Span piece_;
-  Line line_;
+  Ring line_;
   int pos_;
   std::byte* incoming_;
   std::byte* partial_;
@@ -104,14 +96,14 @@ std::unique_ptr<Plan> chain_reduce(const CollArgs& a, const Knobs& k) {
   const std::size_t chunk = chunk_elems(a, k);
   return sliced_plan(a, PlanShape{a.count, k.channels, chunk, 2 * chunk * a.elem_bytes, 1},
                      [](const CollArgs& args, int channel, Span piece, std::byte* scratch) {
-                       return std::make_unique<ChainReduceJob>(args, piece, Line{args.size, args.root, channel % 2 == 1}, scratch);
+                       return std::make_unique<ChainReduceJob>(args, piece, Ring{args.size, channel % 2 == 1, args.root}, scratch);
                      });
 }
 
 std::unique_ptr<Plan> chain_broadcast(const CollArgs& a, const Knobs& k) {
   return sliced_plan(a, PlanShape{a.count, k.channels, chunk_elems(a, k), 0, 1},
                      [](const CollArgs& args, int channel, Span piece, std::byte*) {
-                       return std::make_unique<ChainBroadcastJob>(args, piece, Line{args.size, args.root, channel % 2 == 1});
+                       return std::make_unique<ChainBroadcastJob>(args, piece, Ring{args.size, channel % 2 == 1, args.root});
                      });
 }
 

@@ -6,11 +6,14 @@
 namespace cairn::coll::detail {
 
 int Ring::rank_at(int pos) const {
-  pos = ((pos % size) + size) % size;
-  return reversed ? (size - pos) % size : pos;
+  const int r = reversed ? origin - pos : origin + pos;
+  return ((r % size) + size) % size;
 }
 
-int Ring::pos_of(int rank) const { return reversed ? (size - rank) % size : rank; }
+int Ring::pos_of(int rank) const {
+  const int p = reversed ? origin - rank : rank - origin;
+  return ((p % size) + size) % size;
+}
 
 namespace {
 

@@ -34,11 +34,13 @@ struct Knobs {
   int depth = 1;
 };
 
-// A ring over all ranks in rank order, or reversed. Odd channels of ring and chain
-// algorithms run reversed so that both directions of every link carry data.
+// A ring over all ranks in rank order from `origin`, or in reverse order. Odd channels
+// of ring and chain algorithms run reversed so that both directions of every link carry
+// data. The chain algorithms walk it as a line from the root.
 struct Ring {
   int size = 1;
   bool reversed = false;
+  int origin = 0;  // the rank at position 0
   int rank_at(int pos) const;
   int pos_of(int rank) const;
 };

@@ -31,19 +31,22 @@ TEST(EvenPart, PartsTileTheRangeAndDifferByAtMostOne) {
   }
 }
 
-TEST(Ring, ReversedRingVisitsEveryRankAndInvertsPositions) {
+TEST(Ring, EveryOriginAndDirectionVisitsEveryRankOnce) {
   for (int n : {2, 3, 8}) {
     for (bool reversed : {false, true}) {
-      Ring ring{n, reversed};
-      std::set<int> seen;
-      for (int p = 0; p < n; ++p) {
-        seen.insert(ring.rank_at(p));
-        EXPECT_EQ(ring.pos_of(ring.rank_at(p)), p);
+      for (int origin = 0; origin < n; ++origin) {
+        const Ring ring{n, reversed, origin};
+        std::set<int> seen;
+        for (int p = 0; p < n; ++p) {
+          seen.insert(ring.rank_at(p));
+          EXPECT_EQ(ring.pos_of(ring.rank_at(p)), p);
+        }
+        EXPECT_EQ(int(seen.size()), n);
+        EXPECT_EQ(ring.rank_at(0), origin);
+        EXPECT_EQ(ring.rank_at(-1), ring.rank_at(n - 1));
+        EXPECT_EQ(ring.rank_at(1), reversed ? (origin + n - 1) % n : (origin + 1) % n);
       }
-      EXPECT_EQ(int(seen.size()), n);
-      EXPECT_EQ(ring.rank_at(-1), ring.rank_at(n - 1));
     }
-    EXPECT_EQ((Ring{n, true}.rank_at(1)), n - 1);  // reversed: the next rank is rank-1
   }
 }
 
