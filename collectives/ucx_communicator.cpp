@@ -1,6 +1,7 @@
 #include "collectives/ucx_communicator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -28,15 +29,28 @@ using detail::OpFailure;
 using detail::OpRun;
 using detail::TagLayout;
 
+// Polls `ready` for up to `spin` (checking the clock every 64 polls).
+template <typename Ready>
+void spin_until(Ready ready, std::chrono::microseconds spin) {
+  if (spin.count() <= 0) return;
+  const auto until = Clock::now() + spin;
+  for (unsigned i = 1; !ready(); ++i)
+    if (i % 64 == 0 && Clock::now() >= until) return;
+}
+
 // The completion of one queued operation, shared by its Request and the progress thread.
+// wait() spins for `spin` before it sleeps, as the progress thread does: a short
+// operation then costs no wake-up of the waiting thread.
 class OpState final : public Request::Impl {
  public:
+  explicit OpState(std::chrono::microseconds spin) : spin_(spin) {}
   bool test() override {
     std::lock_guard lock(mu_);
     if (error_) throw Error(*error_);
     return done_;
   }
   void wait() override {
+    spin_until([&] { return finished_.load(std::memory_order_acquire); }, spin_);
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return done_; });
     if (error_) throw Error(*error_);
@@ -51,8 +65,11 @@ class OpState final : public Request::Impl {
       error_ = std::move(error);
       done_ = true;
     }
+    finished_.store(true, std::memory_order_release);
     cv_.notify_all();
   }
+  const std::chrono::microseconds spin_;
+  std::atomic<bool> finished_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
@@ -135,6 +152,7 @@ class UcxCommunicator final : public Communicator {
           detail::run_plan(run, *plan);
         };
         queue_.push_back(std::move(op));
+        queued_.store(queue_.size(), std::memory_order_release);
       }
       stopping_ = true;
     }
@@ -308,7 +326,7 @@ class UcxCommunicator final : public Communicator {
     Op op;
     op.name = kind + " #" + std::to_string(++ops_);
     op.timeout = timeout_;
-    op.state = std::make_shared<OpState>();
+    op.state = std::make_shared<OpState>(idle_.spin);
     return op;
   }
 
@@ -346,6 +364,7 @@ class UcxCommunicator final : public Communicator {
       return;
     }
     queue_.push_back(op);
+    queued_.store(queue_.size(), std::memory_order_release);
   }
 
   Request send_recv_impl(const char* kind, const void* send_buf, std::size_t send_count, int to, void* recv_buf,
@@ -388,6 +407,7 @@ class UcxCommunicator final : public Communicator {
   void progress_main() {
     for (;;) {
       Op op;
+      spin_until([&] { return queued_.load(std::memory_order_acquire) > 0; }, idle_.spin);
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return !queue_.empty() || stopping_ || (transport_->abort_reason() && !handled_abort_); });
@@ -399,6 +419,7 @@ class UcxCommunicator final : public Communicator {
         if (queue_.empty()) break;  // stopping
         op = std::move(queue_.front());
         queue_.pop_front();
+        queued_.store(queue_.size(), std::memory_order_release);
       }
       run_op(op);
     }
@@ -443,6 +464,7 @@ class UcxCommunicator final : public Communicator {
       std::lock_guard lock(mu_);
       handled_abort_ = true;
       doomed.swap(queue_);
+      queued_.store(0, std::memory_order_release);
     }
     if (tell_peers && !notified_ && !transport_->failed_by_notice()) {
       notified_ = true;
@@ -457,10 +479,12 @@ class UcxCommunicator final : public Communicator {
   const std::string prefix_;
   const int rank_, size_;
   std::unique_ptr<detail::UcxTransport> transport_;
+  detail::IdlePolicy idle_;  // set in the constructor, before the progress thread starts
 
   mutable std::mutex mu_;  // guards everything below up to the progress-thread members
   std::condition_variable cv_;
   std::deque<Op> queue_;
+  std::atomic<std::size_t> queued_{0};  // queue_.size(), readable without the lock
   bool stopping_ = false;
   bool handled_abort_ = false;
   std::uint64_t ops_ = 0, coll_seq_ = 0, splits_ = 0;
@@ -470,7 +494,6 @@ class UcxCommunicator final : public Communicator {
 
   // Progress thread only.
   bool notified_ = false;
-  detail::IdlePolicy idle_;
   std::vector<std::byte> scratch_;
   std::thread thread_;
 };
