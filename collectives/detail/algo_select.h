@@ -8,8 +8,7 @@
 
 namespace cairn::coll::detail {
 
-// Defaults for knobs left at 0 in AlgoConfig (measured on one box over shared memory:
-// see docs/ucx_backend.md).
+// Defaults for knobs left at 0 in AlgoConfig (docs/ucx_backend.md).
 inline constexpr std::size_t kDefaultChunkBytes = 128 << 10;
 inline constexpr int kDefaultDepth = 2;
 inline constexpr int kDefaultChannels = 1;
