@@ -15,6 +15,7 @@ int cmd_topo(const Args& args);   // topology, paths, NCCL topology files, clust
 int cmd_data(const Args& args);   // text -> token shard (train/data)
 int cmd_train(const Args& args);  // CPU reference training loop (train/trainer.h)
 int cmd_launch(const Args& args);  // N local ranks with the bootstrap's environment
+int cmd_pairs(const Args& args);   // all-pairs link bandwidth/latency, flags slow pairs
 int cmd_bench(const Args& args);   // nccl-tests-compatible collective benchmark (NCCL or UCX)
 
 }  // namespace cairn::cli

@@ -15,15 +15,6 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kMaxColumns = 100;
 
-double median_of(std::vector<double> v) {
-  const std::size_t n = v.size(), mid = n / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-  const double upper = v[mid];
-  if (n % 2) return upper;
-  const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
-  return (lower + upper) / 2;
-}
-
 // Three significant digits in at most 8 characters: 0.0114, 1.02, 103, 1.23e+04.
 std::string number(double v) { return std::isnan(v) ? "-" : fmt::format("{:.3g}", v); }
 
@@ -38,8 +29,9 @@ const FlaggedPair* find_flag(const Verdict& verdict, int i, int j) {
   return nullptr;
 }
 
+// Flagged cells carry a '*' when `mark` (the bandwidth matrix, which the flags are about).
 std::string format_one_matrix(const PairsMatrix& m, const Verdict& verdict, const char* title,
-                              double (PairsMatrix::*value)(int, int) const) {
+                              double (PairsMatrix::*value)(int, int) const, bool mark) {
   // Row label "%4d " then cells of 10 characters: " " + value right-aligned in 8 + flag.
   constexpr int kLabel = 5, kCell = 10;
   const int per_block = std::max(1, (kMaxColumns - kLabel) / kCell);
@@ -55,7 +47,7 @@ std::string format_one_matrix(const PairsMatrix& m, const Verdict& verdict, cons
     for (int i = 0; i < n; ++i) {
       os << fmt::format("{:>4} ", i);
       for (int j = first; j < last; ++j) {
-        const bool flagged = i != j && find_flag(verdict, i, j);
+        const bool flagged = mark && i != j && find_flag(verdict, i, j);
         os << fmt::format(" {:>8}{}", i == j ? "." : number((m.*value)(i, j)), flagged ? '*' : ' ');
       }
       os << "\n";
@@ -72,6 +64,16 @@ Json participant_json(const PairsMatrix& m, int i) {
 Json number_or_null(double v) { return std::isnan(v) ? Json(nullptr) : Json(v); }
 
 }  // namespace
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) throw Error("pairs: the median of no values");
+  const std::size_t n = v.size(), mid = n / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  const double upper = v[mid];
+  if (n % 2) return upper;
+  const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+  return (lower + upper) / 2;
+}
 
 PairsMatrix::PairsMatrix(std::vector<Participant> participants)
     : participants_(std::move(participants)),
@@ -185,8 +187,8 @@ std::string format_matrices(const PairsMatrix& m, const Verdict& v) {
   for (int i = 0; i < m.size(); ++i)
     out += fmt::format("{:>4}  {}\n", i, clip(participant_name(m.participants()[static_cast<std::size_t>(i)]), 90));
   out += format_one_matrix(m, v, "# bandwidth GB/s (one direction, 10^9 B/s; * flagged)",
-                           &PairsMatrix::bandwidth_gb_s);
-  out += format_one_matrix(m, v, "# latency us (half round trip)", &PairsMatrix::latency_us);
+                           &PairsMatrix::bandwidth_gb_s, true);
+  out += format_one_matrix(m, v, "# latency us (half round trip)", &PairsMatrix::latency_us, false);
   return out;
 }
 

@@ -44,6 +44,10 @@ class PairsMatrix {
   std::vector<double> bandwidth_, latency_;
 };
 
+// The middle value (the mean of the two middle ones for an even count). Throws
+// cairn::Error for no values.
+double median_of(std::vector<double> values);
+
 struct FlagRule {
   double fraction = 0.5;                // --threshold
   std::optional<double> expect_gb_s;    // --expect-gb-s

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
@@ -18,7 +19,7 @@ namespace cairn::coll::pairs {
 namespace {
 
 // What one rank records per round, all-gathered as f64: the partner's participant index
-// (-1: none), seconds per timed exchange, seconds per half round trip.
+// (-1: none), seconds per exchange, seconds per half round trip.
 constexpr std::size_t kFields = 3;
 
 struct Times {
@@ -26,51 +27,55 @@ struct Times {
   double half_round_trip_s = 0;
 };
 
-// Issues the operations of one pair and waits only for the last of each batch: both
-// backends run a communicator's operations in the order they were issued (NCCL on the
+// Times every exchange and every round trip on its own and keeps the median: a link's
+// rate shows in every transfer, while a stall of the host (a preempted rank on a busy
+// node) hits a few, and the mean of a handful of transfers would take it for a slow link.
+// Each is timed with the memory's timer (CUDA events on the stream for a device backend:
+// nothing waits between transfers; a steady clock for a host backend, which waits for
+// each). Both backends run a communicator's operations in issue order (NCCL on the
 // stream, UCX on its progress thread: ucx_communicator.h), so the turns of a ping-pong
-// never overlap, and the time is the network's rather than a host thread's wake-ups.
+// never overlap.
 class PairRunner {
  public:
   PairRunner(Communicator& comm, bench::Memory& memory, const MeasureOptions& o, char* send, char* recv)
-      : comm_(comm), memory_(memory), o_(o), send_(send), recv_(recv) {}
+      : comm_(comm), memory_(memory), o_(o), send_(send), recv_(recv), host_(comm.memory() == MemoryKind::host) {}
 
-  Times run(int peer_rank, bool leader) {
-    exchanges(peer_rank, o_.warmup_iters);
-    auto timer = memory_.make_timer();
-    timer->start();
-    exchanges(peer_rank, o_.iters);
-    timer->stop();
+  Times run(int peer, bool leader) {
+    auto exchange = [&] { issue(comm_.send_recv(send_, o_.bytes, peer, recv_, o_.bytes, peer, DataType::u8, memory_.stream())); };
+    // The leader sends first; its partner answers each message.
+    auto ping_pong = [&] {
+      if (leader) issue(comm_.send(send_, o_.latency_bytes, DataType::u8, peer, memory_.stream()));
+      issue(comm_.recv(recv_, o_.latency_bytes, DataType::u8, peer, memory_.stream()));
+      if (!leader) issue(comm_.send(send_, o_.latency_bytes, DataType::u8, peer, memory_.stream()));
+    };
     Times t;
-    t.exchange_s = timer->seconds() / o_.iters;
-
-    ping_pongs(peer_rank, leader, std::max(1, o_.warmup_iters));
-    timer->start();
-    ping_pongs(peer_rank, leader, o_.latency_iters);
-    timer->stop();
-    t.half_round_trip_s = timer->seconds() / o_.latency_iters / 2;
+    t.exchange_s = median_seconds(exchange, o_.iters);
+    t.half_round_trip_s = median_seconds(ping_pong, o_.latency_iters) / 2;
     return t;
   }
 
  private:
+  template <typename F>
+  double median_seconds(F&& step, int iters) {
+    for (int k = 0; k < o_.warmup_iters; ++k) step();
+    finish();
+    std::vector<std::unique_ptr<bench::Timer>> timers;
+    for (int k = 0; k < iters; ++k) {
+      timers.push_back(memory_.make_timer());
+      timers.back()->start();
+      step();
+      if (host_) finish();
+      timers.back()->stop();
+    }
+    finish();
+    std::vector<double> seconds;
+    for (auto& timer : timers) seconds.push_back(timer->seconds());
+    return median_of(std::move(seconds));
+  }
   void issue(Request r) { last_ = std::move(r); }
   void finish() {
     last_.wait();
     last_ = Request();
-  }
-  void exchanges(int peer, int n) {
-    for (int k = 0; k < n; ++k)
-      issue(comm_.send_recv(send_, o_.bytes, peer, recv_, o_.bytes, peer, DataType::u8, memory_.stream()));
-    finish();
-  }
-  // The leader sends first; its partner answers each message.
-  void ping_pongs(int peer, bool leader, int n) {
-    for (int k = 0; k < n; ++k) {
-      if (leader) issue(comm_.send(send_, o_.latency_bytes, DataType::u8, peer, memory_.stream()));
-      issue(comm_.recv(recv_, o_.latency_bytes, DataType::u8, peer, memory_.stream()));
-      if (!leader) issue(comm_.send(send_, o_.latency_bytes, DataType::u8, peer, memory_.stream()));
-    }
-    finish();
   }
 
   Communicator& comm_;
@@ -78,6 +83,7 @@ class PairRunner {
   const MeasureOptions& o_;
   char* send_;
   char* recv_;
+  bool host_;
   Request last_;
 };
 
@@ -111,7 +117,7 @@ Json to_json(const MeasureOptions& o, std::string_view backend, int world_size) 
           {"warmup_iters", o.warmup_iters},
           {"latency_bytes", o.latency_bytes},
           {"latency_iters", o.latency_iters},
-          {"method", "bidirectional exchange (one direction's rate); ping-pong half round trip"}};
+          {"method", "bidirectional exchange, median of iters (one direction's rate); ping-pong, half the median round trip"}};
 }
 
 std::string local_host_name() {

@@ -3,9 +3,10 @@
 // at most one pair per round, every rank in a barrier between rounds so no two rounds'
 // traffic overlaps. Each pair first exchanges `bytes` in both directions at once
 // (send_recv; a slow direction slows the pair), `warmup_iters` untimed then `iters`
-// timed; one direction's bandwidth is bytes / time per exchange. Then a ping-pong of
-// `latency_bytes` gives latency as half the mean round trip (perftest's convention).
-// The results are all-gathered, so every rank ends with the whole matrix.
+// timed one by one; one direction's bandwidth is bytes / the median exchange time. Then
+// a ping-pong of `latency_bytes` gives latency as half the median round trip (perftest's
+// convention). The median keeps a stalled host from passing for a slow link. The
+// results are all-gathered, so every rank ends with the whole matrix.
 #pragma once
 
 #include <cstddef>

@@ -27,6 +27,14 @@ PairsMatrix uniform(int n, double gb_s) {
   return m;
 }
 
+TEST(PairsAnalysis, MedianOfOddAndEvenCounts) {
+  EXPECT_DOUBLE_EQ(median_of({5.0}), 5.0);
+  EXPECT_DOUBLE_EQ(median_of({9.0, 1.0, 5.0}), 5.0);
+  EXPECT_DOUBLE_EQ(median_of({9.0, 1.0, 4.0, 6.0}), 5.0);
+  EXPECT_DOUBLE_EQ(median_of({1.0, 1.0, 100.0, 1.0, 1.0}), 1.0) << "one stall does not move it";
+  EXPECT_THROW(median_of({}), Error);
+}
+
 TEST(PairsAnalysis, HealthyFabricFlagsNothing) {
   for (int n : {2, 3, 4, 8, 17}) {
     const auto m = uniform(n, 24.0);
