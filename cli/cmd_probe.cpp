@@ -39,7 +39,8 @@ int cmd_probe(const Args& args) {
   if (vm["json"].as<bool>()) {
     Json doc = probe::node_to_json(node);
     doc["findings"] = probe::findings_to_json(findings);
-    std::cout << doc.dump(2) << "\n";
+    // Names come from files and drivers: never let one invalid UTF-8 byte lose the report.
+    std::cout << doc.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   } else {
     std::cout << probe::render_summary(node, findings);
     if (!capture_dir.empty()) std::cout << "Captured to " << capture_dir << " (read it with 'cairn probe --from "

@@ -11,3 +11,9 @@ if(CAIRN_SANITIZE)
   add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=${CAIRN_SANITIZE};-fno-omit-frame-pointer;-fno-sanitize-recover=all>")
   add_link_options(-fsanitize=${CAIRN_SANITIZE})
 endif()
+
+if(CAIRN_FUZZ)
+  # libFuzzer coverage in the libraries the fuzz targets link, not only in their own files.
+  add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=fuzzer-no-link,address,undefined>")
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -65,7 +65,7 @@ std::optional<CpuSet> CpuSet::from_list(std::string_view text) {
       return std::nullopt;
     }
     if (hi < lo || hi >= kMaxIndex) return std::nullopt;
-    for (unsigned i = lo; i <= hi; ++i) s.set(i);
+    s.set_range(lo, hi);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -75,6 +75,19 @@ std::optional<CpuSet> CpuSet::from_list(std::string_view text) {
 void CpuSet::set(unsigned index) {
   if (words_.size() <= index / 64) words_.resize(index / 64 + 1, 0);
   words_[index / 64] |= std::uint64_t{1} << (index % 64);
+}
+
+void CpuSet::set_range(unsigned lo, unsigned hi) {
+  if (words_.size() <= hi / 64) words_.resize(hi / 64 + 1, 0);
+  for (unsigned i = lo; i <= hi;) {
+    if (i % 64 == 0 && hi - i >= 63) {
+      words_[i / 64] = ~std::uint64_t{0};
+      i += 64;
+    } else {
+      words_[i / 64] |= std::uint64_t{1} << (i % 64);
+      ++i;
+    }
+  }
 }
 
 bool CpuSet::test(unsigned index) const {

@@ -23,6 +23,7 @@ class CpuSet {
   static std::optional<CpuSet> from_list(std::string_view text);
 
   void set(unsigned index);
+  void set_range(unsigned lo, unsigned hi);  // lo..hi inclusive
   bool test(unsigned index) const;
   bool empty() const;
   unsigned count() const;

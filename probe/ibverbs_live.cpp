@@ -58,7 +58,8 @@ VerbsMtus verbs_mtus_from_json(const Json& doc, const std::string& source) {
       } catch (const std::exception&) {
         fail(source, "active_mtu." + dev + ": port \"" + port + "\" is not a number");
       }
-      if (!mtu.is_number_integer()) fail(source, "active_mtu." + dev + "." + port + " must be an integer");
+      if (!mtu.is_number_integer() || mtu.get<long long>() < 0 || mtu.get<long long>() > (1 << 20))
+        fail(source, "active_mtu." + dev + "." + port + " must be an MTU in bytes");
       out[dev][p] = mtu.get<int>();
     }
   }

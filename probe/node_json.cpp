@@ -1,5 +1,9 @@
 #include "probe/node_json.h"
 
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
 #include "common/error.h"
 #include "probe/pci_class.h"
 
@@ -13,10 +17,28 @@ void get(const Json& obj, const char* key, T& out, const std::string& where) {
   if (!obj.is_object()) fail(where, "expected a JSON object");
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return;
-  try {
-    out = it->template get<T>();
-  } catch (const nlohmann::json::exception&) {
-    fail(where, std::string("field \"") + key + "\" has the wrong type");
+  auto wrong = [&](const char* what) { fail(where, std::string("field \"") + key + "\" " + what); };
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // Whole numbers that fit: a float or an out-of-range value would be silently changed.
+    if (it->is_number_unsigned()) {
+      auto v = it->template get<std::uint64_t>();
+      if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) wrong("is out of range");
+      out = static_cast<T>(v);
+    } else if (it->is_number_integer()) {
+      auto v = it->template get<std::int64_t>();
+      if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+          (v > 0 && static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
+        wrong("is out of range");
+      out = static_cast<T>(v);
+    } else {
+      wrong("must be a whole number");
+    }
+  } else {
+    try {
+      out = it->template get<T>();
+    } catch (const nlohmann::json::exception&) {
+      wrong("has the wrong type");
+    }
   }
 }
 
