@@ -110,14 +110,17 @@ UcxTransport::UcxTransport(Store& store, const std::string& key_prefix, int rank
     const std::string mine = std::to_string(size) + " " + to_string(this_process()) + " " + to_hex(address, address_bytes);
     const std::string my_host = this_process().host;
     ucp_worker_release_address(worker_, address);
-    store.set(key_prefix + "/addr/" + std::to_string(rank), mine);
+    // Communicators made again under the same prefix (every rank makes them in the same
+    // order) get fresh keys: the n-th one on each rank uses <prefix>/<n>/addr/<rank>.
+    const std::string keys = key_prefix + "/" + std::to_string(store.add(key_prefix + "/made_by/" + std::to_string(rank), 1));
+    store.set(keys + "/addr/" + std::to_string(rank), mine);
 
     eps_.assign(static_cast<std::size_t>(size), nullptr);
     peer_refs_.resize(static_cast<std::size_t>(size));
     for (int p = 0; p < size; ++p) {
       peer_refs_[p] = PeerRef{this, p};
       if (p == rank) continue;
-      const std::string key = key_prefix + "/addr/" + std::to_string(p);
+      const std::string key = keys + "/addr/" + std::to_string(p);
       const std::string value = store.get(key);
       const auto first = value.find(' '), last = value.rfind(' ');
       if (first == std::string::npos || last == first)

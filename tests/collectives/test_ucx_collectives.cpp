@@ -306,6 +306,26 @@ TEST(UcxCollectives, SplitGroupsByColorOrdersByKeyAndLeavesOutNegativeColors) {
   testing::expect_all_ok(out);
 }
 
+TEST(UcxCollectives, CommunicatorsMadeAgainUnderOnePrefixDoNotMeetStaleAddresses) {
+  const auto out = testing::run_ranks(3, [](RankEnv& env) {
+    auto sum_of_ranks = [&](Communicator& c) {
+      std::int32_t mine = env.rank(), sum = -1;
+      c.all_reduce(&mine, &sum, 1, DataType::i32, ReduceOp::sum).wait();
+      return sum;
+    };
+    {
+      auto first = make_ucx_communicator(env.store(), env.rank(), env.size());
+      env.expect(sum_of_ranks(*first) == 3, "first communicator");
+    }
+    // The first one's addresses are still in the store; these must not use them.
+    auto second = make_ucx_communicator(env.store(), env.rank(), env.size());
+    auto third = make_ucx_communicator(env.store(), env.rank(), env.size());
+    env.expect(sum_of_ranks(*third) == 3, "third communicator");
+    env.expect(sum_of_ranks(*second) == 3, "second communicator");
+  });
+  testing::expect_all_ok(out);
+}
+
 // Oversubscribed: 8 ranks on this 2-core box. The progress threads must sleep rather
 // than spin, or each small all_reduce takes scheduler time slices instead of microseconds.
 TEST(UcxCollectives, SmallAllReduceIsQuickWithEightRanksOnFewCores) {
