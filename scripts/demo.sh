@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Set-up command 1: install dependencies, build, and run Cairn's main job end to end on
+# this machine — GPUs through NCCL if there are any, host ranks over UCX if not:
+#   probe this node -> its topology -> every collective (cairn bench) -> all pairs of
+#   ranks (cairn pairs) -> the tiny model trained on real text.
+# JSON results land in results/<date>/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+bash scripts/build.sh "$@"
+cairn=$PWD/${CAIRN_BUILD_DIR:-build}/bin/cairn
+out=results/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+
+gpus=0
+command -v nvidia-smi >/dev/null 2>&1 && gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)
+if [ "$gpus" -gt 0 ]; then backend=nccl ranks=$gpus; else backend=ucx ranks=4; fi
+echo "== $(hostname): $gpus GPU(s); collectives on $backend with $ranks rank(s); results in $out"
+
+echo "== cairn probe"
+# A failed health check (exit 1) is a finding to read, not a reason to stop the tour.
+"$cairn" probe || [ $? -eq 1 ]
+"$cairn" probe --json >"$out/probe.json" || [ $? -eq 1 ]
+
+echo "== cairn topo --matrix"
+"$cairn" topo --matrix
+"$cairn" topo --json >"$out/topo.json"
+
+echo "== cairn bench: every collective, 8 B - 4 MiB"
+"$cairn" launch -n "$ranks" -- "$cairn" bench --backend "$backend" --op all -b 8 -e 4M -f 8 -n 5 -c 1
+"$cairn" launch -n "$ranks" -- "$cairn" bench --backend "$backend" --op all -b 8 -e 4M -f 8 -n 5 -c 1 --json \
+  >"$out/bench.json"
+
+echo "== cairn pairs"
+"$cairn" launch -n "$ranks" -- "$cairn" pairs --backend "$backend" --bytes 1M --iters 5 --output "$out/pairs.json" \
+  || [ $? -eq 1 ]
+
+echo "== cairn train: tiny on the fortunes corpus"
+mapfile -t texts < <(find /usr/share/games/fortunes -maxdepth 1 -type f ! -name '*.*' | sort)
+"$cairn" data --fortune --input "${texts[@]}" --output "$out/fortunes.shard"
+"$cairn" train --preset tiny --data "$out/fortunes.shard" --steps 300 --batch 16 --log-every 50
+echo "== done: $out"
