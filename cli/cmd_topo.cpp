@@ -26,7 +26,7 @@ bool is_preset(const std::string& name) {
 int run_cluster(const std::string& which, int nodes, bool json, bool matrix, const std::string& save) {
   topology::ClusterSpec spec;
   if (is_preset(which)) {
-    if (nodes <= 0) throw Error("cairn topo: --cluster " + which + " needs --nodes N (how many nodes)");
+    if (nodes <= 0) throw Error("--cluster " + which + " needs --nodes N (how many nodes)");
     spec = topology::cluster_preset(which, nodes);
   } else if (std::filesystem::exists(which)) {
     spec = topology::read_cluster_file(which);
@@ -34,7 +34,7 @@ int run_cluster(const std::string& which, int nodes, bool json, bool matrix, con
   } else {
     std::string known;
     for (const auto& p : topology::cluster_preset_names()) known += (known.empty() ? "" : ", ") + p;
-    throw Error("cairn topo: --cluster " + which + " is neither a preset (" + known + ") nor a cairn.cluster JSON file");
+    throw Error("--cluster " + which + " is neither a preset (" + known + ") nor a cairn.cluster JSON file");
   }
   auto figures = topology::cluster_figures(spec);
   if (!save.empty()) topology::write_cluster_file(spec, save);
@@ -74,13 +74,13 @@ int cmd_topo(const Args& args) {
                      args, desc, vm))
     return 0;
   bool json = vm["json"].as<bool>(), matrix = vm["matrix"].as<bool>();
-  if (vm.count("nodes") && nodes < 1) throw Error("cairn topo: --nodes must be at least 1");
+  if (vm.count("nodes") && nodes < 1) throw Error("--nodes must be at least 1");
   if (!cluster.empty()) {
     if (!from.empty() || !export_nccl.empty())
-      throw Error("cairn topo: --cluster models presets; it does not take --from or --export-nccl");
+      throw Error("--cluster models presets; it does not take --from or --export-nccl");
     return run_cluster(cluster, nodes, json, matrix, save_cluster);
   }
-  if (vm.count("nodes") || !save_cluster.empty()) throw Error("cairn topo: --nodes and --save-cluster need --cluster");
+  if (vm.count("nodes") || !save_cluster.empty()) throw Error("--nodes and --save-cluster need --cluster");
 
   topology::Graph g = from.empty() ? topology::live_topology() : topology::load_topology(from);
   if (!export_nccl.empty()) {

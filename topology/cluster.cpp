@@ -168,7 +168,23 @@ std::string format_cluster(const ClusterSpec& c, const ClusterFigures& f) {
   out += buf;
   std::snprintf(buf, sizeof buf, "  bisection  %.1f GB/s, one direction (estimate)\n", f.bisection_gb_s);
   out += buf;
-  for (const auto& note : c.notes) out += "  note: " + note + "\n";
+  // Notes wrapped to stay within 100 columns.
+  for (const auto& note : c.notes) {
+    std::string line = "  note:";
+    std::size_t start = 0;
+    while (start < note.size()) {
+      auto end = note.find(' ', start);
+      if (end == std::string::npos) end = note.size();
+      std::string word = note.substr(start, end - start);
+      if (line.size() + 1 + word.size() > 100) {
+        out += line + "\n";
+        line = "       ";
+      }
+      line += " " + word;
+      start = end + 1;
+    }
+    out += line + "\n";
+  }
   return out;
 }
 

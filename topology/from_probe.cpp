@@ -66,11 +66,15 @@ std::string nccl_arch(const std::string& arch) {
   return "";
 }
 
-// The CPUID vendor string from the model name; NodeInfo keeps only the name.
-std::string cpu_vendor(const std::string& model) {
-  if (model.find("Intel") != std::string::npos) return "GenuineIntel";
-  if (model.find("AMD") != std::string::npos) return "AuthenticAMD";
-  if (model.find("Grace") != std::string::npos || model.find("Neoverse-V2") != std::string::npos) return "NVIDIA";
+// The CPUID vendor string from the model name (NodeInfo keeps only the name), for the
+// architecture that has one; on arm64 "NVIDIA" marks a Grace (NCCL reads no vendor there).
+std::string cpu_vendor(const std::string& model, const std::string& nccl_arch) {
+  if (nccl_arch == "x86_64") {
+    if (model.find("Intel") != std::string::npos) return "GenuineIntel";
+    if (model.find("AMD") != std::string::npos) return "AuthenticAMD";
+  }
+  if (nccl_arch == "arm64" && (model.find("Grace") != std::string::npos || model.find("Neoverse-V2") != std::string::npos))
+    return "NVIDIA";
   return "";
 }
 
@@ -106,7 +110,7 @@ class Builder {
       c.numa_id = n.os_index;
       c.cpus = n.cpuset;
       c.arch = nccl_arch(node_.cpu.arch);
-      c.vendor = cpu_vendor(node_.cpu.model);
+      c.vendor = cpu_vendor(node_.cpu.model, c.arch);
       c.model = node_.cpu.model;
       g_.add_cpu(c);
     }
@@ -114,7 +118,7 @@ class Builder {
       CpuAttrs c;
       c.numa_id = 0;
       c.arch = nccl_arch(node_.cpu.arch);
-      c.vendor = cpu_vendor(node_.cpu.model);
+      c.vendor = cpu_vendor(node_.cpu.model, c.arch);
       c.model = node_.cpu.model;
       g_.add_cpu(c);
       g_.notes.push_back("no NUMA node with CPUs was reported; all devices hang from NUMA node 0");

@@ -72,6 +72,9 @@ int Graph::connect_local(int nic, int cpu) {
 
 int Graph::connect_nvlink(int gpu, int remote, int count) {
   double per_link = nccl_nvlink_bandwidth_gb_s(vertex(gpu).gpu.sm.value_or(0));
+  // NCCL rates each direction by its sending GPU; one undirected link takes the slower.
+  if (vertex(remote).kind == VertexKind::gpu)
+    per_link = std::min(per_link, nccl_nvlink_bandwidth_gb_s(vertex(remote).gpu.sm.value_or(0)));
   int existing = link_between(gpu, remote, LinkKind::nvlink);
   if (existing >= 0) {
     auto& l = links_[static_cast<std::size_t>(existing)];

@@ -111,7 +111,8 @@ class Graph {
   // CPU with NCCL's unlimited LOC bandwidth.
   int connect_local(int nic, int cpu);
   // count NVLinks between a GPU and another GPU, an NVSwitch or a CPU, at the GPU's
-  // per-link bandwidth. Links to the same peer add up, as NCCL's ncclTopoConnectNodes does.
+  // per-link bandwidth (between two GPUs, the slower one's). Links to the same peer add up,
+  // as NCCL's ncclTopoConnectNodes does.
   int connect_nvlink(int gpu, int remote, int count);
   // NVLink-C2C between a GPU and its CPU (Grace Hopper): count links of link_mb_s each.
   int connect_c2c(int gpu, int cpu, int count, double link_mb_s);

@@ -15,6 +15,7 @@
 #include "common/text_file.h"
 #include "topology/bus_id.h"
 #include "topology/cpu_mask.h"
+#include "topology/link_model.h"
 
 namespace cairn::topology {
 namespace {
@@ -142,14 +143,28 @@ class Reader {
 
   std::uint32_t class_attr(const pugi::xml_node& n, const char* name) const {
     std::string raw = required_str(n, name);
-    char* end = nullptr;
-    unsigned long v = raw.rfind("0x", 0) == 0 ? std::strtoul(raw.c_str() + 2, &end, 16) : 0;
-    if (raw.size() <= 2 || raw.rfind("0x", 0) != 0 || *end != '\0' || v > 0xffffff)
+    std::string_view hex = raw;
+    bool ok = hex.size() > 2 && hex.substr(0, 2) == "0x";
+    if (ok) hex.remove_prefix(2);
+    ok = ok && (hex.size() == 2 || hex.size() == 4 || hex.size() == 6);
+    std::uint32_t v = 0;
+    if (ok) {
+      auto [p, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), v, 16);
+      ok = ec == std::errc() && p == hex.data() + hex.size();
+    }
+    if (!ok)
       bad(n, std::string("<") + n.name() + " " + name + "=\"" + raw +
                  "\"> is not a PCI class (expected hex like 0x030200)");
     // NCCL matches classes by prefix ("0x03" is any GPU); a short class is its high bytes.
-    for (std::size_t digits = raw.size() - 2; digits < 6; digits += 2) v <<= 8;
-    return static_cast<std::uint32_t>(v);
+    return v << (8 * (3 - hex.size() / 2));
+  }
+
+  // PCI vendor and device ids: 16 bits.
+  std::optional<int> id_attr(const pugi::xml_node& n, const char* name) const {
+    auto v = small_int_attr(n, name);
+    if (v && (*v < 0 || *v > 0xffff))
+      bad(n, std::string("<") + n.name() + " " + name + "=\"" + n.attribute(name).value() + "\"> is not a 16-bit PCI id");
+    return v;
   }
 
   void read_cpu(const pugi::xml_node& x) {
@@ -166,6 +181,8 @@ class Reader {
     c.vendor = x.attribute("vendor").value();
     c.family_id = small_int_attr(x, "familyid").value_or(-1);
     c.model_id = small_int_attr(x, "modelid").value_or(-1);
+    if (x.attribute("familyid") && c.family_id < 0) bad(x, "<cpu familyid> must not be negative");
+    if (x.attribute("modelid") && c.model_id < 0) bad(x, "<cpu modelid> must not be negative");
     int cpu = g_.add_cpu(c);
     for (auto child : x.children()) {
       if (child.type() != pugi::node_element) continue;
@@ -183,10 +200,10 @@ class Reader {
     v.bus_id = bus_id_attr(x, "busid");
     v.pci.class_code = class_attr(x, "class");
     if (g_.find_bus_id(v.bus_id) >= 0) bad(x, "<pci busid=\"" + v.bus_id + "\"> appears twice");
-    v.pci.vendor = small_int_attr(x, "vendor");
-    v.pci.device = small_int_attr(x, "device");
-    v.pci.subsystem_vendor = small_int_attr(x, "subsystem_vendor");
-    v.pci.subsystem_device = small_int_attr(x, "subsystem_device");
+    v.pci.vendor = id_attr(x, "vendor");
+    v.pci.device = id_attr(x, "device");
+    v.pci.subsystem_vendor = id_attr(x, "subsystem_vendor");
+    v.pci.subsystem_device = id_attr(x, "subsystem_device");
     std::uint32_t base = v.pci.class_code >> 16;
     bool has_pci_children = has_child(x, "pci");
     if (has_child(x, "gpu") || (base == 0x03 && !has_pci_children)) v.kind = VertexKind::gpu;
@@ -261,6 +278,10 @@ class Reader {
     std::uint32_t tclass = class_attr(x, "tclass");
     if ((tclass >> 16) == 0x03) {
       int peer = g_.find_bus_id(bus_id_attr(x, "target"));
+      if (peer == gpu) {
+        g_.notes.push_back(where(x) + ": NVLink from a GPU to itself; skipped");
+        return;
+      }
       if (peer < 0 || g_.vertex(peer).kind != VertexKind::gpu) {
         // NCCL skips a link to a GPU that is not in the topology too.
         g_.notes.push_back(where(x) + ": NVLink to GPU " + required_str(x, "target") + ", which is not in the file; skipped");
@@ -269,11 +290,12 @@ class Reader {
       auto key = std::minmax(gpu, peer);
       auto& n = gpu_pairs_[{key.first, key.second}];
       n = std::max(n, count);
-    } else if (tclass == kClassCpu) {
-      int cpu = g_.cpu_of(gpu);
-      if (cpu >= 0) g_.connect_nvlink(gpu, cpu, count);
     } else {
-      g_.connect_nvlink(gpu, nvswitch(x), count);
+      int remote = tclass == kClassCpu ? g_.cpu_of(gpu) : nvswitch(x);
+      int existing = g_.link_between(gpu, remote, LinkKind::nvlink);
+      if (existing >= 0 && g_.link(existing).count + count > 64)
+        bad(x, "more than 64 NVLinks between one GPU and one peer");
+      g_.connect_nvlink(gpu, remote, count);
     }
   }
 
@@ -315,7 +337,8 @@ class Reader {
       if (auto a = net.attribute("latency")) {
         char* end = nullptr;
         double v = std::strtod(a.value(), &end);
-        if (end == a.value() || *end != '\0') bad(net, std::string("<net latency=\"") + a.value() + "\"> is not a number");
+        if (end == a.value() || *end != '\0' || !std::isfinite(v))
+          bad(net, std::string("<net latency=\"") + a.value() + "\"> is not a number");
         p.latency_us = v;
       }
       if (auto a = net.attribute("guid")) p.guid = a.value();
@@ -351,6 +374,11 @@ std::string escape(const std::string& s) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
+      // A literal newline or tab in a value reads back as a space (XML attribute
+      // normalisation); a character reference keeps it.
+      case '\n': out += "&#10;"; break;
+      case '\r': out += "&#13;"; break;
+      case '\t': out += "&#9;"; break;
       default: out += c;
     }
   }
@@ -370,13 +398,17 @@ std::string shortest(double v) {
   return ec == std::errc() ? std::string(buf, p) : std::to_string(v);
 }
 
-// "16.0 GT/s PCIe", the spelling kernels since 5.7 use and NCCL's kvDictPciGen matches.
+// "16.0 GT/s PCIe", the spelling kernels since 5.7 use and NCCL's kvDictPciGen matches;
+// a rate NCCL does not know is written exactly (NCCL takes its Gen3 fallback for it).
 std::string link_speed_text(double gt_s) {
   if (gt_s <= 0) return "";
+  if (gt_s == 2.5) return "2.5 GT/s PCIe";
   char buf[32];
-  if (gt_s == 2.5) std::snprintf(buf, sizeof buf, "2.5 GT/s PCIe");
-  else std::snprintf(buf, sizeof buf, "%.1f GT/s PCIe", gt_s);
-  return buf;
+  if (nccl_knows_pcie_rate(gt_s)) {
+    std::snprintf(buf, sizeof buf, "%.1f GT/s PCIe", gt_s);
+    return buf;
+  }
+  return shortest(gt_s) + " GT/s PCIe";
 }
 
 class Writer {
@@ -412,7 +444,7 @@ class Writer {
     std::vector<int> kids;
     for (int i = 0; i < static_cast<int>(g_.vertices().size()); ++i)
       if (g_.vertex(i).up == v) kids.push_back(i);
-    std::sort(kids.begin(), kids.end(), [&](int a, int b) { return g_.vertex(a).bus_id < g_.vertex(b).bus_id; });
+    std::stable_sort(kids.begin(), kids.end(), [&](int a, int b) { return g_.vertex(a).bus_id < g_.vertex(b).bus_id; });
     if (kids.size() > kNcclMaxSubs)
       throw Error(g_.name_of(v) + " has " + std::to_string(kids.size()) + " children; NCCL's XML reader takes at most " +
                   std::to_string(kNcclMaxSubs));

@@ -46,6 +46,17 @@ std::string format_summary(const Graph& g) {
       out += buf;
     }
   }
+  auto nics = g.of_kind(VertexKind::nic);
+  if (!nics.empty()) {
+    out += "\nNICs:";
+    for (int n : nics) {
+      const auto& x = g.vertex(n);
+      int cpu = g.cpu_of(n);
+      out += " " + g.nic_name(n) + " (" + (x.nic.transport.empty() ? std::string("?") : x.nic.transport) +
+             (cpu >= 0 ? ", NUMA" + std::to_string(g.vertex(cpu).cpu.numa_id) : std::string()) + ")";
+    }
+    out += "\n";
+  }
   for (const auto& n : g.notes) out += "note: " + n + "\n";
   return out;
 }
