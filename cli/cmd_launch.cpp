@@ -1,5 +1,6 @@
 // cairn launch -n N [--bind] [--master-port P] -- CMD ARGS...: N local ranks of CMD with
-// the environment the bootstrap reads (collectives/local_launcher.h).
+// the environment the bootstrap reads (collectives/local_launcher.h); with --nnodes and
+// --node-rank, one node's share of a multi-node job, as torchrun does it.
 #include <algorithm>
 
 #include "cli/options.h"
@@ -20,12 +21,17 @@ int cmd_launch(const Args& args) {
       ("ranks,n", po::value<int>(&o.ranks)->required(), "number of ranks to start on this node")
       ("bind", po::bool_switch(&o.bind), "give each rank its GPU, the CPUs of that GPU's NUMA node and its NIC "
                                          "(without GPUs: an even split of the allowed CPUs)")
-      ("master-port", po::value<int>(&o.master_port), "port of rank 0's rendezvous store (default: a free one)")
+      ("nnodes", po::value<int>(&o.nnodes)->default_value(1), "nodes in the job, each running cairn launch")
+      ("node-rank", po::value<int>(&o.node_rank)->default_value(0), "this node's index in [0, nnodes)")
+      ("master-addr", po::value<std::string>(&o.master_addr),
+       "host of node 0, where rank 0's rendezvous store listens (default on one node: 127.0.0.1)")
+      ("master-port", po::value<int>(&o.master_port),
+       "port of rank 0's rendezvous store (default on one node: a free one)")
       ("no-prefix", po::bool_switch(&no_prefix), "pass rank output through without the \"[rank r] \" prefix")
       ("grace-s", po::value<double>(&grace_s)->default_value(5),
        "after a rank fails or on SIGINT/SIGTERM: seconds the others get before SIGKILL");
   po::variables_map vm;
-  if (!parse_options("launch", "-n N [--bind] [--master-port P] -- CMD [ARGS...]", own, desc, vm))
+  if (!parse_options("launch", "-n N [--bind] [--nnodes M --node-rank K --master-addr HOST] [--master-port P] -- CMD [ARGS...]", own, desc, vm))
     return 0;
   if (dash == args.end() || dash + 1 == args.end())
     throw Error("no command: give it after '--' (cairn launch -n 4 -- python train.py)");

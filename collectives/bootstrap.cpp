@@ -139,6 +139,7 @@ std::string random_secret() {
 Bootstrap bootstrap(const RankInfo& info, const std::string& secret, std::chrono::milliseconds timeout) {
   Bootstrap b;
   b.info = info;
+  b.timeout = timeout;
   const std::string address = store_address(info.master_addr.empty() ? "localhost" : info.master_addr,
                                             info.master_port);
   StoreOptions options{info.master_addr, info.master_port, secret, timeout};
@@ -155,9 +156,20 @@ Bootstrap bootstrap(const RankInfo& info, const std::string& secret, std::chrono
 }
 
 void Bootstrap::finish() {
+  // One request per rank: a second one (say, the last rank setting a "done" key) could
+  // still be in flight when rank 0 sees the count complete and shuts the store down.
   const std::string counter = kPrefix + "finished";
-  if (store->add(counter, 1) == info.size) store->set(counter + "/all", "");
-  if (info.rank == 0) store->get(counter + "/all");
+  std::int64_t done = store->add(counter, 1);
+  if (info.rank != 0) return;
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  while (done < info.size) {
+    if (std::chrono::steady_clock::now() >= give_up)
+      throw Error(fmt::format("only {} of {} ranks reached the end of the job within {} (the others failed or "
+                              "hang)",
+                              done, info.size, detail::seconds_text(timeout)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    done = store->add(counter, 0);
+  }
 }
 
 Bootstrap bootstrap_from_env(const EnvMap& env) {

@@ -53,10 +53,11 @@ struct Bootstrap {
   RankInfo info;
   std::unique_ptr<StoreServer> server;  // rank 0 only
   std::unique_ptr<Store> store;
+  std::chrono::milliseconds timeout{60000};  // the store's, for finish()
 
   // Collective at the end of the job: the other ranks check out and go; rank 0 waits
-  // (up to the store's timeout) until all have, so that shutting its store down cannot
-  // cut off a rank still talking to it.
+  // (up to `timeout`) until all have, so that shutting its store down cannot cut off a
+  // rank still talking to it. Throws cairn::Error on rank 0 if some never check out.
   void finish();
 };
 

@@ -219,16 +219,26 @@ struct ChildSpec {
 
 }  // namespace
 
-EnvMap rank_environment(const EnvMap& base, int rank, int ranks, int master_port, const std::string& secret,
-                        const std::string& job_id) {
+EnvMap rank_environment(const EnvMap& base, const RankSlot& slot) {
   EnvMap env = base;
-  const std::string r = std::to_string(rank), n = std::to_string(ranks), port = std::to_string(master_port);
-  for (const auto& [k, v] : std::initializer_list<std::pair<const char*, std::string>>{
-           {"CAIRN_RANK", r},         {"CAIRN_WORLD_SIZE", n},  {"CAIRN_LOCAL_RANK", r},
-           {"CAIRN_LOCAL_SIZE", n},   {"CAIRN_MASTER_ADDR", "127.0.0.1"}, {"CAIRN_MASTER_PORT", port},
-           {"CAIRN_SECRET", secret},  {"CAIRN_JOB_ID", job_id}, {"RANK", r},
-           {"WORLD_SIZE", n},         {"LOCAL_RANK", r},        {"LOCAL_WORLD_SIZE", n},
-           {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", port}})
+  const std::string rank = std::to_string(slot.rank()), size = std::to_string(slot.nnodes * slot.local_size),
+                    local_rank = std::to_string(slot.local_rank), local_size = std::to_string(slot.local_size),
+                    port = std::to_string(slot.master_port);
+  for (const auto& [k, v] : std::initializer_list<std::pair<const char*, const std::string&>>{
+           {"CAIRN_RANK", rank},
+           {"CAIRN_WORLD_SIZE", size},
+           {"CAIRN_LOCAL_RANK", local_rank},
+           {"CAIRN_LOCAL_SIZE", local_size},
+           {"CAIRN_MASTER_ADDR", slot.master_addr},
+           {"CAIRN_MASTER_PORT", port},
+           {"CAIRN_SECRET", slot.secret},
+           {"CAIRN_JOB_ID", slot.job_id},
+           {"RANK", rank},
+           {"WORLD_SIZE", size},
+           {"LOCAL_RANK", local_rank},
+           {"LOCAL_WORLD_SIZE", local_size},
+           {"MASTER_ADDR", slot.master_addr},
+           {"MASTER_PORT", port}})
     env[k] = v;
   return env;
 }
@@ -238,9 +248,36 @@ int launch_local_ranks(const LaunchOptions& o, const EnvMap& base_env) {
   if (o.command.empty()) throw Error("no command: give it after '--' (cairn launch -n 4 -- python train.py)");
   if (o.master_port < 0 || o.master_port > 65535)
     throw Error(fmt::format("--master-port {} is out of range 1-65535", o.master_port));
-  const int port = o.master_port ? o.master_port : pick_free_port();
-  const std::string secret = random_secret();
-  const std::string job_id = "local-" + random_secret().substr(0, 8);
+  if (o.nnodes < 1 || o.node_rank < 0 || o.node_rank >= o.nnodes)
+    throw Error(fmt::format("--node-rank {} must be in [0, --nnodes {})", o.node_rank, o.nnodes));
+  RankSlot slot;
+  slot.local_size = o.ranks;
+  slot.node_rank = o.node_rank;
+  slot.nnodes = o.nnodes;
+  slot.master_addr = o.master_addr.empty() ? "127.0.0.1" : o.master_addr;
+  auto from_env = [&](const char* name) {
+    auto it = base_env.find(name);
+    return it == base_env.end() ? std::string() : it->second;
+  };
+  if (o.nnodes == 1) {
+    slot.master_port = o.master_port ? o.master_port : pick_free_port();
+    slot.secret = random_secret();
+    slot.job_id = "local-" + random_secret().substr(0, 8);
+  } else {
+    // Every node must derive the same job: nothing here may be random.
+    if (o.master_addr.empty() || o.master_port == 0)
+      throw Error(fmt::format("--nnodes {}: give --master-addr (node 0's host, as the other nodes reach it) "
+                              "and --master-port",
+                              o.nnodes));
+    slot.master_port = o.master_port;
+    slot.secret = from_env("CAIRN_SECRET");
+    if (slot.secret.empty())
+      throw Error(fmt::format("--nnodes {}: export the same CAIRN_SECRET on every node (for instance from a "
+                              "Kubernetes Secret); only a one-node launch makes its own",
+                              o.nnodes));
+    slot.job_id = from_env("CAIRN_JOB_ID");
+    if (slot.job_id.empty()) slot.job_id = store_address(o.master_addr, o.master_port);
+  }
 
   std::vector<RankBinding> plan;
   if (o.bind) {
@@ -251,7 +288,7 @@ int launch_local_ranks(const LaunchOptions& o, const EnvMap& base_env) {
       write_fd(2, fmt::format("cairn launch: {} ranks share {} GPUs\n", o.ranks, facts.gpus.size()));
     for (int r = 0; r < o.ranks; ++r) {
       const auto& b = plan[static_cast<std::size_t>(r)];
-      write_fd(2, fmt::format("cairn launch: rank {}: CPUs {}{}{}\n", r, cpu_list_text(b.cpus),
+      write_fd(2, fmt::format("cairn launch: rank {}: CPUs {}{}{}\n", o.node_rank * o.ranks + r, cpu_list_text(b.cpus),
                               b.gpu ? fmt::format(", GPU {}", *b.gpu) : "", b.nic ? ", NIC " + *b.nic : ""));
     }
   }
@@ -268,7 +305,8 @@ int launch_local_ranks(const LaunchOptions& o, const EnvMap& base_env) {
 
   for (int r = 0; r < o.ranks; ++r) {
     ChildSpec spec;
-    EnvMap env = rank_environment(base_env, r, o.ranks, port, secret, job_id);
+    slot.local_rank = r;
+    EnvMap env = rank_environment(base_env, slot);
     if (o.bind) {
       const auto& b = plan[static_cast<std::size_t>(r)];
       for (const auto& [k, v] : binding_environment(b)) env[k] = v;
@@ -301,8 +339,8 @@ int launch_local_ranks(const LaunchOptions& o, const EnvMap& base_env) {
     if (o.prefix_output) {
       ::close(out_pipe[1]);
       ::close(err_pipe[1]);
-      rk.out = Stream{out_pipe[0], 1, fmt::format("[rank {}] ", r), {}};
-      rk.err = Stream{err_pipe[0], 2, fmt::format("[rank {}] ", r), {}};
+      rk.out = Stream{out_pipe[0], 1, fmt::format("[rank {}] ", slot.rank()), {}};
+      rk.err = Stream{err_pipe[0], 2, fmt::format("[rank {}] ", slot.rank()), {}};
       ::fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
       ::fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
     }
@@ -360,8 +398,9 @@ int launch_local_ranks(const LaunchOptions& o, const EnvMap& base_env) {
       if (!ok && !failed_rank && !stop_signal) {
         failed_rank = static_cast<int>(r);
         if (running > 0)
-          write_fd(2, fmt::format("cairn launch: rank {} {}; stopping the other {} rank{}\n", r,
-                                  exit_text(rk.status), running, running == 1 ? "" : "s"));
+          write_fd(2, fmt::format("cairn launch: rank {} {}; stopping the other {} rank{}\n",
+                                  o.node_rank * o.ranks + static_cast<int>(r), exit_text(rk.status), running,
+                                  running == 1 ? "" : "s"));
         begin_stop();
       }
     }
@@ -386,7 +425,8 @@ int launch_local_ranks(const LaunchOptions& o, const EnvMap& base_env) {
 
   if (failed_rank) {
     const auto& rk = ranks[static_cast<std::size_t>(*failed_rank)];
-    write_fd(2, fmt::format("cairn launch: rank {} {} (of {} ranks)\n", *failed_rank, exit_text(rk.status), o.ranks));
+    write_fd(2, fmt::format("cairn launch: rank {} {} (of {} ranks)\n", o.node_rank * o.ranks + *failed_rank,
+                            exit_text(rk.status), o.nnodes * o.ranks));
     return exit_code_of(rk.status);
   }
   if (stop_signal) return 128 + *stop_signal;

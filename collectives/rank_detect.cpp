@@ -80,17 +80,26 @@ void read_slurm(const EnvMap& env, RankInfo& info, Sources& src) {
   src.size = size_var->first;
   info.local_rank = int_var(env, "SLURM_LOCALID").value_or(0);
   src.local_rank = "SLURM_LOCALID";
-  if (auto per_node = int_var(env, "SLURM_NTASKS_PER_NODE", 1)) {
-    info.local_size = *per_node;
-    src.local_size = "SLURM_NTASKS_PER_NODE";
-  } else if (auto spec = first_of(env, {"SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE"})) {
-    const auto counts = expand_tasks_per_node(spec->second);
+  // The step's own layout first: SLURM_NTASKS_PER_NODE is the batch script's request,
+  // which an `srun -n` inside it can override.
+  auto per_node_list = [&](const std::string& name) {
+    auto spec = lookup(env, name);
+    if (!spec) return false;
+    const auto counts = expand_tasks_per_node(*spec);
     const int node = int_var(env, "SLURM_NODEID").value_or(0);
     if (node >= static_cast<int>(counts.size()))
-      throw Error(fmt::format("SLURM_NODEID={} but {}='{}' lists only {} nodes", node, spec->first,
-                              spec->second, counts.size()));
+      throw Error(fmt::format("SLURM_NODEID={} but {}='{}' lists only {} nodes", node, name, *spec, counts.size()));
     info.local_size = counts[static_cast<std::size_t>(node)];
-    src.local_size = spec->first;
+    src.local_size = name;
+    return true;
+  };
+  if (!per_node_list("SLURM_STEP_TASKS_PER_NODE")) {
+    if (auto per_node = int_var(env, "SLURM_NTASKS_PER_NODE", 1)) {
+      info.local_size = *per_node;
+      src.local_size = "SLURM_NTASKS_PER_NODE";
+    } else {
+      per_node_list("SLURM_TASKS_PER_NODE");
+    }
   }
   if (auto nodes = first_of(env, {"SLURM_STEP_NODELIST", "SLURM_JOB_NODELIST", "SLURM_NODELIST"}))
     info.master_addr = expand_nodelist(nodes->second).front();

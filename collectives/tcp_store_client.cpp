@@ -147,32 +147,33 @@ class TcpStoreClient final : public Store {
                               key, bytes, kMaxFrameBytes >> 20));
   }
 
-  [[noreturn]] void lost() {
+  [[noreturn]] void lost(const std::string& why) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
-    throw Error(fmt::format("lost the connection to the rendezvous store at {} (did rank 0 exit?)", addr_));
+    throw Error(fmt::format("lost the connection to the rendezvous store at {} ({}): did rank 0 exit?", addr_, why));
   }
 
   // Sends a request and returns the reply payload. server_wait: how long the server may
   // block on it (empty: it answers at once).
   std::string request(const FrameWriter& w, std::optional<std::chrono::milliseconds> server_wait) {
-    if (fd_ < 0) lost();
-    if (!write_all(fd_, w.frame())) lost();
+    if (fd_ < 0) lost("an earlier request failed");
+    if (!write_all(fd_, w.frame())) lost(std::string("sending: ") + std::strerror(errno));
     Deadline deadline = Clock::now() + kReplyGrace;
     if (server_wait) deadline = server_wait->count() > 0 ? deadline_after(*server_wait + kReplyGrace) : std::nullopt;
     std::string reply;
     IoResult r;
+    errno = 0;
     try {
       r = read_frame(fd_, reply, kMaxFrameBytes, deadline);
-    } catch (const ProtocolError&) {
-      r = IoResult::closed;
+    } catch (const ProtocolError& e) {
+      lost(std::string("bad reply: ") + e.what());
     }
     if (r == IoResult::timed_out) {
       ::close(fd_);
       fd_ = -1;
       throw Error(fmt::format("the rendezvous store at {} stopped answering (rank 0 hung?)", addr_));
     }
-    if (r != IoResult::ok) lost();
+    if (r != IoResult::ok) lost(errno ? std::strerror(errno) : "closed by the store");
     return reply;
   }
 
@@ -186,8 +187,8 @@ class TcpStoreClient final : public Store {
                                        in.str(), addr_, seconds_text(timeout)));
       if (status == StoreStatus::error)
         throw Error(fmt::format("store at {}: {}", addr_, in.str()));
-    } catch (const ProtocolError&) {
-      lost();
+    } catch (const ProtocolError& e) {
+      lost(std::string("bad reply: ") + e.what());
     }
     throw Error(fmt::format("store at {} sent an unknown reply to a request on key '{}'", addr_, key));
   }

@@ -1,7 +1,7 @@
 // StoreServer: a listening socket served by an accept thread, and a thread per client
 // connection. Blocking gets and waits park on one condition variable; shutdown wakes them
-// (stopping_) and unblocks reads and writes (shutdown(2) on every client socket) before
-// joining every thread.
+// (stopping_), ends reads (shutdown(2) of each socket's read side), lets replies in
+// flight drain, then cuts the write side too before joining every thread.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -38,6 +38,8 @@ namespace {
 // Enough for one connection per rank of a 4096-GPU job, several times over; past this a
 // flood of connections is refused instead of exhausting threads.
 constexpr std::size_t kMaxConnections = 16384;
+// How long shutdown lets replies in flight finish before cutting connections.
+constexpr std::chrono::seconds kShutdownDrain{2};
 
 std::string peer_text(const sockaddr_storage& addr, socklen_t len) {
   char host[NI_MAXHOST] = "?";
@@ -122,7 +124,18 @@ class StoreServer::Impl {
     while (::write(wake_pipe_[1], &byte, 1) < 0 && errno == EINTR) {
     }
     accept_thread_.join();
-    // The accept thread is gone, so conns_ is ours alone now.
+    // The accept thread is gone, so conns_ is ours alone now. Closing the read side
+    // first lets a reply already being written reach its client (the rank whose add or
+    // set rank 0 was waiting for); the write side goes after a short drain.
+    for (auto& c : conns_) ::shutdown(c->fd, SHUT_RD);
+    const auto drain_until = std::chrono::steady_clock::now() + kShutdownDrain;
+    auto all_finished = [&] {
+      for (auto& c : conns_)
+        if (!c->finished) return false;
+      return true;
+    };
+    while (!all_finished() && std::chrono::steady_clock::now() < drain_until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     for (auto& c : conns_) ::shutdown(c->fd, SHUT_RDWR);
     for (auto& c : conns_) {
       c->thread.join();

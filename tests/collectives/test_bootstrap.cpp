@@ -67,6 +67,21 @@ TEST(DetectRankInfo, Slurm) {
                                .master_port);
 }
 
+TEST(DetectRankInfo, SlurmStepLayoutBeatsTheBatchRequest) {
+  // sbatch --ntasks-per-node=4, then `srun -n 2` inside: the step has 1 task per node.
+  const RankInfo i = detect_rank_info({{"SLURM_PROCID", "1"}, {"SLURM_NTASKS", "2"}, {"SLURM_LOCALID", "0"},
+                                       {"SLURM_NODEID", "1"}, {"SLURM_NTASKS_PER_NODE", "4"},
+                                       {"SLURM_STEP_TASKS_PER_NODE", "1(x2)"},
+                                       {"SLURM_STEP_NODELIST", "gpu[3,5]"}, {"SLURM_JOB_NODELIST", "gpu[1-5]"}});
+  EXPECT_EQ(i.local_size, 1);
+  EXPECT_EQ(i.master_addr, "gpu3");  // the step's first node, not the allocation's
+  EXPECT_NE(error_of([] {
+              detect_rank_info({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}, {"SLURM_NODEID", "3"},
+                                {"SLURM_STEP_TASKS_PER_NODE", "1(x2)"}, {"SLURM_JOB_NODELIST", "a[1-2]"}});
+            }).find("SLURM_NODEID=3 but SLURM_STEP_TASKS_PER_NODE='1(x2)' lists only 2 nodes"),
+            std::string::npos);
+}
+
 TEST(DetectRankInfo, SlurmUniformTasksAndMasterOverride) {
   const RankInfo i = detect_rank_info({{"SLURM_PROCID", "3"},
                                        {"SLURM_NTASKS", "4"},

@@ -1,12 +1,16 @@
 // The built `cairn launch`: ranks get their environment and a working rendezvous, output
 // is prefixed, a failing rank stops the job and its exit code and name come back, signals
 // are forwarded.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -74,6 +78,42 @@ TEST(CairnLaunch, RanksRendezvousThroughTheStore) {
         << r.output;
 }
 
+// Two `cairn launch` processes as two nodes of one job, as a Kubernetes Indexed Job runs
+// them (deploy/kubernetes).
+TEST(CairnLaunch, TwoNodesFormOneJob) {
+  int port;
+  {
+    // A port free a moment ago.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    ::close(fd);
+  }
+  auto node = [&](int k) {
+    return std::async(std::launch::async, [=] {
+      return run({"/usr/bin/env", "CAIRN_SECRET=two-node-test", kCairn, "launch", "-n", "2", "--nnodes", "2",
+                  "--node-rank", std::to_string(k), "--master-addr", "localhost", "--master-port",
+                  std::to_string(port), "--", LAUNCH_RANK_HELPER});
+    });
+  };
+  auto node0 = node(0), node1 = node(1);
+  const Result r0 = node0.get(), r1 = node1.get();
+  EXPECT_EQ(r0.code, 0) << r0.output;
+  EXPECT_EQ(r1.code, 0) << r1.output;
+  EXPECT_TRUE(contains(r0.output, "[rank 1] rank 1 of 4 via cairn: sum 6")) << r0.output;
+  EXPECT_TRUE(contains(r1.output, "[rank 3] rank 3 of 4 via cairn: sum 6")) << r1.output;
+  // Without a shared secret a node refuses to start.
+  const Result lone = run({"/usr/bin/env", "-u", "CAIRN_SECRET", kCairn, "launch", "-n", "2", "--nnodes", "2", "--node-rank", "1", "--master-addr",
+                           "localhost", "--master-port", "29500", "--", "/bin/true"});
+  EXPECT_EQ(lone.code, 2);
+  EXPECT_TRUE(contains(lone.output, "export the same CAIRN_SECRET on every node")) << lone.output;
+}
+
 TEST(CairnLaunch, NoPrefixPassesOutputThrough) {
   const Result r = run({kCairn, "launch", "-n", "2", "--no-prefix", "--", "/bin/sh", "-c", "echo plain$RANK"});
   EXPECT_EQ(r.code, 0);
@@ -93,8 +133,15 @@ TEST(CairnLaunch, AFailingRankStopsTheRestAndItsCodeComesBack) {
 
 TEST(CairnLaunch, RanksIgnoringSigtermAreKilledAfterTheGrace) {
   const auto t0 = Clock::now();
+  // Rank 1 ignores SIGTERM and says so through a file; rank 0 fails once it has.
+  char dir[] = "/tmp/cairn-launch-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string armed = std::string(dir) + "/armed";
   const Result r = run({kCairn, "launch", "-n", "2", "--grace-s", "0.3", "--", "/bin/sh", "-c",
-                        "trap '' TERM; if [ $RANK = 0 ]; then sleep 0.2; exit 3; fi; sleep 30"});
+                        "if [ $RANK = 0 ]; then while [ ! -e " + armed + " ]; do sleep 0.02; done; exit 3; fi; "
+                        "trap '' TERM; touch " + armed + "; sleep 30"});
+  ::unlink(armed.c_str());
+  ::rmdir(dir);
   EXPECT_LT(Clock::now() - t0, 5s);
   EXPECT_EQ(r.code, 3) << r.output;
   EXPECT_TRUE(contains(r.output, "still running after 0.3 s: killing")) << r.output;

@@ -129,7 +129,13 @@ TEST(NodeFacts, ThisNodeHasAnAllowedCpuOnAKnownNumaNode) {
 }
 
 TEST(RankEnvironment, CarriesCairnAndTorchrunVariables) {
-  const EnvMap env = rank_environment({{"PATH", "/bin"}, {"RANK", "stale"}}, 2, 4, 29555, "s", "local-1");
+  RankSlot slot;
+  slot.local_rank = 2;
+  slot.local_size = 4;
+  slot.master_port = 29555;
+  slot.secret = "s";
+  slot.job_id = "local-1";
+  const EnvMap env = rank_environment({{"PATH", "/bin"}, {"RANK", "stale"}}, slot);
   EXPECT_EQ(env.at("PATH"), "/bin");
   EXPECT_EQ(env.at("RANK"), "2");
   EXPECT_EQ(env.at("WORLD_SIZE"), "4");
@@ -145,6 +151,23 @@ TEST(RankEnvironment, CarriesCairnAndTorchrunVariables) {
   EXPECT_EQ(info.local_size, 4);
   EXPECT_EQ(info.master_port, 29555);
   EXPECT_EQ(info.job_id, "local-1");
+}
+
+TEST(RankEnvironment, NodeRankOffsetsTheGlobalRank) {
+  RankSlot slot;
+  slot.local_rank = 1;
+  slot.local_size = 4;
+  slot.node_rank = 2;
+  slot.nnodes = 3;
+  slot.master_addr = "cairn-bench-0.cairn-bench";
+  slot.master_port = 29500;
+  slot.secret = "s";
+  const RankInfo info = detect_rank_info(rank_environment({}, slot));
+  EXPECT_EQ(info.rank, 9);
+  EXPECT_EQ(info.size, 12);
+  EXPECT_EQ(info.local_rank, 1);
+  EXPECT_EQ(info.local_size, 4);
+  EXPECT_EQ(info.master_addr, "cairn-bench-0.cairn-bench");
 }
 
 }  // namespace
