@@ -7,6 +7,10 @@
 #include <string>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "probe/hwloc_live.h"
 #include "probe/hwloc_xml.h"
 #include "topology/from_probe.h"
@@ -25,7 +29,16 @@ TEST(SysfsGpuNumaNodes, GpuMemoryNodesAreNotCpus) {
                     "/topologies/hwloc/nvidiagpunumanodes.sysfs.tar.bz2' -C '" + dir.string() + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   ::setenv("HWLOC_FSROOT", (dir / "nvidiagpunumanodes").c_str(), 1);
-  std::string xml = probe::export_live_hwloc_xml();
+  std::string xml;
+  {
+#if defined(__SANITIZE_ADDRESS__)
+    // A plugin libhwloc dlopens leaks 576 bytes per topology load (inside
+    // hwloc_topology_load, in code unloaded by the time LeakSanitizer looks; probe's own
+    // fsroot test shows it too). Not this module's leak, so not reported from its test.
+    __lsan::ScopedDisabler hwloc_plugin_leak;
+#endif
+    xml = probe::export_live_hwloc_xml();
+  }
   ::unsetenv("HWLOC_FSROOT");
   fs::remove_all(dir);
   Graph g = graph_from_probe(probe::parse_hwloc_xml(xml, "fsroot"));
