@@ -12,6 +12,9 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "collectives/tcp_store.h"
 
@@ -69,6 +72,11 @@ constexpr const char* kExitedKey = "harness/exited";
     } catch (const std::exception& e) {
       env.fail(std::string("uncaught exception: ") + e.what());
     }
+#if defined(__SANITIZE_ADDRESS__)
+    // _exit skips LeakSanitizer's exit-time check; run it here, after the body's
+    // communicators are gone.
+    if (__lsan_do_recoverable_leak_check()) env.fail("LeakSanitizer found leaks (report above)");
+#endif
     code = env.failures() ? 1 : 0;
     store->add(kExitedKey, 1);
     if (rank == 0) {  // keep the store up until every rank that is meant to finish has
