@@ -121,10 +121,11 @@ TEST(BenchCli, EveryCollectiveUnderLaunchChecksCleanInJson) {
     EXPECT_EQ(c["results"].size(), 9u) << name;
     for (const auto& row : c["results"]) {
       EXPECT_EQ(row["out_of_place"]["wrong"], 0) << name << " " << row["size"];
-      if (name == "sendrecv")
+      if (name == "sendrecv") {
         EXPECT_TRUE(row["in_place"]["wrong"].is_null()) << name;  // N/A as in nccl-tests
-      else
+      } else {
         EXPECT_EQ(row["in_place"]["wrong"], 0) << name << " " << row["size"];
+      }
       EXPECT_GT(row["out_of_place"]["time_us"].get<double>(), 0) << name;
     }
   }

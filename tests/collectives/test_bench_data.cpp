@@ -11,18 +11,12 @@
 #include "collectives/bench/data.h"
 #include "collectives/bench/options.h"
 #include "common/error.h"
+#include "error_text.h"
 
 namespace cairn::coll::bench {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing_support::error_of;
 
 TEST(BenchOptions, SizesTakeBinarySuffixes) {
   EXPECT_EQ(parse_size("8", "-b"), 8u);

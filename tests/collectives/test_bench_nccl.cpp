@@ -18,6 +18,7 @@
 #include "collectives/nccl_communicator.h"
 #include "collectives/tcp_store.h"
 #include "common/error.h"
+#include "error_text.h"
 #include "common/json_io.h"
 
 namespace cairn::coll {
@@ -36,14 +37,7 @@ class NcclTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing_support::error_of;
 
 TEST_F(NcclTest, HarnessChecksEveryCollectiveDtypeAndOpCleanOnDeviceBuffers) {
   auto comm = make_nccl_communicator(*store_, 0, 1, 0);
@@ -61,7 +55,9 @@ TEST_F(NcclTest, HarnessChecksEveryCollectiveDtypeAndOpCleanOnDeviceBuffers) {
     EXPECT_EQ(r.out_of_bounds, 0) << test->name;
     for (const bench::Row& row : r.rows) {
       EXPECT_EQ(row.out_of_place.wrong, 0) << test->name << " " << row.size_bytes;
-      if (test->in_place_checked) EXPECT_EQ(row.in_place.wrong, 0) << test->name << " " << row.size_bytes;
+      if (test->in_place_checked) {
+        EXPECT_EQ(row.in_place.wrong, 0) << test->name << " " << row.size_bytes;
+      }
     }
   }
 }

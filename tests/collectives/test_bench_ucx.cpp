@@ -19,6 +19,14 @@ namespace {
 
 using testing::RankEnv;
 
+// One rank's communicator and host buffers.
+struct UcxRank {
+  explicit UcxRank(RankEnv& env)
+      : comm(make_ucx_communicator(env.store(), env.rank(), env.size())), memory(make_host_memory()) {}
+  std::unique_ptr<Communicator> comm;
+  std::unique_ptr<Memory> memory;
+};
+
 // Every row's checked columns must have run and found nothing wrong.
 void expect_clean(RankEnv& env, const CollectiveReport& report, std::size_t rows) {
   const std::string name(report.test->name);
@@ -38,8 +46,7 @@ void expect_clean(RankEnv& env, const CollectiveReport& report, std::size_t rows
 
 TEST(BenchUcx, EveryCollectiveDtypeAndOpChecksCleanOnThreeRanks) {
   const auto outcomes = testing::run_ranks(3, [](RankEnv& env) {
-    auto comm = make_ucx_communicator(env.store(), env.rank(), env.size());
-    auto memory = make_host_memory();
+    UcxRank me(env);
     SweepOptions o;
     o.min_bytes = 8;
     o.max_bytes = 40000;  // 8, 64, 512, 4096, 32768: the per-rank counts get rounded
@@ -52,7 +59,7 @@ TEST(BenchUcx, EveryCollectiveDtypeAndOpChecksCleanOnThreeRanks) {
     std::ostringstream table;
     TableSink sink(table);
     for (const CollTest* test : all_collectives()) {
-      const CollectiveReport report = run_collective(*comm, *memory, *test, o, env.rank() == 0 ? &sink : nullptr);
+      const CollectiveReport report = run_collective(*me.comm, *me.memory, *test, o, env.rank() == 0 ? &sink : nullptr);
       expect_clean(env, report, 5 * 7 * (test->reduces ? 5 : 1));
     }
     if (env.rank() == 0)
@@ -64,8 +71,7 @@ TEST(BenchUcx, EveryCollectiveDtypeAndOpChecksCleanOnThreeRanks) {
 
 TEST(BenchUcx, OddSizesBySteppingBytes) {
   const auto outcomes = testing::run_ranks(3, [](RankEnv& env) {
-    auto comm = make_ucx_communicator(env.store(), env.rank(), env.size());
-    auto memory = make_host_memory();
+    UcxRank me(env);
     SweepOptions o;
     o.min_bytes = 4;
     o.max_bytes = 1003;
@@ -74,22 +80,21 @@ TEST(BenchUcx, OddSizesBySteppingBytes) {
     o.warmup_iters = 0;
     o.dtypes = {DataType::f64, DataType::u8, DataType::f16};
     for (const CollTest* test : all_collectives())
-      expect_clean(env, run_collective(*comm, *memory, *test, o, nullptr), 4 * 3);
+      expect_clean(env, run_collective(*me.comm, *me.memory, *test, o, nullptr), 4 * 3);
   });
   testing::expect_all_ok(outcomes);
 }
 
 TEST(BenchUcx, CombinedTimesAgreeAcrossRanksAndBlockingModeRuns) {
   const auto outcomes = testing::run_ranks(3, [](RankEnv& env) {
-    auto comm = make_ucx_communicator(env.store(), env.rank(), env.size());
-    auto memory = make_host_memory();
+    UcxRank me(env);
     SweepOptions o;
     o.min_bytes = o.max_bytes = 4096;
     o.iters = 3;
     for (int average : {1, 2, 3}) {
       o.average = average;
       o.blocking = average == 3;
-      const CollectiveReport r = run_collective(*comm, *memory, all_reduce_test, o, nullptr);
+      const CollectiveReport r = run_collective(*me.comm, *me.memory, all_reduce_test, o, nullptr);
       expect_clean(env, r, 1);
       env.note(fmt::format("a{} {:.17g} {:.17g}", average, r.rows[0].out_of_place.time_us, r.rows[0].in_place.time_us));
     }
