@@ -109,14 +109,28 @@ void read_slurm(const EnvMap& env, RankInfo& info, Sources& src) {
   }
 }
 
+// Launchers that name all four numbers in variables of their own.
+struct FourVars {
+  const char* launcher;
+  const char* rank;
+  const char* size;
+  const char* local_rank;
+  const char* local_size;
+};
+
+void read_four(const EnvMap& env, const FourVars& v, RankInfo& info, Sources& src) {
+  info.launcher = v.launcher;
+  info.rank = required_int(env, v.rank, v.rank);
+  info.size = required_int(env, v.size, v.rank, 1);
+  info.local_rank = int_var(env, v.local_rank).value_or(0);
+  info.local_size = int_var(env, v.local_size, 1).value_or(1);
+  src = {v.rank, v.size, v.local_rank, v.local_size};
+}
+
 void read_ompi(const EnvMap& env, RankInfo& info, Sources& src) {
-  info.launcher = "ompi";
-  info.rank = required_int(env, "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_RANK");
-  info.size = required_int(env, "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", 1);
-  info.local_rank = int_var(env, "OMPI_COMM_WORLD_LOCAL_RANK").value_or(0);
-  info.local_size = int_var(env, "OMPI_COMM_WORLD_LOCAL_SIZE", 1).value_or(1);
-  src = {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
-         "OMPI_COMM_WORLD_LOCAL_SIZE"};
+  read_four(env, {"ompi", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
+                  "OMPI_COMM_WORLD_LOCAL_SIZE"},
+            info, src);
   info.job_id = lookup(env, "PMIX_NAMESPACE").value_or(lookup(env, "OMPI_MCA_ess_base_jobid").value_or(""));
 }
 
@@ -147,23 +161,13 @@ void read_pmi(const EnvMap& env, RankInfo& info, Sources& src) {
 }
 
 void read_torchrun(const EnvMap& env, RankInfo& info, Sources& src) {
-  info.launcher = "torchrun";
-  info.rank = required_int(env, "RANK", "RANK");
-  info.size = required_int(env, "WORLD_SIZE", "RANK", 1);
-  info.local_rank = int_var(env, "LOCAL_RANK").value_or(0);
-  info.local_size = int_var(env, "LOCAL_WORLD_SIZE", 1).value_or(1);
-  src = {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"};
+  read_four(env, {"torchrun", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"}, info, src);
   info.master_port = 29500;  // torchrun's default
   info.job_id = lookup(env, "TORCHELASTIC_RUN_ID").value_or("");
 }
 
 void read_cairn(const EnvMap& env, RankInfo& info, Sources& src) {
-  info.launcher = "cairn";
-  info.rank = required_int(env, "CAIRN_RANK", "CAIRN_RANK");
-  info.size = required_int(env, "CAIRN_WORLD_SIZE", "CAIRN_RANK", 1);
-  info.local_rank = int_var(env, "CAIRN_LOCAL_RANK").value_or(0);
-  info.local_size = int_var(env, "CAIRN_LOCAL_SIZE", 1).value_or(1);
-  src = {"CAIRN_RANK", "CAIRN_WORLD_SIZE", "CAIRN_LOCAL_RANK", "CAIRN_LOCAL_SIZE"};
+  read_four(env, {"cairn", "CAIRN_RANK", "CAIRN_WORLD_SIZE", "CAIRN_LOCAL_RANK", "CAIRN_LOCAL_SIZE"}, info, src);
   info.master_addr = lookup(env, "CAIRN_MASTER_ADDR").value_or("");
   info.master_port = int_var(env, "CAIRN_MASTER_PORT", 1, 65535).value_or(0);
   info.job_id = lookup(env, "CAIRN_JOB_ID").value_or("");

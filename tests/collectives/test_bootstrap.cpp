@@ -10,20 +10,14 @@
 
 #include "collectives/bootstrap.h"
 #include "common/error.h"
+#include "error_text.h"
 
 namespace cairn::coll {
 namespace {
 
 using namespace std::chrono_literals;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing_support::error_of;
 
 TEST(ExpandNodelist, RangesListsPaddingAndProducts) {
   EXPECT_EQ(expand_nodelist("nid[001-004,007]"),

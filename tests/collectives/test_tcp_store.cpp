@@ -17,6 +17,7 @@
 
 #include "collectives/tcp_store.h"
 #include "common/error.h"
+#include "error_text.h"
 
 namespace cairn::coll {
 namespace {
@@ -27,14 +28,7 @@ StoreOptions local(int port, std::string secret = "s3cret", std::chrono::millise
   return StoreOptions{"127.0.0.1", port, std::move(secret), timeout};
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing_support::error_of;
 
 TEST(TcpStore, SetAndBlockingGetAcrossThreads) {
   StoreServer server(0, "s3cret");
