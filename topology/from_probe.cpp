@@ -306,16 +306,6 @@ class Builder {
     }
   }
 
-  // All NVSwitches the GPUs cannot see on PCI (HGX H100 boards) are one vertex, as in NCCL.
-  int hidden_nvswitch() {
-    for (int v : g_.of_kind(VertexKind::nvswitch))
-      if (g_.vertex(v).bus_id.empty()) return v;
-    Vertex v;
-    v.kind = VertexKind::nvswitch;
-    v.pci.class_code = 0x068000;
-    return g_.add_vertex(std::move(v));
-  }
-
   void add_nvlinks() {
     std::map<std::pair<int, int>, int> gpu_pairs;  // both GPUs report the same links
     for (const auto& gp : node_.gpus) {
@@ -340,7 +330,7 @@ class Builder {
           g_.connect_nvlink(gv, remote, links);
         } else {
           // NCCL's rule: a peer the GPU cannot see on PCI is taken to be an NVSwitch.
-          g_.connect_nvlink(gv, hidden_nvswitch(), links);
+          g_.connect_nvlink(gv, g_.hidden_nvswitch(), links);
         }
       }
     }

@@ -148,6 +148,15 @@ void Graph::connect_network() {
   }
 }
 
+int Graph::hidden_nvswitch() {
+  for (std::size_t i = 0; i < vertices_.size(); ++i)
+    if (vertices_[i].kind == VertexKind::nvswitch && vertices_[i].bus_id.empty()) return static_cast<int>(i);
+  Vertex v;
+  v.kind = VertexKind::nvswitch;
+  v.pci.class_code = 0x068000;  // NCCL's class for NVSwitch (kvDictPciClass)
+  return add_vertex(std::move(v));
+}
+
 int Graph::find_bus_id(const std::string& bus_id) const {
   if (bus_id.empty()) return -1;
   for (std::size_t i = 0; i < vertices_.size(); ++i)

@@ -121,6 +121,9 @@ class Graph {
   void connect_sockets();
   // Each NIC to the network vertex (created on first use), bandwidth the sum of its ports.
   void connect_network();
+  // The NVSwitch vertex standing for all NVSwitches the GPUs cannot see on PCI (HGX H100
+  // boards, VMs): one vertex, as NCCL has one NVS node; created on first use.
+  int hidden_nvswitch();
 
   int find_bus_id(const std::string& bus_id) const;  // -1 if none
   int find_cpu(int numa_id) const;                   // -1 if none

@@ -306,12 +306,7 @@ class Reader {
       int sw = g_.find_bus_id(*bus);
       if (sw >= 0 && g_.vertex(sw).kind == VertexKind::nvswitch) return sw;
     }
-    for (int v : g_.of_kind(VertexKind::nvswitch))
-      if (g_.vertex(v).bus_id.empty()) return v;
-    Vertex v;
-    v.kind = VertexKind::nvswitch;
-    v.pci.class_code = kClassNvSwitch;
-    return g_.add_vertex(std::move(v));
+    return g_.hidden_nvswitch();
   }
 
   void read_c2c(const pugi::xml_node& x, int gpu) {

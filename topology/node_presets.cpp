@@ -87,19 +87,14 @@ Graph dgx_h100() {
   // The GPUs' bus ids as a DGX H100 shows them; each GPU shares a PCIe switch (below its
   // own root port and host bridge) with one ConnectX-7.
   const int gpu_bus[8] = {0x18, 0x2a, 0x3a, 0x5d, 0x9a, 0xab, 0xba, 0xdb};
-  int nvswitch = -1;
+  // The four NVSwitch chips are not visible on PCI: one vertex, as in NCCL.
+  int nvswitch = g.hidden_nvswitch();
   for (int i = 0; i < 8; ++i) {
     int b = gpu_bus[i];
     int root = add_root_port(g, bus(0, b - 4, 1), cpus[static_cast<std::size_t>(i / 4)]);
     int sw = add_switch(g, bus(0, b - 3), root);
     int gpu = add_gpu(g, bus(0, b), "NVIDIA H100 80GB HBM3", sw);
     add_nic(g, bus(0, b - 1), 0x020700, kVendorMellanox, "ibverbs", "mlx5_" + std::to_string(i), 400000, sw);
-    if (nvswitch < 0) {
-      Vertex v;  // the four NVSwitch chips, not visible on PCI: one vertex, as in NCCL
-      v.kind = VertexKind::nvswitch;
-      v.pci.class_code = 0x068000;
-      nvswitch = g.add_vertex(std::move(v));
-    }
     g.connect_nvlink(gpu, nvswitch, 18);
   }
   g.connect_sockets();
