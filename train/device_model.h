@@ -38,6 +38,10 @@ class DeviceModel {
   virtual void get_optimizer_state(float* m, float* v) = 0;
   virtual void set_gradients(const float* grads) = 0;
   virtual void get_gradients(float* grads) = 0;
+  // The flat f32 gradients on the device and the stream (a cudaStream_t) the model's
+  // work is queued on: what a device communicator all-reduces in place (data parallel).
+  virtual float* device_gradients() = 0;
+  virtual void* device_stream() = 0;
 
   // Zeroes the gradients, then forward and backward on one batch of [batch, seq_len]
   // token ids (a target < 0 is left out of the loss). Returns the mean loss.

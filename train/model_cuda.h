@@ -51,6 +51,8 @@ class CudaModel final : public DeviceModel {
   void get_optimizer_state(float* m, float* v) override;
   void set_gradients(const float* grads) override;
   void get_gradients(float* grads) override;
+  float* device_gradients() override { return grads_.get(); }
+  void* device_stream() override { return stream_.get(); }
 
   double forward_backward(const std::int32_t* inputs, const std::int32_t* targets) override;
   double loss(const std::int32_t* inputs, const std::int32_t* targets) override;

@@ -11,11 +11,15 @@
 namespace cairn::train {
 namespace {
 
-SamplerConfig sampler_config(const TrainConfig& cfg, std::uint64_t seed) {
+SamplerConfig sampler_config(const TrainConfig& cfg, std::uint64_t seed, const DataParallel* dp) {
   SamplerConfig s;
   s.seed = seed;
   s.seq_len = cfg.seq_len;
   s.batch = cfg.batch;
+  if (dp) {
+    s.rank = dp->rank();
+    s.world = dp->world();
+  }
   return s;
 }
 
@@ -37,8 +41,9 @@ constexpr std::uint64_t kEvalSeedSalt = 0x6576616cULL;  // "eval"
 
 }  // namespace
 
-Trainer::Trainer(const TrainConfig& cfg, const TokenShard& shard)
+Trainer::Trainer(const TrainConfig& cfg, const TokenShard& shard, coll::Communicator* comm)
     : cfg_(resolved(cfg, shard)), shard_(shard) {
+  if (comm) dp_ = std::make_unique<DataParallel>(*comm);
   const ParameterLayout layout(cfg_.model);
   const auto n = static_cast<std::size_t>(layout.total_elements());
   state_.params.resize(n);
@@ -53,7 +58,7 @@ Trainer::Trainer(const TrainConfig& cfg, const TokenShard& shard)
     model_ = std::make_unique<CpuModel<float>>(cfg_.model, cfg_.batch, cfg_.seq_len);
     grads_.assign(n, 0.0f);
   }
-  loader_ = std::make_unique<DataLoader>(shard_, sampler_config(cfg_, cfg_.seed), state_.step);
+  loader_ = std::make_unique<DataLoader>(shard_, sampler_config(cfg_, cfg_.seed, dp_.get()), state_.step);
 }
 
 Trainer::~Trainer() = default;
@@ -66,16 +71,26 @@ StepResult Trainer::step() {
                 std::to_string(state_.step));
   StepResult r;
   r.step = state_.step;
-  r.tokens = cfg_.batch * cfg_.seq_len;
+  r.tokens = cfg_.batch * cfg_.seq_len * world();
   if (device_model_) {
     r.loss = device_model_->forward_backward(batch.inputs.data(), batch.targets.data());
-    r.grad_norm = device_model_->clip_grad_norm(cfg_.grad_clip);
   } else {
     std::fill(grads_.begin(), grads_.end(), 0.0f);
     r.loss = model_->forward(state_.params.data(), batch.inputs.data(), batch.targets.data());
     model_->backward(state_.params.data(), grads_.data());
-    r.grad_norm = clip_grad_norm(grads_.data(), static_cast<std::int64_t>(grads_.size()), cfg_.grad_clip);
   }
+  if (dp_) {
+    const auto n = static_cast<std::int64_t>(batch.targets.size());
+    const auto global = dp_->reduce_loss(r.loss, counted_targets(batch.targets.data(), n),
+                                         device_model_ ? device_model_->device_stream() : nullptr);
+    r.loss = global.mean;
+    if (device_model_)
+      dp_->average_gradients(*device_model_, global.weight, grads_);
+    else
+      dp_->average_gradients(grads_.data(), grads_.size(), global.weight);
+  }
+  r.grad_norm = device_model_ ? device_model_->clip_grad_norm(cfg_.grad_clip)
+                              : clip_grad_norm(grads_.data(), static_cast<std::int64_t>(grads_.size()), cfg_.grad_clip);
   const LrSchedule sched{cfg_.adamw.lr, cfg_.warmup_steps, cfg_.steps, cfg_.min_lr_ratio};
   AdamWHyper h = cfg_.adamw;
   h.lr = r.lr = learning_rate(sched, state_.step);
@@ -90,13 +105,18 @@ StepResult Trainer::step() {
 }
 
 double Trainer::evaluate(std::int64_t batches) {
-  const SamplerConfig sc = sampler_config(cfg_, cfg_.seed ^ kEvalSeedSalt);
+  const SamplerConfig sc = sampler_config(cfg_, cfg_.seed ^ kEvalSeedSalt, dp_.get());
   const SequenceSampler sampler(sc, shard_.size());
   double total = 0;
   for (std::int64_t i = 0; i < batches; ++i) {
     const TokenBatch b = read_batch(shard_, sampler, sc, i);
-    total += device_model_ ? device_model_->loss(b.inputs.data(), b.targets.data())
-                           : model_->forward(state_.params.data(), b.inputs.data(), b.targets.data());
+    double loss = device_model_ ? device_model_->loss(b.inputs.data(), b.targets.data())
+                                : model_->forward(state_.params.data(), b.inputs.data(), b.targets.data());
+    if (dp_)
+      loss = dp_->reduce_loss(loss, counted_targets(b.targets.data(), static_cast<std::int64_t>(b.targets.size())),
+                              device_model_ ? device_model_->device_stream() : nullptr)
+                 .mean;
+    total += loss;
   }
   return batches > 0 ? total / static_cast<double>(batches) : 0.0;
 }
@@ -108,8 +128,8 @@ void Trainer::sync_state() {
 }
 
 void train(const TrainConfig& cfg, const TokenShard& shard,
-           const std::function<void(const StepResult&)>& on_step) {
-  Trainer t(cfg, shard);
+           const std::function<void(const StepResult&)>& on_step, coll::Communicator* comm) {
+  Trainer t(cfg, shard, comm);
   while (t.state().step < t.config().steps) on_step(t.step());
 }
 

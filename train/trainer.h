@@ -2,7 +2,9 @@
 // global-norm clipping -> AdamW. Everything a resumed run needs is explicit state
 // (TrainState: step, flat f32 weights and both moment buffers); the data position and
 // every random choice are functions of (seed, step), so nothing else has to be saved.
-// Data parallelism slots in between backward and clipping (an all-reduce of `grads`).
+// Data parallel (given a Communicator): each rank reads its own rows of the global batch
+// and, between backward and clipping, the ranks average their gradients into those of
+// the global mean loss (train/data_parallel.h), so every rank takes the same step.
 #pragma once
 
 #include <cstdint>
@@ -11,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "collectives/communicator.h"
 #include "train/config.h"
 #include "train/data/loader.h"
+#include "train/data_parallel.h"
 #include "train/device_model.h"
 #include "train/model_cpu.h"
 #include "train/optim/adamw.h"
@@ -23,7 +27,7 @@ namespace cairn::train {
 struct TrainConfig {
   ModelConfig model;
   std::int64_t steps = 100;
-  std::int64_t batch = 8;     // sequences per step
+  std::int64_t batch = 8;     // sequences per step and rank
   std::int64_t seq_len = 0;   // 0: the model's context
   std::uint64_t seed = 0;     // weights and data order
   AdamWHyper adamw;           // adamw.lr is the peak of the schedule
@@ -41,17 +45,20 @@ struct TrainState {
 
 struct StepResult {
   std::int64_t step = 0;  // 0-based index of the step just taken
-  double loss = 0;
+  double loss = 0;        // mean over the global batch (every rank's counted targets)
   double grad_norm = 0;   // before clipping
   double lr = 0;
-  std::int64_t tokens = 0;
+  std::int64_t tokens = 0;  // of the global batch
   double seconds = 0;     // wall time of the step, data wait included
 };
 
 class Trainer {
  public:
-  // Initialises weights from cfg.seed. shard must outlive the trainer.
-  Trainer(const TrainConfig& cfg, const TokenShard& shard);
+  // Initialises weights from cfg.seed. shard must outlive the trainer. With a
+  // communicator (which must outlive it too) the trainer is one rank of a data-parallel
+  // job: step() and evaluate() are then collective, and every rank must be built with
+  // the same config and shard.
+  Trainer(const TrainConfig& cfg, const TokenShard& shard, coll::Communicator* comm = nullptr);
   ~Trainer();
 
   StepResult step();  // one optimizer step on the next batch
@@ -60,8 +67,9 @@ class Trainer {
   const TrainState& state() const { return state_; }
   void sync_state();
   const TrainConfig& config() const { return cfg_; }
-  // Mean loss of the current weights on `batches` batches drawn with another seed.
+  // Mean loss of the current weights on `batches` global batches drawn with another seed.
   double evaluate(std::int64_t batches);
+  int world() const { return dp_ ? dp_->world() : 1; }
 
  private:
   TrainConfig cfg_;
@@ -71,10 +79,11 @@ class Trainer {
   std::unique_ptr<CpuModel<float>> model_;    // Device::cpu
   std::unique_ptr<DeviceModel> device_model_;  // Device::cuda
   std::unique_ptr<DataLoader> loader_;
+  std::unique_ptr<DataParallel> dp_;  // null: a single rank
 };
 
 // Runs cfg.steps steps, calling on_step after each.
 void train(const TrainConfig& cfg, const TokenShard& shard,
-           const std::function<void(const StepResult&)>& on_step);
+           const std::function<void(const StepResult&)>& on_step, coll::Communicator* comm = nullptr);
 
 }  // namespace cairn::train

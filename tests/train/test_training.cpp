@@ -3,16 +3,13 @@
 // number of steps; and runs must be bitwise reproducible, whatever the thread count.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <ctime>
 #include <iostream>
 
-#include "tests/train/fortunes_corpus.h"
+#include "tests/train/train_test_util.h"
 #include "train/cpu/parallel.h"
-#include "train/data/text_shard.h"
-#include "train/data/token_shard.h"
 #include "train/trainer.h"
 
 namespace cairn::train {
@@ -35,49 +32,12 @@ constexpr double kCpuBudgetSeconds = 90;
 
 double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
-// H = -sum_v p_v ln p_v over the byte frequencies of the whole shard, in nats (the
-// unit of the cross-entropy loss).
-double unigram_entropy_nats(const TokenShard& shard) {
-  std::array<double, 256> count{};
-  for (std::uint64_t i = 0; i < shard.size(); ++i) count[shard.token(i)] += 1;
-  double h = 0;
-  for (double c : count)
-    if (c > 0) {
-      const double p = c / static_cast<double>(shard.size());
-      h -= p * std::log(p);
-    }
-  return h;
-}
+using test::unigram_entropy_nats;
 
-class FortunesTraining : public ::testing::Test {
+class FortunesTraining : public test::FortunesShardTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir("train");
-    const auto files = test::fortune_files();
-    ASSERT_FALSE(files.empty()) << "the fortunes package is missing: run scripts/deps.sh";
-    write_byte_shard(files, dir_->file("fortunes.bin"), true);
-    shard_ = new TokenShard(dir_->file("fortunes.bin"));
-  }
-  static void TearDownTestSuite() {
-    delete shard_;
-    delete dir_;
-  }
-  static TrainConfig config(const char* preset_name, std::int64_t steps) {
-    TrainConfig c;
-    c.model = preset(preset_name);
-    c.steps = steps;
-    c.batch = 16;
-    c.seq_len = 64;
-    c.seed = 1;
-    c.adamw.lr = 3e-3;
-    c.warmup_steps = 20;
-    return c;
-  }
-  static test::TempDir* dir_;
-  static TokenShard* shard_;
+  static TrainConfig config(const char* preset_name, std::int64_t steps) { return fortunes_config(preset_name, steps); }
 };
-test::TempDir* FortunesTraining::dir_ = nullptr;
-TokenShard* FortunesTraining::shard_ = nullptr;
 
 TEST_F(FortunesTraining, TinyLossFallsWellBelowUnigramEntropy) {
   const double h = unigram_entropy_nats(*shard_);
