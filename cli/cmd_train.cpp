@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/train_checkpoints.h"
 #include "collectives/bootstrap.h"
 #include "collectives/ucx_communicator.h"
 #include "common/error.h"
@@ -74,6 +75,8 @@ int cmd_train(const Args& args) {
       ("threads", po::value(&threads)->default_value(0), "CPU threads (0: all cores or CAIRN_CPU_THREADS)")
       ("log-every", po::value(&log_every)->default_value(10), "print every N steps")
       ("eval-batches", po::value(&eval_batches)->default_value(0), "after training, mean loss over N batches in another order");
+  TrainCheckpointOptions ckpt;
+  add_checkpoint_options(desc, ckpt);
   po::variables_map vm;
   if (!parse_options("train", "--data SHARD [--preset NAME] [--steps N] [--lr X] [--batch B] [--seed S]",
                      args, desc, vm))
@@ -97,7 +100,8 @@ int cmd_train(const Args& args) {
     job = std::make_unique<coll::Bootstrap>(coll::bootstrap_from_env(env));
     comm = open_communicator(backend, cfg.device, *job);
   }
-  auto trainer = std::make_unique<train::Trainer>(cfg, shard, comm.get());
+  const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
+  auto trainer = std::make_unique<train::Trainer>(cfg, shard, starting_state(ckpt, cfg, rank, ranks), comm.get());
   const bool printer = !comm || comm->rank() == 0;  // one table for the job
   const int world = trainer->world();
   if (printer) {
@@ -112,12 +116,14 @@ int cmd_train(const Args& args) {
     std::printf("%8s %10s %10s %10s %12s\n", "step", "loss", "lr", "grad_norm", "tokens/s");
   }
   train::Trainer& t = *trainer;
+  TrainCheckpointer checkpointer(ckpt, t.state().step, rank, ranks);
   double tokens = 0, seconds = 0;
   // Steady state, as peers/torch_llama.py times it: the steps after the first 3.
   constexpr std::int64_t kWarmupSteps = 3;
   double steady_tokens = 0, steady_seconds = 0;
   while (t.state().step < t.config().steps) {
     const auto r = t.step();
+    checkpointer.after_step(t, r);
     tokens += static_cast<double>(r.tokens);
     seconds += r.seconds;
     if (r.step >= kWarmupSteps) {

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 
 namespace cairn {
@@ -27,27 +27,9 @@ std::string read_text_file(const std::string& path, bool allow_empty) {
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path tmp = target;
-  tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(path, std::string("cannot write: ") + std::strerror(errno));
-    out << contents;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      fail(path, "write failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    fail(path, "cannot rename into place: " + ec.message());
-  }
+  AtomicFile out(path, AtomicFile::Sync::none);
+  out.write(contents.data(), contents.size());
+  out.commit();
 }
 
 }  // namespace cairn

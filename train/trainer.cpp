@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <utility>
 
 #include "common/error.h"
 #include "train/init.h"
@@ -41,15 +42,31 @@ constexpr std::uint64_t kEvalSeedSalt = 0x6576616cULL;  // "eval"
 
 }  // namespace
 
+TrainState initial_state(const TrainConfig& cfg) {
+  const ParameterLayout layout(cfg.model);
+  const auto n = static_cast<std::size_t>(layout.total_elements());
+  TrainState s;
+  s.params.resize(n);
+  s.m.assign(n, 0.0f);
+  s.v.assign(n, 0.0f);
+  init_parameters(cfg.model, layout, cfg.seed, s.params.data());
+  return s;
+}
+
 Trainer::Trainer(const TrainConfig& cfg, const TokenShard& shard, coll::Communicator* comm)
-    : cfg_(resolved(cfg, shard)), shard_(shard) {
+    : Trainer(cfg, shard, initial_state(cfg), comm) {}
+
+Trainer::Trainer(const TrainConfig& cfg, const TokenShard& shard, TrainState start, coll::Communicator* comm)
+    : cfg_(resolved(cfg, shard)), shard_(shard), state_(std::move(start)) {
   if (comm) dp_ = std::make_unique<DataParallel>(*comm);
   const ParameterLayout layout(cfg_.model);
   const auto n = static_cast<std::size_t>(layout.total_elements());
-  state_.params.resize(n);
-  state_.m.assign(n, 0.0f);
-  state_.v.assign(n, 0.0f);
-  init_parameters(cfg_.model, layout, cfg_.seed, state_.params.data());
+  if (state_.params.size() != n || state_.m.size() != n || state_.v.size() != n)
+    throw Error("train: a resumed state must hold " + std::to_string(n) + " elements per buffer for model \"" +
+                cfg_.model.name + "\" (got " + std::to_string(state_.params.size()) + ")");
+  if (state_.step < 0 || state_.step > cfg_.steps)
+    throw Error("train: cannot resume at step " + std::to_string(state_.step) + " of a " +
+                std::to_string(cfg_.steps) + "-step run");
   if (cfg_.device == Device::cuda) {
     device_model_ = make_cuda_model(cfg_.model, cfg_.batch, cfg_.seq_len);
     device_model_->set_parameters(state_.params.data());

@@ -43,6 +43,9 @@ struct TrainState {
   std::vector<float> params, m, v;
 };
 
+// Step 0 of a run: weights initialised from cfg.seed, both moments zero.
+TrainState initial_state(const TrainConfig& cfg);
+
 struct StepResult {
   std::int64_t step = 0;  // 0-based index of the step just taken
   double loss = 0;        // mean over the global batch (every rank's counted targets)
@@ -59,6 +62,10 @@ class Trainer {
   // job: step() and evaluate() are then collective, and every rank must be built with
   // the same config and shard.
   Trainer(const TrainConfig& cfg, const TokenShard& shard, coll::Communicator* comm = nullptr);
+  // Continues from `start` (a checkpoint's state: its step, weights and moments, each
+  // ParameterLayout-sized); the data loader serves from start.step on, so a run resumed
+  // with the same config repeats the uninterrupted run bitwise (on the CPU).
+  Trainer(const TrainConfig& cfg, const TokenShard& shard, TrainState start, coll::Communicator* comm = nullptr);
   ~Trainer();
 
   StepResult step();  // one optimizer step on the next batch

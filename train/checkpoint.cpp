@@ -1,0 +1,298 @@
+#include "train/checkpoint.h"
+
+#include <array>
+#include <bit>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include <xxhash.h>
+
+#include "common/atomic_file.h"
+#include "train/parameter_layout.h"
+
+namespace cairn::train {
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "checkpoints are little-endian; a big-endian host needs byte swapping here");
+
+// Preamble: magic, format version, header length, XXH3-64 of the header.
+constexpr std::array<char, 8> kMagic = {'C', 'A', 'I', 'R', 'N', 'C', 'K', 'P'};
+constexpr std::uint64_t kPreambleBytes = 24;
+// Sections start on 4 KiB boundaries: mmap- and O_DIRECT-friendly.
+constexpr std::uint64_t kSectionAlignment = 4096;
+constexpr std::uint64_t kMaxHeaderBytes = 16u << 20;  // a sanity bound for a damaged length
+constexpr std::size_t kReadChunkElements = 1u << 20;  // 4 MiB at a time, hashed as read
+
+constexpr const char* kSectionNames[] = {"params", "adam.m", "adam.v"};
+constexpr const char* kRetryOlder = "the file is damaged; use an older checkpoint "
+                                    "(cairn train --resume falls back to one)";
+
+[[noreturn]] void corrupt(const std::string& path, const std::string& problem) {
+  throw CorruptCheckpoint(path + ": " + problem + "; " + kRetryOlder);
+}
+
+std::string hex64(std::uint64_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, h);
+  return buf;
+}
+
+std::uint64_t align_up(std::uint64_t x, std::uint64_t a) { return (x + a - 1) / a * a; }
+
+const std::vector<float>& section_of(const TrainState& s, int i) { return i == 0 ? s.params : i == 1 ? s.m : s.v; }
+std::vector<float>& section_of(TrainState& s, int i) { return i == 0 ? s.params : i == 1 ? s.m : s.v; }
+
+struct Preamble {
+  std::uint32_t version = 0;
+  std::uint32_t header_bytes = 0;
+  std::uint64_t header_hash = 0;
+};
+
+void put_u32(char* p, std::uint32_t x) { std::memcpy(p, &x, 4); }
+void put_u64(char* p, std::uint64_t x) { std::memcpy(p, &x, 8); }
+std::uint32_t get_u32(const char* p) { std::uint32_t x; std::memcpy(&x, p, 4); return x; }
+std::uint64_t get_u64(const char* p) { std::uint64_t x; std::memcpy(&x, p, 8); return x; }
+
+// The parts of a file every reader needs: the preamble checked, the header parsed.
+struct OpenedFile {
+  std::ifstream in;
+  std::uint64_t size = 0;
+  Preamble pre;
+  Json header;
+  std::uint64_t data_start = 0;
+};
+
+void open_checkpoint(const std::string& path, OpenedFile& f) {
+  f.in.open(path, std::ios::binary | std::ios::ate);
+  if (!f.in) corrupt(path, "cannot open (missing or unreadable)");
+  f.size = static_cast<std::uint64_t>(f.in.tellg());
+  f.in.seekg(0);
+  char pre[kPreambleBytes];
+  if (f.size < kPreambleBytes || !f.in.read(pre, kPreambleBytes))
+    corrupt(path, "truncated: " + std::to_string(f.size) + " bytes, shorter than the " +
+                      std::to_string(kPreambleBytes) + "-byte preamble");
+  if (std::memcmp(pre, kMagic.data(), kMagic.size()) != 0)
+    corrupt(path, "not a Cairn checkpoint (bad magic; expected CAIRNCKP)");
+  f.pre = {get_u32(pre + 8), get_u32(pre + 12), get_u64(pre + 16)};
+  if (f.pre.version != kCheckpointFormatVersion)
+    fail(path, "checkpoint format version " + std::to_string(f.pre.version) + "; this cairn reads version " +
+                   std::to_string(kCheckpointFormatVersion) + ": resume with the cairn that wrote it");
+  if (f.pre.header_bytes > kMaxHeaderBytes || kPreambleBytes + f.pre.header_bytes > f.size)
+    corrupt(path, "truncated or damaged: header of " + std::to_string(f.pre.header_bytes) + " bytes in a " +
+                      std::to_string(f.size) + "-byte file");
+  std::string text(f.pre.header_bytes, '\0');
+  if (!f.in.read(text.data(), static_cast<std::streamsize>(text.size()))) corrupt(path, "read error in the header");
+  const std::uint64_t h = XXH3_64bits(text.data(), text.size());
+  if (h != f.pre.header_hash)
+    corrupt(path, "header checksum mismatch (stored " + hex64(f.pre.header_hash) + ", computed " + hex64(h) + ")");
+  try {
+    f.header = parse_json(text, path);
+  } catch (const Error& e) {
+    corrupt(path, std::string("malformed header: ") + e.what());
+  }
+  f.data_start = align_up(kPreambleBytes + f.pre.header_bytes, kSectionAlignment);
+}
+
+template <typename T>
+T header_field(const Json& h, const char* key, const std::string& path) {
+  try {
+    return json_field<T>(h, key, path);
+  } catch (const Error& e) {
+    corrupt(path, std::string("header: ") + e.what());
+  }
+}
+
+CheckpointInfo info_from_header(const OpenedFile& f, const std::string& path) {
+  CheckpointInfo info;
+  info.format_version = f.pre.version;
+  info.step = header_field<std::int64_t>(f.header, "step", path);
+  info.world_size = header_field<std::int64_t>(f.header, "world_size", path);
+  info.layout_elements = header_field<std::int64_t>(f.header, "layout_elements", path);
+  info.model_shape_hash = header_field<std::string>(f.header, "model_shape_xxh3", path);
+  info.model = header_field<Json>(f.header, "model", path);
+  info.train = header_field<Json>(f.header, "train", path);
+  info.device = header_field<std::string>(f.header, "device", path);
+  if (info.step < 0 || info.world_size < 1 || info.layout_elements < 0)
+    corrupt(path, "header: negative step, layout size or world size");
+  return info;
+}
+
+struct SectionEntry {
+  std::uint64_t offset = 0, bytes = 0, hash = 0;
+};
+
+// The three sections' places, checked against each other and the file size.
+std::array<SectionEntry, 3> section_table(const OpenedFile& f, const CheckpointInfo& info, const std::string& path) {
+  const Json sections = header_field<Json>(f.header, "sections", path);
+  if (!sections.is_array()) corrupt(path, "header: \"sections\" is not a list");
+  std::array<SectionEntry, 3> out;
+  const auto want_bytes = static_cast<std::uint64_t>(info.layout_elements) * sizeof(float);
+  std::uint64_t end = 0;
+  for (int i = 0; i < 3; ++i) {
+    const Json* s = nullptr;
+    for (const auto& e : sections)
+      if (e.is_object() && e.contains("name") && e.at("name") == kSectionNames[i]) s = &e;
+    if (!s) corrupt(path, std::string("header: no section \"") + kSectionNames[i] + "\"");
+    const auto dtype = header_field<std::string>(*s, "dtype", path);
+    const auto encoding = header_field<std::string>(*s, "encoding", path);
+    if (dtype != "f32" || encoding != "raw")
+      fail(path, std::string("section ") + kSectionNames[i] + " is " + dtype + "/" + encoding +
+                     "; this cairn reads f32/raw: resume with the cairn that wrote it");
+    out[i].offset = header_field<std::uint64_t>(*s, "offset", path);
+    out[i].bytes = header_field<std::uint64_t>(*s, "bytes", path);
+    const auto hash = header_field<std::string>(*s, "xxh3", path);
+    char* stop = nullptr;
+    out[i].hash = std::strtoull(hash.c_str(), &stop, 16);
+    if (hash.size() != 16 || *stop != '\0') corrupt(path, "header: bad xxh3 of section " + std::string(kSectionNames[i]));
+    if (out[i].bytes != want_bytes)
+      corrupt(path, std::string("section ") + kSectionNames[i] + " holds " + std::to_string(out[i].bytes) +
+                        " bytes, the layout " + std::to_string(want_bytes));
+    if (out[i].offset % kSectionAlignment != 0 || out[i].offset < end)
+      corrupt(path, std::string("header: section ") + kSectionNames[i] + " is misplaced");
+    end = out[i].offset + out[i].bytes;
+  }
+  const std::uint64_t want_size = f.data_start + end;
+  if (f.size < want_size)
+    corrupt(path, "truncated: " + std::to_string(f.size) + " bytes, the header describes " +
+                      std::to_string(want_size) + " (the write was cut short)");
+  if (f.size > want_size)
+    corrupt(path, std::to_string(f.size - want_size) + " trailing bytes after the last section");
+  return out;
+}
+
+}  // namespace
+
+std::string model_shape_hash(const ModelConfig& model) {
+  Json j = to_json(model);
+  j.erase("name");  // the same shape under another name (a preset, a JSON copy) resumes
+  const std::string s = j.dump();
+  return hex64(XXH3_64bits(s.data(), s.size()));
+}
+
+Json resume_settings(const TrainConfig& cfg) {
+  return {{"seed", cfg.seed},
+          {"steps", cfg.steps},
+          {"batch", cfg.batch},
+          {"seq_len", cfg.seq_len ? cfg.seq_len : cfg.model.context},
+          {"lr", cfg.adamw.lr},
+          {"beta1", cfg.adamw.beta1},
+          {"beta2", cfg.adamw.beta2},
+          {"eps", cfg.adamw.eps},
+          {"weight_decay", cfg.adamw.weight_decay},
+          {"warmup_steps", cfg.warmup_steps},
+          {"min_lr_ratio", cfg.min_lr_ratio},
+          {"grad_clip", cfg.grad_clip}};
+}
+
+void write_checkpoint(const std::string& path, const TrainConfig& cfg, const TrainState& state,
+                      std::int64_t world_size) {
+  const std::int64_t n = ParameterLayout(cfg.model).total_elements();
+  for (int i = 0; i < 3; ++i)
+    if (static_cast<std::int64_t>(section_of(state, i).size()) != n)
+      fail(path, std::string("cannot checkpoint: ") + kSectionNames[i] + " holds " +
+                     std::to_string(section_of(state, i).size()) + " elements, the model's layout " +
+                     std::to_string(n));
+  const std::uint64_t bytes = static_cast<std::uint64_t>(n) * sizeof(float);
+  Json sections = Json::array();
+  std::uint64_t offset = 0;
+  for (int i = 0; i < 3; ++i) {
+    const auto& s = section_of(state, i);
+    sections.push_back({{"name", kSectionNames[i]},
+                        {"dtype", "f32"},
+                        {"encoding", "raw"},
+                        {"offset", offset},
+                        {"bytes", bytes},
+                        {"xxh3", hex64(XXH3_64bits(s.data(), bytes))}});
+    offset = align_up(offset + bytes, kSectionAlignment);
+  }
+  const Json header = {{"step", state.step},
+                       {"world_size", world_size},
+                       {"layout_elements", n},
+                       {"model_shape_xxh3", model_shape_hash(cfg.model)},
+                       {"model", to_json(cfg.model)},
+                       {"train", resume_settings(cfg)},
+                       {"device", std::string(to_string(cfg.device))},
+                       {"sections", sections}};
+  const std::string text = header.dump();
+  char pre[kPreambleBytes];
+  std::memcpy(pre, kMagic.data(), kMagic.size());
+  put_u32(pre + 8, kCheckpointFormatVersion);
+  put_u32(pre + 12, static_cast<std::uint32_t>(text.size()));
+  put_u64(pre + 16, XXH3_64bits(text.data(), text.size()));
+
+  AtomicFile out(path);
+  out.write(pre, kPreambleBytes);
+  out.write(text.data(), text.size());
+  const std::vector<char> zeros(kSectionAlignment, '\0');
+  std::uint64_t at = kPreambleBytes + text.size();
+  for (int i = 0; i < 3; ++i) {
+    const std::uint64_t start = align_up(at, kSectionAlignment);
+    out.write(zeros.data(), start - at);
+    out.write(section_of(state, i).data(), bytes);
+    at = start + bytes;
+  }
+  out.commit();
+}
+
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  OpenedFile f;
+  open_checkpoint(path, f);
+  return info_from_header(f, path);
+}
+
+Checkpoint read_checkpoint(const std::string& path) {
+  OpenedFile f;
+  open_checkpoint(path, f);
+  Checkpoint c;
+  c.info = info_from_header(f, path);
+  const auto table = section_table(f, c.info, path);
+  c.state.step = c.info.step;
+  for (int i = 0; i < 3; ++i) {
+    auto& buf = section_of(c.state, i);
+    buf.resize(static_cast<std::size_t>(c.info.layout_elements));
+    f.in.seekg(static_cast<std::streamoff>(f.data_start + table[i].offset));
+    XXH3_state_t* st = XXH3_createState();
+    XXH3_64bits_reset(st);
+    bool ok = true;
+    for (std::size_t at = 0; ok && at < buf.size(); at += kReadChunkElements) {
+      const std::size_t count = std::min(kReadChunkElements, buf.size() - at);
+      ok = static_cast<bool>(f.in.read(reinterpret_cast<char*>(buf.data() + at),
+                                       static_cast<std::streamsize>(count * sizeof(float))));
+      if (ok) XXH3_64bits_update(st, buf.data() + at, count * sizeof(float));
+    }
+    const std::uint64_t h = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    if (!ok) corrupt(path, std::string("read error in section ") + kSectionNames[i]);
+    if (h != table[i].hash)
+      corrupt(path, std::string("section ") + kSectionNames[i] + " checksum mismatch (stored " +
+                        hex64(table[i].hash) + ", computed " + hex64(h) + ")");
+  }
+  return c;
+}
+
+void require_resumable(const CheckpointInfo& info, const TrainConfig& cfg, std::int64_t world_size,
+                       const std::string& path) {
+  const std::string fix = ": resume with the checkpoint's settings, or start a new run in another --checkpoint-dir";
+  if (info.model_shape_hash != model_shape_hash(cfg.model))
+    fail(path, "holds model \"" + info.model.value("name", std::string("?")) + "\" of another shape than \"" +
+                   cfg.model.name + "\" (shape hash " + info.model_shape_hash + " vs " +
+                   model_shape_hash(cfg.model) + ")" + fix);
+  const std::int64_t n = ParameterLayout(cfg.model).total_elements();
+  if (info.layout_elements != n)
+    fail(path, "holds " + std::to_string(info.layout_elements) + " parameter elements, the model's layout " +
+                   std::to_string(n) + fix);
+  if (info.world_size != world_size)
+    fail(path, "was written by a run on " + std::to_string(info.world_size) + " ranks, this one has " +
+                   std::to_string(world_size) + " (the data order depends on it)" + fix);
+  const Json want = resume_settings(cfg);
+  for (const auto& [key, value] : want.items())
+    if (!info.train.contains(key) || info.train.at(key) != value)
+      fail(path, "was trained with " + key + " " + (info.train.contains(key) ? info.train.at(key).dump() : "unset") +
+                     ", this run has " + value.dump() + fix);
+}
+
+}  // namespace cairn::train

@@ -1,0 +1,54 @@
+// The checkpoints of one run in one directory, named by step (step-00000120.ckpt): save
+// with keep-last-K, list, and find the newest one that reads back whole. The directory
+// holds one timeline: a fresh run refuses a directory that already has checkpoints.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "train/checkpoint.h"
+
+namespace cairn::train {
+
+inline constexpr int kDefaultKeepCheckpoints = 2;
+
+struct CheckpointFile {
+  std::int64_t step = 0;
+  std::string path;
+};
+
+std::string checkpoint_path(const std::string& dir, std::int64_t step);
+
+// dir's checkpoints, oldest first. Unfinished writes (NAME.tmp.PID) and files moved aside
+// (NAME.corrupt) are not listed; a missing directory lists none.
+std::vector<CheckpointFile> list_checkpoints(const std::string& dir);
+
+// Writes the checkpoint of state.step (creating dir), then removes older ones beyond the
+// newest `keep` — only once the new one is durable, so there is always a whole one.
+// Returns its path.
+std::string save_checkpoint(const std::string& dir, const TrainConfig& cfg, const TrainState& state,
+                            int keep = kDefaultKeepCheckpoints, std::int64_t world_size = 1);
+
+struct ResumePoint {
+  std::string path;
+  Checkpoint checkpoint;
+};
+
+// A checkpoint (or a leftover file) passed over on the way to the resume point, and why
+// (a whole message that names the file).
+using SkipReport = std::function<void(const std::string& path, const std::string& why)>;
+
+// The newest checkpoint in dir that reads back whole, or nullopt if there is none. Each
+// newer one that fails its integrity checks (CorruptCheckpoint) is renamed PATH.corrupt,
+// kept for inspection and never read again, and reported; so are removed leftovers of
+// writes that were killed. A whole checkpoint that a run of cfg cannot continue bitwise
+// (another model, settings or world size) throws cairn::Error: that needs the user.
+// tidy false (every data-parallel rank but one): pass over the same files, touch nothing.
+std::optional<ResumePoint> load_latest_checkpoint(const std::string& dir, const TrainConfig& cfg,
+                                                  std::int64_t world_size, const SkipReport& report,
+                                                  bool tidy = true);
+
+}  // namespace cairn::train
