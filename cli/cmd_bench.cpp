@@ -33,6 +33,7 @@ struct BenchArgs {
   double timeout_s = 600;
   int device = -1;
   bool json = false;
+  bool nccl_nonblocking = false;
 };
 
 void require(bool ok, const std::string& message) {
@@ -66,6 +67,8 @@ BenchArgs parse(const Args& args, bool& help) {
       ("nthreads,t", po::value(&nthreads)->default_value(1), "must be 1: one rank per process")
       ("ngpus,g", po::value(&ngpus)->default_value(1), "must be 1: one GPU per rank")
       ("device", po::value(&a.device)->default_value(-1), "CUDA device for nccl (default: the local rank)")
+      ("nccl-nonblocking", po::bool_switch(&a.nccl_nonblocking),
+       "run NCCL operations on the non-blocking communicator too (every call abortable; slower launches)")
       ("json", po::bool_switch(&a.json), "print the results as JSON (schema cairn.bench v1)");
   po::variables_map vm;
   help = !parse_options("bench", "[--backend ucx|nccl|auto] [--op COLLECTIVE|all] [-b MIN] [-e MAX] [-f F] ...", args,
@@ -122,8 +125,10 @@ int cmd_bench(const Args& args) {
     if (devices == 0) throw Error("--backend nccl: no CUDA device is visible; use --backend ucx for host memory");
     const int device = a.device >= 0 ? a.device : me.local_rank % devices;
     memory = bench::make_cuda_memory(device);
-    comm = coll::make_nccl_communicator(*boot.store, me.rank, me.size, device);
-    tool += fmt::format(" nccl-library={}", coll::nccl_library_version());
+    coll::NcclOptions nccl;
+    nccl.blocking_operations = !a.nccl_nonblocking;
+    comm = coll::make_nccl_communicator(*boot.store, me.rank, me.size, device, nccl);
+    tool += fmt::format(" nccl-library={}{}", coll::nccl_library_version(), a.nccl_nonblocking ? " nonblocking" : "");
 #else
     throw Error("--backend nccl: this cairn was built without CUDA (-DCAIRN_CUDA=OFF); use --backend ucx");
 #endif

@@ -2,10 +2,21 @@
 // no CUDA or NCCL headers, so CPU code may include it behind CAIRN_HAVE_CUDA.
 //
 // Failure handling follows NCCL's fault-tolerance model: the communicator is created
-// non-blocking (ncclConfig_t.blocking = 0), so no NCCL call ever blocks the host; every
-// wait polls the operation's completion event and ncclCommGetAsyncError, and on an
-// asynchronous error, a timeout or abort() the communicator is torn down with
-// ncclCommAbort, which also stops kernels stuck waiting for a lost peer.
+// non-blocking (ncclConfig_t.blocking = 0), so joining never blocks the host and a rank
+// that never comes is a timeout, not a hang. Every wait polls the operation's completion
+// event and ncclCommGetAsyncError, and on an asynchronous error, a timeout or abort() the
+// communicator is torn down with ncclCommAbort, which also stops kernels stuck waiting for
+// a lost peer.
+//
+// Operations run on a blocking communicator by default (NcclOptions::blocking_operations):
+// a non-blocking NCCL communicator launches every group -- each send/recv batch, and each
+// collective that is more than a one-rank copy -- from a thread it creates for it (src/group.cc,
+// groupLaunchNonBlocking), 50-130 us per call on an H100, which made alltoall and sendrecv
+// 0.64x and 0.75x of nccl-tests at 128 MiB. Blocking calls enqueue inline as nccl-tests
+// and PyTorch do; kernels stuck on a lost peer are still timed out and aborted by the
+// waits. What a blocking call cannot be interrupted in is NCCL's own host code (a lazy
+// connection to a peer that died after init); fault-tolerant runs that need that set
+// blocking_operations = false.
 #pragma once
 
 #include <chrono>
@@ -23,6 +34,9 @@ struct NcclOptions {
   std::chrono::milliseconds init_timeout{std::chrono::minutes(5)};
   // Store keys used to share the unique id: "<prefix>/joined", "<prefix>/uid/<n>".
   std::string store_prefix = "nccl";
+  // Operations on a blocking copy of the communicator (ncclCommSplit after the
+  // non-blocking init); false keeps every call non-blocking (see above for the cost).
+  bool blocking_operations = true;
 };
 
 // Collective over `size` ranks: rank 0 creates the NCCL unique id and publishes it through
