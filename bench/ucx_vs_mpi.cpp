@@ -105,6 +105,16 @@ std::string cpu_model() {
   }
 }
 
+// /proc/loadavg's 1-minute figure: other work on the machine moves both libraries' numbers.
+std::string load_average() {
+  try {
+    const std::string s = read_text_file("/proc/loadavg");
+    return s.substr(0, s.find(' '));
+  } catch (const Error&) {
+    return "unknown";
+  }
+}
+
 struct Result {
   std::size_t bytes = 0;
   double mpi_s = 0, cairn_s = 0;
@@ -142,6 +152,7 @@ int run(int argc, char** argv) {
   const std::size_t max_count = o.max_bytes / sizeof(float);
   bench::Buffer send(*memory, o.max_bytes), recv(*memory, o.max_bytes);
 
+  const std::string load_before = load_average();
   std::vector<Result> results;
   for (std::size_t bytes = o.min_bytes; bytes <= o.max_bytes; bytes *= 2) {
     const std::size_t count = std::min(bytes / sizeof(float), max_count);
@@ -206,6 +217,7 @@ int run(int argc, char** argv) {
         size, o.rounds);
     md += fmt::format("- Machine: {}, {} online CPUs, Linux {} ({})\n", cpu_model(), ::sysconf(_SC_NPROCESSORS_ONLN),
                       u.release, u.machine);
+    md += fmt::format("- Load average (1 min) before / after the run: {} / {}\n", load_before, load_average());
     md += fmt::format("- MPI: {}\n- Date: {}\n\n", mpi_version, date);
     md += "| size (B) | MPI time (us) | MPI busbw (GB/s) | Cairn time (us) | Cairn busbw (GB/s) | ratio |\n";
     md += "|---:|---:|---:|---:|---:|---:|\n";

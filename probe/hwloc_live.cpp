@@ -16,6 +16,12 @@ std::string export_live_hwloc_xml() {
   hwloc_topology_t topo = nullptr;
   if (hwloc_topology_init(&topo) != 0) throw Error("hwloc: cannot initialise a topology (out of memory?)");
   std::unique_ptr<hwloc_topology, void (*)(hwloc_topology_t)> guard(topo, hwloc_topology_destroy);
+  // Leave out hwloc's own GPU plugins: opencl and cuda start the GPU drivers (hundreds of
+  // ms), and NVML/CUDA facts come from our own queries anyway. Leave out "pci" too: it reads
+  // PCI through libpciaccess, which ignores HWLOC_FSROOT and leaks; hwloc's Linux backend
+  // reads the same tree from sysfs.
+  for (const char* name : {"pci", "opencl", "cuda", "nvml", "gl", "rsmi", "levelzero"})
+    hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, name);
   // PCI functions, bridges on the way to them, and OS devices (mlx5_0, ib0, nvme0n1).
   hwloc_topology_set_io_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
   // Caches are not reported and cost time in discovery, export and parsing.

@@ -1,6 +1,7 @@
 #include "probe/node_json.h"
 
 #include <cstdint>
+#include <tuple>
 #include <limits>
 #include <type_traits>
 
@@ -51,88 +52,135 @@ const Json& array_field(const Json& obj, const char* key, const std::string& whe
   return *it;
 }
 
-Json link_to_json(const PcieLink& l) {
-  return {{"speed_gt_s", l.speed_gt_s}, {"width", l.width}, {"max_speed_gt_s", l.max_speed_gt_s},
-          {"max_width", l.max_width}, {"reported_gb_s", l.reported_gb_s}};
+// One table of (JSON name, member) per struct serves both directions, so a field added to
+// node.h is written and read by adding it once here.
+template <typename S, typename T>
+struct Field {
+  const char* name;
+  T S::*member;
+};
+template <typename S, typename T>
+constexpr Field<S, T> field(const char* name, T S::*member) {
+  return {name, member};
 }
 
-PcieLink link_from_json(const Json& o, const std::string& where) {
-  PcieLink l;
-  get(o, "speed_gt_s", l.speed_gt_s, where);
-  get(o, "width", l.width, where);
-  get(o, "max_speed_gt_s", l.max_speed_gt_s, where);
-  get(o, "max_width", l.max_width, where);
-  get(o, "reported_gb_s", l.reported_gb_s, where);
-  return l;
+template <typename S, typename Fields>
+Json write_fields(const S& s, const Fields& fields) {
+  Json o = Json::object();
+  std::apply([&](const auto&... f) { ((o[f.name] = s.*(f.member)), ...); }, fields);
+  return o;
+}
+
+template <typename S, typename Fields>
+void read_fields(const Json& o, S& s, const Fields& fields, const std::string& where) {
+  std::apply([&](const auto&... f) { (get(o, f.name, s.*(f.member), where), ...); }, fields);
+}
+
+const auto kLinkFields = std::make_tuple(
+    field("speed_gt_s", &PcieLink::speed_gt_s), field("width", &PcieLink::width),
+    field("max_speed_gt_s", &PcieLink::max_speed_gt_s), field("max_width", &PcieLink::max_width),
+    field("reported_gb_s", &PcieLink::reported_gb_s));
+
+const auto kPciFields = std::make_tuple(
+    field("bus_id", &PciDevice::bus_id), field("parent_bus_id", &PciDevice::parent_bus_id),
+    field("class_id", &PciDevice::class_id), field("vendor_id", &PciDevice::vendor_id),
+    field("device_id", &PciDevice::device_id), field("name", &PciDevice::name),
+    field("numa_node", &PciDevice::numa_node), field("cpuset", &PciDevice::cpuset),
+    field("os_devices", &PciDevice::os_devices));
+
+const auto kPeerFields = std::make_tuple(
+    field("remote_bus_id", &NvLinkPeer::remote_bus_id), field("remote_kind", &NvLinkPeer::remote_kind),
+    field("links", &NvLinkPeer::links), field("bandwidth_gb_s", &NvLinkPeer::bandwidth_gb_s));
+
+const auto kGpuFields = std::make_tuple(
+    field("cuda_index", &GpuInfo::cuda_index), field("name", &GpuInfo::name), field("uuid", &GpuInfo::uuid),
+    field("bus_id", &GpuInfo::bus_id), field("memory_bytes", &GpuInfo::memory_bytes),
+    field("cc_major", &GpuInfo::cc_major), field("cc_minor", &GpuInfo::cc_minor),
+    field("numa_node", &GpuInfo::numa_node), field("cpuset", &GpuInfo::cpuset),
+    field("memory_numa_node", &GpuInfo::memory_numa_node), field("nvlinks_supported", &GpuInfo::nvlinks_supported),
+    field("nvlinks_active", &GpuInfo::nvlinks_active), field("ecc_enabled", &GpuInfo::ecc_enabled),
+    field("ecc_corrected", &GpuInfo::ecc_corrected), field("ecc_uncorrected", &GpuInfo::ecc_uncorrected),
+    field("retired_pages", &GpuInfo::retired_pages), field("retirement_pending", &GpuInfo::retirement_pending),
+    field("throttle_reasons", &GpuInfo::throttle_reasons), field("source", &GpuInfo::source));
+
+const auto kPortFields = std::make_tuple(
+    field("port", &NicPort::port), field("state", &NicPort::state), field("phys_state", &NicPort::phys_state),
+    field("link_layer", &NicPort::link_layer), field("rate_gbit_s", &NicPort::rate_gbit_s),
+    field("speed", &NicPort::speed), field("width", &NicPort::width), field("active_mtu", &NicPort::active_mtu),
+    field("lid", &NicPort::lid), field("gid", &NicPort::gid), field("counters", &NicPort::counters));
+
+const auto kNicFields = std::make_tuple(
+    field("name", &NicInfo::name), field("bus_id", &NicInfo::bus_id), field("transport", &NicInfo::transport),
+    field("fw_ver", &NicInfo::fw_ver), field("node_guid", &NicInfo::node_guid), field("netdevs", &NicInfo::netdevs),
+    field("numa_node", &NicInfo::numa_node), field("cpuset", &NicInfo::cpuset));
+
+const auto kNumaFields = std::make_tuple(
+    field("os_index", &NumaNode::os_index), field("memory_bytes", &NumaNode::memory_bytes),
+    field("cpuset", &NumaNode::cpuset), field("subtype", &NumaNode::subtype),
+    field("gpu_bus_id", &NumaNode::gpu_bus_id), field("distances", &NumaNode::distances));
+
+const auto kCpuFields = std::make_tuple(
+    field("packages", &CpuSummary::packages), field("cores", &CpuSummary::cores), field("pus", &CpuSummary::pus),
+    field("model", &CpuSummary::model), field("arch", &CpuSummary::arch));
+
+const auto kNodeFields = std::make_tuple(
+    field("hostname", &NodeInfo::hostname), field("source", &NodeInfo::source), field("notes", &NodeInfo::notes));
+
+// A list of objects, each read by `one`.
+template <typename T, typename F>
+std::vector<T> read_list(const Json& o, const char* key, const std::string& where, F&& one) {
+  std::vector<T> out;
+  for (const auto& x : array_field(o, key, where)) out.push_back(one(x, where + ": " + key));
+  return out;
+}
+
+template <typename T, typename F>
+Json write_list(const std::vector<T>& items, F&& one) {
+  Json out = Json::array();
+  for (const auto& x : items) out.push_back(one(x));
+  return out;
+}
+
+template <typename T, typename Fields>
+T read_plain(const Json& o, const Fields& fields, const std::string& where) {
+  T t;
+  read_fields(o, t, fields, where);
+  return t;
+}
+
+const Json& object_field(const Json& o, const char* key) {
+  static const Json kEmpty = Json::object();
+  auto it = o.find(key);
+  return it == o.end() ? kEmpty : *it;
 }
 
 Json pci_to_json(const PciDevice& d) {
-  return {{"bus_id", d.bus_id},       {"parent_bus_id", d.parent_bus_id}, {"kind", to_string(d.kind)},
-          {"class_id", d.class_id},   {"vendor_id", d.vendor_id},         {"device_id", d.device_id},
-          {"name", d.name},           {"numa_node", d.numa_node},         {"cpuset", d.cpuset},
-          {"link", link_to_json(d.link)}, {"os_devices", d.os_devices}};
+  Json o = write_fields(d, kPciFields);
+  o["kind"] = to_string(d.kind);
+  o["link"] = write_fields(d.link, kLinkFields);
+  return o;
 }
 
 PciDevice pci_from_json(const Json& o, const std::string& where) {
-  PciDevice d;
-  get(o, "bus_id", d.bus_id, where);
-  get(o, "parent_bus_id", d.parent_bus_id, where);
+  auto d = read_plain<PciDevice>(o, kPciFields, where);
   std::string kind = "other";
   get(o, "kind", kind, where);
   d.kind = pci_kind_from_string(kind, where);
-  get(o, "class_id", d.class_id, where);
-  get(o, "vendor_id", d.vendor_id, where);
-  get(o, "device_id", d.device_id, where);
-  get(o, "name", d.name, where);
-  get(o, "numa_node", d.numa_node, where);
-  get(o, "cpuset", d.cpuset, where);
-  if (o.contains("link")) d.link = link_from_json(o.at("link"), where + " link");
-  get(o, "os_devices", d.os_devices, where);
+  read_fields(object_field(o, "link"), d.link, kLinkFields, where + " link");
   return d;
 }
 
-Json port_to_json(const NicPort& p) {
-  return {{"port", p.port},           {"state", p.state},   {"phys_state", p.phys_state},
-          {"link_layer", p.link_layer}, {"rate_gbit_s", p.rate_gbit_s}, {"speed", p.speed},
-          {"width", p.width},         {"active_mtu", p.active_mtu}, {"lid", p.lid},
-          {"gid", p.gid},             {"counters", p.counters}};
-}
-
-NicPort port_from_json(const Json& o, const std::string& where) {
-  NicPort p;
-  get(o, "port", p.port, where);
-  get(o, "state", p.state, where);
-  get(o, "phys_state", p.phys_state, where);
-  get(o, "link_layer", p.link_layer, where);
-  get(o, "rate_gbit_s", p.rate_gbit_s, where);
-  get(o, "speed", p.speed, where);
-  get(o, "width", p.width, where);
-  get(o, "active_mtu", p.active_mtu, where);
-  get(o, "lid", p.lid, where);
-  get(o, "gid", p.gid, where);
-  get(o, "counters", p.counters, where);
-  return p;
-}
-
 Json nic_to_json(const NicInfo& n) {
-  Json ports = Json::array();
-  for (const auto& p : n.ports) ports.push_back(port_to_json(p));
-  return {{"name", n.name},         {"bus_id", n.bus_id},       {"transport", n.transport},
-          {"fw_ver", n.fw_ver},     {"node_guid", n.node_guid}, {"netdevs", n.netdevs},
-          {"ports", ports},         {"numa_node", n.numa_node}, {"cpuset", n.cpuset}};
+  Json o = write_fields(n, kNicFields);
+  o["ports"] = write_list(n.ports, [](const NicPort& p) { return write_fields(p, kPortFields); });
+  return o;
 }
 
 NicInfo nic_from_json(const Json& o, const std::string& where) {
-  NicInfo n;
-  get(o, "name", n.name, where);
-  get(o, "bus_id", n.bus_id, where);
-  get(o, "transport", n.transport, where);
-  get(o, "fw_ver", n.fw_ver, where);
-  get(o, "node_guid", n.node_guid, where);
-  get(o, "netdevs", n.netdevs, where);
-  for (const auto& p : array_field(o, "ports", where)) n.ports.push_back(port_from_json(p, where + " port"));
-  get(o, "numa_node", n.numa_node, where);
-  get(o, "cpuset", n.cpuset, where);
+  auto n = read_plain<NicInfo>(o, kNicFields, where);
+  n.ports = read_list<NicPort>(o, "ports", where, [](const Json& x, const std::string& w) {
+    return read_plain<NicPort>(x, kPortFields, w);
+  });
   return n;
 }
 
@@ -145,115 +193,41 @@ PciKind pci_kind_from_string(const std::string& text, const std::string& source)
 }
 
 Json gpu_to_json(const GpuInfo& g) {
-  Json peers = Json::array();
-  for (const auto& p : g.nvlink_peers)
-    peers.push_back({{"remote_bus_id", p.remote_bus_id}, {"remote_kind", p.remote_kind},
-                     {"links", p.links}, {"bandwidth_gb_s", p.bandwidth_gb_s}});
-  return {{"cuda_index", g.cuda_index},
-          {"name", g.name},
-          {"uuid", g.uuid},
-          {"bus_id", g.bus_id},
-          {"memory_bytes", g.memory_bytes},
-          {"cc_major", g.cc_major},
-          {"cc_minor", g.cc_minor},
-          {"pcie", link_to_json(g.pcie)},
-          {"numa_node", g.numa_node},
-          {"cpuset", g.cpuset},
-          {"memory_numa_node", g.memory_numa_node},
-          {"nvlinks_supported", g.nvlinks_supported},
-          {"nvlinks_active", g.nvlinks_active},
-          {"nvlink_peers", peers},
-          {"ecc_enabled", g.ecc_enabled},
-          {"ecc_corrected", g.ecc_corrected},
-          {"ecc_uncorrected", g.ecc_uncorrected},
-          {"retired_pages", g.retired_pages},
-          {"retirement_pending", g.retirement_pending},
-          {"throttle_reasons", g.throttle_reasons},
-          {"source", g.source}};
+  Json o = write_fields(g, kGpuFields);
+  o["pcie"] = write_fields(g.pcie, kLinkFields);
+  o["nvlink_peers"] = write_list(g.nvlink_peers, [](const NvLinkPeer& p) { return write_fields(p, kPeerFields); });
+  return o;
 }
 
 GpuInfo gpu_from_json(const Json& o, const std::string& where) {
-  GpuInfo g;
-  get(o, "cuda_index", g.cuda_index, where);
-  get(o, "name", g.name, where);
-  get(o, "uuid", g.uuid, where);
-  get(o, "bus_id", g.bus_id, where);
-  get(o, "memory_bytes", g.memory_bytes, where);
-  get(o, "cc_major", g.cc_major, where);
-  get(o, "cc_minor", g.cc_minor, where);
-  if (o.contains("pcie")) g.pcie = link_from_json(o.at("pcie"), where + " pcie");
-  get(o, "numa_node", g.numa_node, where);
-  get(o, "cpuset", g.cpuset, where);
-  get(o, "memory_numa_node", g.memory_numa_node, where);
-  get(o, "nvlinks_supported", g.nvlinks_supported, where);
-  get(o, "nvlinks_active", g.nvlinks_active, where);
-  for (const auto& p : array_field(o, "nvlink_peers", where)) {
-    NvLinkPeer peer;
-    get(p, "remote_bus_id", peer.remote_bus_id, where + " nvlink_peers");
-    get(p, "remote_kind", peer.remote_kind, where + " nvlink_peers");
-    get(p, "links", peer.links, where + " nvlink_peers");
-    get(p, "bandwidth_gb_s", peer.bandwidth_gb_s, where + " nvlink_peers");
-    g.nvlink_peers.push_back(std::move(peer));
-  }
-  get(o, "ecc_enabled", g.ecc_enabled, where);
-  get(o, "ecc_corrected", g.ecc_corrected, where);
-  get(o, "ecc_uncorrected", g.ecc_uncorrected, where);
-  get(o, "retired_pages", g.retired_pages, where);
-  get(o, "retirement_pending", g.retirement_pending, where);
-  get(o, "throttle_reasons", g.throttle_reasons, where);
-  get(o, "source", g.source, where);
+  auto g = read_plain<GpuInfo>(o, kGpuFields, where);
+  read_fields(object_field(o, "pcie"), g.pcie, kLinkFields, where + " pcie");
+  g.nvlink_peers = read_list<NvLinkPeer>(o, "nvlink_peers", where, [](const Json& x, const std::string& w) {
+    return read_plain<NvLinkPeer>(x, kPeerFields, w);
+  });
   return g;
 }
 
 Json node_to_json(const NodeInfo& n) {
-  Json numa = Json::array(), pci = Json::array(), gpus = Json::array(), nics = Json::array();
-  for (const auto& x : n.numa)
-    numa.push_back({{"os_index", x.os_index}, {"memory_bytes", x.memory_bytes}, {"cpuset", x.cpuset},
-                    {"subtype", x.subtype}, {"gpu_bus_id", x.gpu_bus_id}, {"distances", x.distances}});
-  for (const auto& x : n.pci) pci.push_back(pci_to_json(x));
-  for (const auto& x : n.gpus) gpus.push_back(gpu_to_json(x));
-  for (const auto& x : n.nics) nics.push_back(nic_to_json(x));
-  Json doc = {{"hostname", n.hostname},
-              {"source", n.source},
-              {"cpu", {{"packages", n.cpu.packages}, {"cores", n.cpu.cores}, {"pus", n.cpu.pus},
-                       {"model", n.cpu.model}, {"arch", n.cpu.arch}}},
-              {"numa", numa},
-              {"pci", pci},
-              {"gpus", gpus},
-              {"nics", nics},
-              {"notes", n.notes}};
+  Json doc = write_fields(n, kNodeFields);
+  doc["cpu"] = write_fields(n.cpu, kCpuFields);
+  doc["numa"] = write_list(n.numa, [](const NumaNode& x) { return write_fields(x, kNumaFields); });
+  doc["pci"] = write_list(n.pci, pci_to_json);
+  doc["gpus"] = write_list(n.gpus, gpu_to_json);
+  doc["nics"] = write_list(n.nics, nic_to_json);
   return with_schema(std::move(doc), kProbeSchema, kProbeSchemaVersion);
 }
 
 NodeInfo node_from_json(const Json& doc, const std::string& source) {
   require_schema(doc, kProbeSchema, kProbeSchemaVersion, source);
-  NodeInfo n;
-  get(doc, "hostname", n.hostname, source);
-  get(doc, "source", n.source, source);
-  if (doc.contains("cpu")) {
-    const auto& c = doc.at("cpu");
-    std::string where = source + ": cpu";
-    get(c, "packages", n.cpu.packages, where);
-    get(c, "cores", n.cpu.cores, where);
-    get(c, "pus", n.cpu.pus, where);
-    get(c, "model", n.cpu.model, where);
-    get(c, "arch", n.cpu.arch, where);
-  }
-  for (const auto& x : array_field(doc, "numa", source)) {
-    NumaNode m;
-    std::string where = source + ": numa";
-    get(x, "os_index", m.os_index, where);
-    get(x, "memory_bytes", m.memory_bytes, where);
-    get(x, "cpuset", m.cpuset, where);
-    get(x, "subtype", m.subtype, where);
-    get(x, "gpu_bus_id", m.gpu_bus_id, where);
-    get(x, "distances", m.distances, where);
-    n.numa.push_back(std::move(m));
-  }
-  for (const auto& x : array_field(doc, "pci", source)) n.pci.push_back(pci_from_json(x, source + ": pci"));
-  for (const auto& x : array_field(doc, "gpus", source)) n.gpus.push_back(gpu_from_json(x, source + ": gpus"));
-  for (const auto& x : array_field(doc, "nics", source)) n.nics.push_back(nic_from_json(x, source + ": nics"));
-  get(doc, "notes", n.notes, source);
+  auto n = read_plain<NodeInfo>(doc, kNodeFields, source);
+  read_fields(object_field(doc, "cpu"), n.cpu, kCpuFields, source + ": cpu");
+  n.numa = read_list<NumaNode>(doc, "numa", source, [](const Json& x, const std::string& w) {
+    return read_plain<NumaNode>(x, kNumaFields, w);
+  });
+  n.pci = read_list<PciDevice>(doc, "pci", source, pci_from_json);
+  n.gpus = read_list<GpuInfo>(doc, "gpus", source, gpu_from_json);
+  n.nics = read_list<NicInfo>(doc, "nics", source, nic_from_json);
   return n;
 }
 
