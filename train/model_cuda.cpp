@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "train/cpu/cross_entropy.h"
 #include "train/cuda/adamw.h"
 #include "train/cuda/attention.h"
 #include "train/cuda/check.h"
@@ -168,7 +169,7 @@ float CudaModel::forward(const std::int32_t* inputs, const std::int32_t* targets
   const float eps = static_cast<float>(c.norm_eps);
   cudaStream_t s = stream_.get();
   // Host-side checks first (ids in range), then the ids go up.
-  counted_ = cuda::count_targets(targets, N, c.vocab);
+  counted_ = cpu::count_targets(targets, N, c.vocab);
   token_rows_.build(inputs, N, c.vocab);
   inputs_.upload(inputs, N);
   targets_.upload(targets, N);

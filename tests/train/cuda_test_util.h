@@ -4,6 +4,7 @@
 // ||out - ref|| / ||ref||.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -96,8 +97,12 @@ inline std::vector<float> host_f32(const DeviceBuffer<bf16>& b) {
 }
 
 // ||out - ref|| / ||ref||, in double; NaN anywhere in out gives NaN (fails any bound),
-// and a zero reference gives +inf unless out is zero too.
-inline double rel_error(const std::vector<float>& out, const std::vector<float>& ref) {
+// and a zero reference gives +inf unless out is zero too. The reference's RMS is taken
+// as at least floor_rms: a floor
+// serves outputs that are exactly zero in exact arithmetic (attention's dq and dk over a
+// one-token sequence, where the softmax has nothing to trade), where the plain ratio is
+// 0/0 and rounding leaves the GPU a few ulps off zero.
+inline double rel_error(const std::vector<float>& out, const std::vector<float>& ref, double floor_rms = 0) {
   if (out.size() != ref.size()) return INFINITY;
   double num = 0, den = 0;
   for (std::size_t i = 0; i < out.size(); ++i) {
@@ -106,6 +111,7 @@ inline double rel_error(const std::vector<float>& out, const std::vector<float>&
     den += static_cast<double>(ref[i]) * ref[i];
   }
   if (std::isnan(num)) return NAN;
+  den = std::max(den, floor_rms * floor_rms * static_cast<double>(out.size()));
   if (den == 0) return num == 0 ? 0.0 : INFINITY;
   return std::sqrt(num / den);
 }

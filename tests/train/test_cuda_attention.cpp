@@ -50,8 +50,10 @@ void check_attention(CudaTest& t, const cpu::AttentionShape& s) {
   std::vector<float> dq(qn), dk(kvn), dv(kvn);
   cpu::attention_backward(dout.data(), q.data(), k.data(), v.data(), gpu_o.data(), lse.data(), s, dq.data(),
                           dk.data(), dv.data());
-  EXPECT_LE(rel_error(host_f32(d_dq), dq), kBf16Tolerance);
-  EXPECT_LE(rel_error(host_f32(d_dk), dk), kBf16Tolerance);
+  // dq and dk are 0 where a row sees one key; 1e-2 is far below their typical RMS here
+  // (inputs of unit scale) and far above f32 rounding of a zero.
+  EXPECT_LE(rel_error(host_f32(d_dq), dq, 1e-2), kBf16Tolerance);
+  EXPECT_LE(rel_error(host_f32(d_dk), dk, 1e-2), kBf16Tolerance);
   EXPECT_LE(rel_error(host_f32(d_dv), dv), kBf16Tolerance);
 }
 

@@ -111,8 +111,13 @@ TEST_F(CudaModelTest, ThreeTrainingStepsTrackTheCpuLoop) {
   gpu->set_optimizer_state(m.data(), v.data());
   std::vector<std::int32_t> inputs, targets;
   random_batch(c, batch * seq, inputs, targets);
+  // Adam's first steps move every weight by about lr * sign(g): a small gradient element
+  // whose sign bf16 rounding flips moves the GPU weight 2 lr away from the CPU's. At
+  // lr 1e-2 that once left the two runs 8 % apart in gradient norm by step 2 (random
+  // seeds differ per run); at 2e-3 the drift stays within the bounds below and three
+  // steps on one batch still lower the loss.
   AdamWHyper h;
-  h.lr = 1e-2;
+  h.lr = 2e-3;
   std::vector<double> gpu_losses, cpu_losses;
   for (std::int64_t step = 1; step <= 3; ++step) {  // the same batch: the loss must fall
     gpu_losses.push_back(gpu->forward_backward(inputs.data(), targets.data()));

@@ -63,11 +63,11 @@ TEST_F(CudaOptim, GlobalNormAndClippingMatchTheReference) {
   auto grads = random(n, 0.01);
   auto d_grads = to_device(grads);
   const double norm = global_norm(grads.data(), n);
-  EXPECT_NEAR(cuda::global_norm(d_grads.get(), n, nullptr), norm, 1e-12 * norm);
+  EXPECT_NEAR(cuda::global_norm(d_grads.get(), n, nullptr), norm, 1e-10 * norm);
 
   // Above the limit: scaled to it.
   const double gpu_norm = cuda::clip_grad_norm(d_grads.get(), n, norm / 3, nullptr);
-  EXPECT_NEAR(gpu_norm, norm, 1e-12 * norm);
+  EXPECT_NEAR(gpu_norm, norm, 1e-10 * norm);
   clip_grad_norm(grads.data(), n, norm / 3);
   const auto clipped = host_f32(d_grads);
   EXPECT_LE(rel_error(clipped, grads), 1e-6);

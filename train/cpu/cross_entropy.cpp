@@ -8,7 +8,6 @@
 #include "train/cpu/parallel.h"
 
 namespace cairn::train::cpu {
-namespace {
 
 std::int64_t count_targets(const std::int32_t* targets, std::int64_t n, std::int64_t vocab) {
   std::int64_t counted = 0;
@@ -21,8 +20,6 @@ std::int64_t count_targets(const std::int32_t* targets, std::int64_t n, std::int
   }
   return counted;
 }
-
-}  // namespace
 
 template <typename T>
 T cross_entropy_forward(const T* logits, const std::int32_t* targets, std::int64_t n,

@@ -9,6 +9,10 @@
 
 namespace cairn::train::cpu {
 
+// N, the targets >= 0 among n; a target >= vocab throws cairn::Error naming the row.
+// (The CUDA loss runs this same check on the host before its kernels.)
+std::int64_t count_targets(const std::int32_t* targets, std::int64_t n, std::int64_t vocab);
+
 // logits: [n, vocab]; targets: [n] in [0, vocab) or < 0 (ignored); lse: [n] (output).
 // Returns the mean loss (0 when every target is ignored); *counted gets N if non-null.
 // A target >= vocab throws cairn::Error naming the row.

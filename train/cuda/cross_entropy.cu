@@ -1,8 +1,5 @@
 #include "train/cuda/cross_entropy.h"
 
-#include <string>
-
-#include "common/error.h"
 #include "train/cuda/check.h"
 #include "train/cuda/detail/kernel_util.cuh"
 
@@ -69,18 +66,6 @@ __global__ void cross_entropy_backward_kernel(const bf16* logits, const std::int
 }
 
 }  // namespace
-
-std::int64_t count_targets(const std::int32_t* host_targets, std::int64_t n, std::int64_t vocab) {
-  std::int64_t counted = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    if (host_targets[i] >= vocab)
-      throw Error("cross_entropy: target " + std::to_string(host_targets[i]) + " at row " +
-                  std::to_string(i) + " is outside the vocabulary [0, " +
-                  std::to_string(vocab) + ")");
-    if (host_targets[i] >= 0) ++counted;
-  }
-  return counted;
-}
 
 void cross_entropy_forward(const bf16* logits, const std::int32_t* targets, std::int64_t n,
                            std::int64_t vocab, std::int64_t counted, float* lse,

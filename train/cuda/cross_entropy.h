@@ -14,11 +14,8 @@
 
 namespace cairn::train::cuda {
 
-// The host check the GPU cannot make: every target < vocab (cairn::Error naming the
-// row, as the CPU reference). Returns N, the number of targets >= 0.
-std::int64_t count_targets(const std::int32_t* host_targets, std::int64_t n, std::int64_t vocab);
-
-// logits: [n, vocab]; targets: [n] on the device; counted: count_targets() of them.
+// logits: [n, vocab]; targets: [n] on the device, checked on the host first with
+// cpu::count_targets (train/cpu/cross_entropy.h), whose result is `counted`.
 // lse: [n] (output, for backward); row_loss: [n] scratch; loss: device scalar, the mean.
 void cross_entropy_forward(const bf16* logits, const std::int32_t* targets, std::int64_t n,
                            std::int64_t vocab, std::int64_t counted, float* lse,
