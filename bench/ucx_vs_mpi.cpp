@@ -44,6 +44,7 @@ struct Options {
   std::size_t max_bytes = 256u << 20;
   int rounds = 3;
   std::string output;  // markdown file; empty: stdout only
+  AlgoConfig algo;     // Cairn's knobs (the tuner's); defaults: the automatic choice
 };
 
 Options parse(int argc, char** argv) {
@@ -62,8 +63,18 @@ Options parse(int argc, char** argv) {
       o.min_bytes = std::stoull(value());
     else if (a == "--rounds")
       o.rounds = std::stoi(value());
+    else if (a == "--algorithm")
+      o.algo.algorithm = parse_algorithm(value());
+    else if (a == "--chunk-bytes")
+      o.algo.chunk_bytes = std::stoull(value());
+    else if (a == "--depth")
+      o.algo.pipeline_depth = std::stoi(value());
+    else if (a == "--channels")
+      o.algo.channels = std::stoi(value());
     else
-      throw Error("unknown argument '" + a + "' (use --output FILE, --min-bytes N, --max-bytes N, --rounds R)");
+      throw Error("unknown argument '" + a +
+                  "' (use --output FILE, --min-bytes N, --max-bytes N, --rounds R, --algorithm A, --chunk-bytes N, "
+                  "--depth D, --channels C)");
   }
   return o;
 }
@@ -147,6 +158,7 @@ int run(int argc, char** argv) {
   auto store = connect_store(StoreOptions{master, port, secret, std::chrono::seconds(60)});
   auto comm = make_ucx_communicator(*store, rank, size);
   comm->set_timeout(std::chrono::seconds(300));
+  comm->set_algo_config(o.algo);
 
   auto memory = bench::make_host_memory();
   const std::size_t max_count = o.max_bytes / sizeof(float);

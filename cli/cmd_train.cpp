@@ -137,8 +137,11 @@ int cmd_train(const Args& args) {
     }
   }
   if (printer) {
-    std::printf("trained %lld steps in %.1f s, %.0f tokens/s\n", static_cast<long long>(t.state().step), seconds,
-                tokens / seconds);
+    if (seconds > 0)
+      std::printf("trained to step %lld in %.1f s, %.0f tokens/s\n", static_cast<long long>(t.state().step),
+                  seconds, tokens / seconds);
+    else  // resumed from a checkpoint of the last step
+      std::printf("nothing to train: already at step %lld\n", static_cast<long long>(t.state().step));
     if (steady_seconds > 0) {
       const double tok_s = steady_tokens / steady_seconds;
       // Per GPU: the job's tokens/s over its ranks.

@@ -29,6 +29,11 @@ namespace {
 constexpr double kLossTolerance = 2e-3;
 constexpr double kLogitTolerance = 2e-2;
 constexpr double kGradTolerance = 5e-2;
+// A scalar parameter's gradient (xIELU's alpha_p, alpha_n) is one sum over every
+// activation of its layer, with much cancellation: bf16 activations moved xielu.a_p's by
+// up to 6.7 % over random seeds (the PyTorch reference's bf16 rerun: up to 18 % for
+// single entries). Tensors are measured as a whole, where rounding averages out.
+constexpr double kScalarGradTolerance = 0.2;
 
 class CudaModelTest : public CudaTest {
  public:
@@ -86,7 +91,7 @@ void check_against_cpu(CudaModelTest& t, const std::string& preset_name, std::in
     const std::vector<float> r(cpu_grads.begin() + begin, cpu_grads.begin() + end);
     const double err = rel_error(g, r);
     worst = std::max(worst, std::isnan(err) ? INFINITY : err);
-    EXPECT_LE(err, kGradTolerance) << e.name;
+    EXPECT_LE(err, e.numel() == 1 ? kScalarGradTolerance : kGradTolerance) << e.name;
   }
   std::printf("%s %lldx%lld: loss gpu %.6f cpu %.6f, logits rel %.2e, worst gradient tensor rel %.2e\n",
               preset_name.c_str(), static_cast<long long>(batch), static_cast<long long>(seq), gpu_loss, cpu_loss,
