@@ -147,9 +147,13 @@ int cmd_train(const Args& args) {
       // Per GPU: the job's tokens/s over its ranks.
       const double mfu = tok_s / world * train::training_flops_per_token(cfg.model, t.config().seq_len) /
                          train::kH100DenseBf16Flops;
-      std::printf("steady state (after %lld steps): %.0f tokens/s, MFU %.1f%% of %.0f TFLOP/s per rank "
-                  "(6 N_non-embedding + 6 L d T FLOPs per token)\n",
-                  static_cast<long long>(kWarmupSteps), tok_s, 100 * mfu, train::kH100DenseBf16Flops / 1e12);
+      // MFU is against an H100's dense bf16 peak, so it is reported for GPU runs only.
+      if (cfg.device == train::Device::cuda)
+        std::printf("steady state (after %lld steps): %.0f tokens/s, MFU %.1f%% of %.0f TFLOP/s per rank "
+                    "(6 N_non-embedding + 6 L d T FLOPs per token)\n",
+                    static_cast<long long>(kWarmupSteps), tok_s, 100 * mfu, train::kH100DenseBf16Flops / 1e12);
+      else
+        std::printf("steady state (after %lld steps): %.0f tokens/s\n", static_cast<long long>(kWarmupSteps), tok_s);
     }
   }
   if (eval_batches > 0) {

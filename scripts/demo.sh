@@ -35,8 +35,12 @@ echo "== cairn pairs"
 "$cairn" launch -n "$ranks" -- "$cairn" pairs --backend "$backend" --bytes 1M --iters 5 --output "$out/pairs.json" \
   || [ $? -eq 1 ]
 
-echo "== cairn train: tiny on the fortunes corpus"
+# Data parallel: one rank per GPU, or 2 host ranks; a global batch of 16 sequences.
+if [ "$gpus" -gt 0 ]; then train_ranks=$gpus; else train_ranks=2; fi
+echo "== cairn train: tiny on the fortunes corpus, $train_ranks rank(s), checkpoints in $out/checkpoints"
 mapfile -t texts < <(find /usr/share/games/fortunes -maxdepth 1 -type f ! -name '*.*' | sort)
 "$cairn" data --fortune --input "${texts[@]}" --output "$out/fortunes.shard"
-"$cairn" train --preset tiny --data "$out/fortunes.shard" --steps 300 --batch 16 --log-every 50
+"$cairn" launch -n "$train_ranks" -- "$cairn" train --preset tiny --data "$out/fortunes.shard" --steps 300 \
+  --batch $((16 / train_ranks > 0 ? 16 / train_ranks : 1)) --threads $(( $(nproc) / train_ranks > 0 ? $(nproc) / train_ranks : 1 )) --log-every 50 \
+  --checkpoint-dir "$out/checkpoints" --checkpoint-every 100 --loss-log "$out/loss.tsv"
 echo "== done: $out"
