@@ -26,6 +26,10 @@ class EventTimer final : public Timer {
   }
   void start() override { check(cudaEventRecord(start_, stream_), "cudaEventRecord"); }
   void stop() override { check(cudaEventRecord(stop_, stream_), "cudaEventRecord"); }
+  void stop_after(std::vector<Request>& pending) override {
+    stop();  // stream order puts it behind every pending operation
+    for (Request& r : pending) r.wait();
+  }
   double seconds() override {
     check(cudaEventSynchronize(stop_), "cudaEventSynchronize");
     float ms = 0;

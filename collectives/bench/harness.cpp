@@ -185,8 +185,7 @@ class Sweep {
         pending.push_back(std::move(r));
       }
     }
-    for (Request& r : pending) r.wait();
-    timer->stop();
+    timer->stop_after(pending);
     const double seconds = combine_time(timer->seconds() / std::max(options_.iters, 1));
 
     Measurement m;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "collectives/communicator.h"
 
@@ -20,6 +21,13 @@ class Timer {
   virtual void start() = 0;
   virtual void stop() = 0;
   virtual double seconds() = 0;
+  // Waits for `pending` and stops the clock once they have completed. A host clock must
+  // wait first; a device timer records its stop behind them on the stream and then
+  // waits, so the host's polling of each request is not counted (nccl-tests syncs once).
+  virtual void stop_after(std::vector<Request>& pending) {
+    for (Request& r : pending) r.wait();
+    stop();
+  }
 };
 
 class Memory {
