@@ -42,6 +42,15 @@ TEST(JsonIo, EmptyAndTruncatedFilesAreErrors) {
   EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
 }
 
+// A number beyond a double is nlohmann's out_of_range, not parse_error (the probe JSON
+// fuzzer's find): still a one-line error naming the source.
+TEST(JsonIo, NumberTooLargeIsAnErrorNotACrash) {
+  const auto msg = error_of([] { cairn::parse_json("7777777e977777", "huge.json"); });
+  EXPECT_NE(msg.find("huge.json"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("malformed JSON"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+}
+
 TEST(JsonIo, SchemaKindAndVersionAreChecked) {
   auto doc = cairn::with_schema({{"a", 1}}, "cairn.probe", 1);
   EXPECT_NO_THROW(cairn::require_schema(doc, "cairn.probe", 1, "f.json"));
