@@ -90,7 +90,7 @@ class UcxTransport {
   // requested, a peer's endpoint failed, or a peer sent an abort notice.
   bool progress();
   // Sleeps until the worker has an event, signal() is called, or `until` (capped so
-  // that abort requests and deadlines are checked at least every 100 ms).
+  // at 1 ms: see the .cpp for the wake-ups UCX misses).
   void wait_for_event(Clock::time_point until);
 
   // Checks (at most every 50 ms) that the peers on this host are still running; one
