@@ -111,13 +111,11 @@ class PostOncePlan final : public detail::Plan {
   std::function<void(detail::Links&)> post_;
 };
 
-// How long a thread spins before it sleeps: CAIRN_UCX_SPIN_US, else not at all when the
-// threads that would spin outnumber this host's CPUs (a spinning rank would hold the CPU
-// its peer needs to answer), else the IdlePolicy default. The progress threads spin
-// first; a caller waiting on a Request spins only where every rank's two threads fit:
-// on 2 CPUs, 2 ranks whose callers spun as well took 115 us for a 1 KiB all_reduce, 18
-// us with no spinning at all, and less with the progress threads alone spinning
-// (bench_ucx_vs_mpi).
+// How long the progress thread and a caller waiting on a Request spin before they sleep:
+// CAIRN_UCX_SPIN_US, else not at all when those two threads of every rank on this host
+// outnumber its CPUs (a spinning thread holds the CPU its peer needs to answer: on 2
+// CPUs, 2 spinning ranks took 115 us for a 1 KiB all_reduce, 11-18 us without spinning;
+// bench_ucx_vs_mpi), else the IdlePolicy default.
 std::chrono::microseconds spin_time(bool oversubscribed) {
   if (const char* s = std::getenv("CAIRN_UCX_SPIN_US")) {
     char* end = nullptr;
@@ -136,8 +134,7 @@ class UcxCommunicator final : public Communicator {
       : store_(store), prefix_(std::move(key_prefix)), rank_(rank), size_(size),
         transport_(std::make_unique<detail::UcxTransport>(store, prefix_, rank, size)),
         send_seq_(std::size_t(size), 0), recv_seq_(std::size_t(size), 0) {
-    idle_.spin = spin_time(transport_->oversubscribed(2));
-    wait_spin_ = spin_time(transport_->oversubscribed(2));
+    idle_.spin = spin_time(transport_->oversubscribed());
     thread_ = std::thread([this] { progress_main(); });
   }
 
@@ -331,7 +328,7 @@ class UcxCommunicator final : public Communicator {
     Op op;
     op.name = kind + " #" + std::to_string(++ops_);
     op.timeout = timeout_;
-    op.state = std::make_shared<OpState>(wait_spin_);
+    op.state = std::make_shared<OpState>(idle_.spin);
     return op;
   }
 
@@ -485,7 +482,6 @@ class UcxCommunicator final : public Communicator {
   const int rank_, size_;
   std::unique_ptr<detail::UcxTransport> transport_;
   detail::IdlePolicy idle_;  // set in the constructor, before the progress thread starts
-  std::chrono::microseconds wait_spin_{0};  // how long wait() spins on a Request
 
   mutable std::mutex mu_;  // guards everything below up to the progress-thread members
   std::condition_variable cv_;

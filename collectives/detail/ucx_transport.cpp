@@ -317,11 +317,11 @@ void UcxTransport::peer_failed(int peer, ucs_status_t status) {
   record_failure(what, what, peer, false);
 }
 
-bool UcxTransport::oversubscribed(int threads_per_rank) const {
+bool UcxTransport::oversubscribed() const {
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
   const int usable = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-  return threads_per_rank * (int(local_peers_.size()) + 1) > usable;
+  return 2 * (int(local_peers_.size()) + 1) > usable;
 }
 
 void UcxTransport::watch_local_peers() {

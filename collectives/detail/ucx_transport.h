@@ -78,9 +78,9 @@ class UcxTransport {
 
   int rank() const { return rank_; }
   int size() const { return size_; }
-  // More busy threads of this communicator on this host, `threads_per_rank` a rank, than
-  // CPUs this process may run on.
-  bool oversubscribed(int threads_per_rank) const;
+  // More busy threads of this communicator on this host than CPUs this process may run
+  // on, counting two a rank: the caller waiting on a Request and the progress thread.
+  bool oversubscribed() const;
 
   // Post a transfer counted on `c`. Zero-byte transfers are sent (barriers use them).
   void send(int peer, const void* buf, std::size_t bytes, std::uint64_t tag, Completion& c);

@@ -11,12 +11,12 @@
 #include "collectives/bench/data.h"
 #include "collectives/bench/options.h"
 #include "common/error.h"
-#include "error_text.h"
+#include "tests/error_of.h"
 
 namespace cairn::coll::bench {
 namespace {
 
-using testing_support::error_of;
+using ::cairn::test::error_of;
 
 TEST(BenchOptions, SizesTakeBinarySuffixes) {
   EXPECT_EQ(parse_size("8", "-b"), 8u);

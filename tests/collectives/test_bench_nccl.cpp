@@ -18,7 +18,7 @@
 #include "collectives/nccl_communicator.h"
 #include "collectives/tcp_store.h"
 #include "common/error.h"
-#include "error_text.h"
+#include "tests/error_of.h"
 #include "common/json_io.h"
 
 namespace cairn::coll {
@@ -37,7 +37,7 @@ class NcclTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-using testing_support::error_of;
+using ::cairn::test::error_of;
 
 TEST_F(NcclTest, HarnessChecksEveryCollectiveDtypeAndOpCleanOnDeviceBuffers) {
   auto comm = make_nccl_communicator(*store_, 0, 1, 0);

@@ -10,14 +10,14 @@
 
 #include "collectives/bootstrap.h"
 #include "common/error.h"
-#include "error_text.h"
+#include "tests/error_of.h"
 
 namespace cairn::coll {
 namespace {
 
 using namespace std::chrono_literals;
 
-using testing_support::error_of;
+using ::cairn::test::error_of;
 
 TEST(ExpandNodelist, RangesListsPaddingAndProducts) {
   EXPECT_EQ(expand_nodelist("nid[001-004,007]"),

@@ -17,7 +17,7 @@
 
 #include "collectives/tcp_store.h"
 #include "common/error.h"
-#include "error_text.h"
+#include "tests/error_of.h"
 
 namespace cairn::coll {
 namespace {
@@ -28,7 +28,7 @@ StoreOptions local(int port, std::string secret = "s3cret", std::chrono::millise
   return StoreOptions{"127.0.0.1", port, std::move(secret), timeout};
 }
 
-using testing_support::error_of;
+using ::cairn::test::error_of;
 
 TEST(TcpStore, SetAndBlockingGetAcrossThreads) {
   StoreServer server(0, "s3cret");

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/json_io.h"
 #include "common/text_file.h"
+#include "tests/error_of.h"
 
 namespace {
 
@@ -17,14 +18,7 @@ std::string temp_path(const std::string& name) {
   return (dir / name).string();
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const cairn::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using ::cairn::test::error_of;
 
 TEST(JsonIo, MissingFileNamesThePath) {
   auto msg = error_of([] { cairn::read_json_file("/nonexistent/x.json"); });

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "tests/error_of.h"
 
 namespace cairn::probe::test {
 
@@ -47,13 +48,6 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using ::cairn::test::error_of;
 
 }  // namespace cairn::probe::test

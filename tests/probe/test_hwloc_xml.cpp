@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "tests/error_of.h"
 #include "common/text_file.h"
 #include "probe/hwloc_xml.h"
 
@@ -199,14 +200,7 @@ TEST(HwlocXml, ManyVfsKeepsTheUsnicVirtualFunctions) {
   EXPECT_EQ(n.find_pci("0000:0b:00.1")->parent_bus_id, "0000:0a:00.0");
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using ::cairn::test::error_of;
 
 class BadXml : public ::testing::Test {
  protected:

@@ -1,5 +1,5 @@
-// The message of the cairn::Error a call throws, or "(no error)": tests compare messages
-// users read.
+// The message of the cairn::Error a call throws, or "(no error)": tests compare the
+// messages users read. Shared by every module's tests.
 #pragma once
 
 #include <functional>
@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 
-namespace cairn::coll::testing_support {
+namespace cairn::test {
 
 inline std::string error_of(const std::function<void()>& f) {
   try {
@@ -18,4 +18,4 @@ inline std::string error_of(const std::function<void()>& f) {
   return "(no error)";
 }
 
-}  // namespace cairn::coll::testing_support
+}  // namespace cairn::test
