@@ -15,6 +15,7 @@
 
 #include "collectives/detail/algo_select.h"
 #include "collectives/detail/algorithms.h"
+#include "collectives/detail/op_queue.h"
 #include "collectives/detail/schedule.h"
 #include "collectives/detail/ucx_transport.h"
 #include "collectives/host_reduce.h"
@@ -25,65 +26,10 @@ namespace {
 
 using detail::Clock;
 using detail::CollArgs;
+using detail::Op;
 using detail::OpFailure;
 using detail::OpRun;
 using detail::TagLayout;
-
-// Polls `ready` for up to `spin` (checking the clock every 64 polls).
-template <typename Ready>
-void spin_until(Ready ready, std::chrono::microseconds spin) {
-  if (spin.count() <= 0) return;
-  const auto until = Clock::now() + spin;
-  for (unsigned i = 1; !ready(); ++i)
-    if (i % 64 == 0 && Clock::now() >= until) return;
-}
-
-// The completion of one queued operation, shared by its Request and the progress thread.
-// wait() spins for `spin` before it sleeps, as the progress thread does: a short
-// operation then costs no wake-up of the waiting thread.
-class OpState final : public Request::Impl {
- public:
-  explicit OpState(std::chrono::microseconds spin) : spin_(spin) {}
-  bool test() override {
-    std::lock_guard lock(mu_);
-    if (error_) throw Error(*error_);
-    return done_;
-  }
-  void wait() override {
-    spin_until([&] { return finished_.load(std::memory_order_acquire); }, spin_);
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return done_; });
-    if (error_) throw Error(*error_);
-  }
-  void complete() { finish(std::nullopt); }
-  void fail(std::string message) { finish(std::move(message)); }
-
- private:
-  void finish(std::optional<std::string> error) {
-    {
-      std::lock_guard lock(mu_);
-      error_ = std::move(error);
-      done_ = true;
-    }
-    finished_.store(true, std::memory_order_release);
-    cv_.notify_all();
-  }
-  const std::chrono::microseconds spin_;
-  std::atomic<bool> finished_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::optional<std::string> error_;
-};
-
-struct Op {
-  std::string name;  // "all_reduce #17": how errors name it
-  std::uint64_t seq = 0;
-  std::chrono::milliseconds timeout{0};
-  bool quiet = false;  // the closing barrier: failures are not reported to peers
-  std::function<void(OpRun&)> body;
-  std::shared_ptr<OpState> state;
-};
 
 // A plan of one job that posts its transfers once (point-to-point operations).
 class PostOncePlan final : public detail::Plan {
@@ -111,11 +57,12 @@ class PostOncePlan final : public detail::Plan {
   std::function<void(detail::Links&)> post_;
 };
 
-// How long the progress thread and a caller waiting on a Request spin before they sleep:
-// CAIRN_UCX_SPIN_US, else not at all when those two threads of every rank on this host
-// outnumber its CPUs (a spinning thread holds the CPU its peer needs to answer: on 2
-// CPUs, 2 spinning ranks took 115 us for a 1 KiB all_reduce, 11-18 us without spinning;
-// bench_ucx_vs_mpi), else the IdlePolicy default.
+// How long the thread running an operation spins on the worker before it sleeps, and a
+// waiter on another thread's progress before it sleeps: CAIRN_UCX_SPIN_US, else not at
+// all when the ranks on this host outnumber its CPUs (a spinning rank holds the CPU a
+// peer needs to answer: with two busy threads a rank, 2 ranks on 2 CPUs took 115 us for
+// a 1 KiB all_reduce, 11-18 us without spinning; bench_ucx_vs_mpi), else the IdlePolicy
+// default.
 std::chrono::microseconds spin_time(bool oversubscribed) {
   if (const char* s = std::getenv("CAIRN_UCX_SPIN_US")) {
     char* end = nullptr;
@@ -128,17 +75,23 @@ std::chrono::microseconds spin_time(bool oversubscribed) {
 
 constexpr std::chrono::milliseconds kCloseTimeout{60000};
 
-class UcxCommunicator final : public Communicator {
+class UcxCommunicator final : public Communicator, private detail::OpQueue::Executor {
  public:
   UcxCommunicator(Store& store, int rank, int size, std::string key_prefix)
       : store_(store), prefix_(std::move(key_prefix)), rank_(rank), size_(size),
         transport_(std::make_unique<detail::UcxTransport>(store, prefix_, rank, size)),
         send_seq_(std::size_t(size), 0), recv_seq_(std::size_t(size), 0) {
     idle_.spin = spin_time(transport_->oversubscribed());
-    thread_ = std::thread([this] { progress_main(); });
+    queue_ = std::make_shared<detail::OpQueue>(idle_.spin);
+    queue_->attach(this);
+    thread_ = std::thread([this] {
+      queue_->progress_loop(*this);
+      transport_->close(!transport_->abort_reason(), std::chrono::milliseconds(2000));
+    });
   }
 
   ~UcxCommunicator() override {
+    std::shared_ptr<detail::OpState> closing;
     {
       std::lock_guard lock(mu_);
       if (!transport_->abort_reason()) {
@@ -153,13 +106,20 @@ class UcxCommunicator final : public Communicator {
           auto plan = detail::dissemination_barrier(rank, size);
           detail::run_plan(run, *plan);
         };
-        queue_.push_back(std::move(op));
-        queued_.store(queue_.size(), std::memory_order_release);
+        closing = op.state;
+        queue_->post(std::move(op));
       }
-      stopping_ = true;
     }
-    cv_.notify_all();
+    if (closing) {
+      try {
+        closing->wait();
+      } catch (const Error&) {
+        // Reported to nobody: the operations before it have reported their failures.
+      }
+    }
+    queue_->close();
     thread_.join();
+    queue_->detach();
   }
 
   int rank() const override { return rank_; }
@@ -268,7 +228,7 @@ class UcxCommunicator final : public Communicator {
 
   void abort(const std::string& reason) override {
     transport_->request_abort("aborted: " + reason, reason);
-    cv_.notify_all();
+    queue_->wake();
   }
 
   void set_timeout(std::chrono::milliseconds timeout) override {
@@ -328,7 +288,7 @@ class UcxCommunicator final : public Communicator {
     Op op;
     op.name = kind + " #" + std::to_string(++ops_);
     op.timeout = timeout_;
-    op.state = std::make_shared<OpState>(idle_.spin);
+    op.state = std::make_shared<detail::OpState>(queue_);
     return op;
   }
 
@@ -347,26 +307,21 @@ class UcxCommunicator final : public Communicator {
   }
 
   Request collective(const char* kind, std::function<void(OpRun&)> body) {
-    Op op;
-    {
-      std::lock_guard lock(mu_);
-      op = make_op(kind);
-      op.seq = coll_seq_++;
-      op.body = std::move(body);
-      enqueue_locked(op);
-    }
-    cv_.notify_all();
-    return Request(op.state);
+    std::lock_guard lock(mu_);
+    Op op = make_op(kind);
+    op.seq = coll_seq_++;
+    op.body = std::move(body);
+    return enqueue_locked(std::move(op));
   }
 
-  void enqueue_locked(Op& op) {
-    if (stopping_) throw Error(op.name + ": the communicator is being destroyed");
-    if (const auto reason = transport_->abort_reason()) {
-      op.state->fail(op.name + " failed: communicator aborted: " + *reason);
-      return;
-    }
-    queue_.push_back(op);
-    queued_.store(queue_.size(), std::memory_order_release);
+  // Under mu_, so that operations are queued in the order of their sequence numbers.
+  Request enqueue_locked(Op op) {
+    Request request(op.state);
+    if (const auto reason = transport_->abort_reason())
+      queue_->complete(*op.state, op.name + " failed: communicator aborted: " + *reason);
+    else
+      queue_->post(std::move(op));
+    return request;
   }
 
   Request send_recv_impl(const char* kind, const void* send_buf, std::size_t send_count, int to, void* recv_buf,
@@ -381,10 +336,9 @@ class UcxCommunicator final : public Communicator {
     check_count(kind, std::max(send_count, recv_count), dt);
     require(kind, send_buf, "send", send_count);
     require(kind, recv_buf, "recv", recv_count);
-    Op op;
+    std::lock_guard lock(mu_);
+    Op op = make_op(kind);
     {
-      std::lock_guard lock(mu_);
-      op = make_op(kind);
       // Point-to-point messages match in issue order per pair of ranks (as NCCL's), with
       // their own sequence numbers: only the two ranks involved call them.
       const bool sends = to >= 0 && send_count > 0, receives = from >= 0 && recv_count > 0;
@@ -399,36 +353,12 @@ class UcxCommunicator final : public Communicator {
         });
         detail::run_plan(run, plan);
       };
-      enqueue_locked(op);
     }
-    cv_.notify_all();
-    return Request(op.state);
+    return enqueue_locked(std::move(op));
   }
 
-  // The progress thread: runs queued operations in order, reports failures.
-  void progress_main() {
-    for (;;) {
-      Op op;
-      spin_until([&] { return queued_.load(std::memory_order_acquire) > 0; }, idle_.spin);
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return !queue_.empty() || stopping_ || (transport_->abort_reason() && !handled_abort_); });
-        if (transport_->abort_reason() && !handled_abort_) {
-          lock.unlock();
-          handle_abort();
-          continue;
-        }
-        if (queue_.empty()) break;  // stopping
-        op = std::move(queue_.front());
-        queue_.pop_front();
-        queued_.store(queue_.size(), std::memory_order_release);
-      }
-      run_op(op);
-    }
-    transport_->close(!transport_->abort_reason(), std::chrono::milliseconds(2000));
-  }
-
-  void run_op(Op& op) {
+  // Executor: on whichever thread holds the queue's executor role.
+  void run(Op& op) override {
     OpRun run{*transport_};
     run.seq = op.seq;
     run.name = op.name;
@@ -439,7 +369,7 @@ class UcxCommunicator final : public Communicator {
     try {
       if (transport_->abort_reason()) throw OpFailure("", -1);
       op.body(run);
-      op.state->complete();
+      queue_->complete(*op.state);
     } catch (const OpFailure& f) {
       std::string message;
       if (!transport_->abort_reason()) {  // the executor's own verdict: a timeout
@@ -448,33 +378,29 @@ class UcxCommunicator final : public Communicator {
       } else {
         message = op.name + " failed: " + *transport_->abort_reason();
       }
-      handle_abort(!op.quiet);
-      op.state->fail(message);
+      abort_now(!op.quiet);
+      queue_->complete(*op.state, message);
     } catch (const std::exception& e) {
       transport_->request_abort(op.name + " failed: " + e.what(), op.name + " failed on this rank: " + e.what());
-      handle_abort(true);
-      op.state->fail(op.name + " failed: " + e.what());
+      abort_now(true);
+      queue_->complete(*op.state, op.name + " failed: " + e.what());
     }
   }
+
+  bool abort_pending() override { return !handled_abort_ && transport_->abort_reason().has_value(); }
+  void handle_abort() override { abort_now(true); }
 
   // Tells the peers why (once, and not when they told us), seals the transport so that
   // nothing in flight touches the caller's buffers once the failure is reported, and
   // fails the queued ops.
-  void handle_abort(bool tell_peers = true) {
-    std::deque<Op> doomed;
-    {
-      std::lock_guard lock(mu_);
-      handled_abort_ = true;
-      doomed.swap(queue_);
-      queued_.store(0, std::memory_order_release);
-    }
+  void abort_now(bool tell_peers) {
+    handled_abort_ = true;
     if (tell_peers && !notified_ && !transport_->failed_by_notice()) {
       notified_ = true;
       transport_->notify_peers(transport_->notice_text());
     }
     transport_->seal(std::chrono::milliseconds(200));
-    const std::string reason = transport_->abort_reason().value_or("aborted");
-    for (Op& op : doomed) op.state->fail(op.name + " failed: communicator aborted: " + reason);
+    queue_->fail_queued(transport_->abort_reason().value_or("aborted"));
   }
 
   Store& store_;
@@ -482,19 +408,16 @@ class UcxCommunicator final : public Communicator {
   const int rank_, size_;
   std::unique_ptr<detail::UcxTransport> transport_;
   detail::IdlePolicy idle_;  // set in the constructor, before the progress thread starts
+  std::shared_ptr<detail::OpQueue> queue_;  // shared with the requests it made
 
-  mutable std::mutex mu_;  // guards everything below up to the progress-thread members
-  std::condition_variable cv_;
-  std::deque<Op> queue_;
-  std::atomic<std::size_t> queued_{0};  // queue_.size(), readable without the lock
-  bool stopping_ = false;
-  bool handled_abort_ = false;
+  mutable std::mutex mu_;  // guards everything below up to the executor's members
   std::uint64_t ops_ = 0, coll_seq_ = 0, splits_ = 0;
   std::vector<std::uint64_t> send_seq_, recv_seq_;
   AlgoConfig config_;
   std::chrono::milliseconds timeout_{0};
 
-  // Progress thread only.
+  // The thread holding the queue's executor role only.
+  bool handled_abort_ = false;
   bool notified_ = false;
   std::vector<std::byte> scratch_;
   std::thread thread_;

@@ -22,16 +22,17 @@ class RingAllReduceJob final : public Job {
   bool step(Links& l) override {
     const int n = a_.size;
     const int next = ring_.rank_at(pos_ + 1), prev = ring_.rank_at(pos_ - 1);
-    if (k_ == 0) {
-      if (a_.send != a_.recv) std::memcpy(at(0), a_.send + piece_.offset * a_.elem_bytes, piece_.count * a_.elem_bytes);
-    } else if (k_ <= n - 1) {  // the receive of reduce-scatter step k-1 landed
+    // Out of place, the send buffer is read where it is: every block of recv is first
+    // written by a reduction or a receive (a copy of the piece into recv first would
+    // add a third to the memory traffic of two ranks).
+    if (k_ >= 1 && k_ <= n - 1) {  // the receive of reduce-scatter step k-1 landed
       const int b = mod(pos_ - k_, n);
-      reduce_into(at(block(b).offset), scratch_, block(b).count, a_.dt, a_.op);
+      reduce_to(at(block(b).offset), mine(block(b).offset), scratch_, block(b).count, a_.dt, a_.op);
       if (k_ == n - 1) finish_avg(at(block(b).offset), block(b).count, a_.dt, a_.op, n);
     }
-    if (k_ < n - 1) {  // reduce-scatter step s = k
+    if (k_ < n - 1) {  // reduce-scatter step s = k: block pos-s, own data at s = 0
       const int s = k_, out = mod(pos_ - s, n), in = mod(pos_ - s - 1, n);
-      l.send(next, at(block(out).offset), bytes(block(out)), std::uint32_t(s));
+      l.send(next, s == 0 ? mine(block(out).offset) : at(block(out).offset), bytes(block(out)), std::uint32_t(s));
       l.recv(prev, scratch_, bytes(block(in)), std::uint32_t(s));
     } else if (k_ < 2 * n - 2) {  // all-gather step g
       const int g = k_ - (n - 1), out = mod(pos_ + 1 - g, n), in = mod(pos_ - g, n);
@@ -47,6 +48,7 @@ class RingAllReduceJob final : public Job {
  private:
   Span block(int pos) const { return even_part(piece_.count, std::size_t(a_.size), std::size_t(pos)); }
   std::byte* at(std::size_t elem_in_piece) const { return a_.recv + (piece_.offset + elem_in_piece) * a_.elem_bytes; }
+  const std::byte* mine(std::size_t elem_in_piece) const { return a_.send + (piece_.offset + elem_in_piece) * a_.elem_bytes; }
   std::size_t bytes(Span s) const { return s.count * a_.elem_bytes; }
 
   const CollArgs& a_;

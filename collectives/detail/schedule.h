@@ -77,7 +77,7 @@ class Plan {
   virtual std::unique_ptr<Job> job(int channel, std::size_t piece, std::byte* scratch) = 0;
 };
 
-// How the progress thread waits when nothing moves: spin on the worker for `spin`, then
+// How the thread running an operation waits when nothing moves: spin on the worker for `spin`, then
 // sleep on its event file descriptor (ucp_worker_arm). Spinning wins latency on an idle
 // box; sleeping keeps oversubscribed ranks from starving the peers they wait for.
 struct IdlePolicy {

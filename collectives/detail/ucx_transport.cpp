@@ -321,7 +321,7 @@ bool UcxTransport::oversubscribed() const {
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
   const int usable = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-  return 2 * (int(local_peers_.size()) + 1) > usable;
+  return int(local_peers_.size()) + 1 > usable;
 }
 
 void UcxTransport::watch_local_peers() {

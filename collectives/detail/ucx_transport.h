@@ -4,8 +4,9 @@
 // spinning (8 ranks on 2 cores must not starve each other).
 //
 // Threading: the constructor runs on the creating thread; afterwards every member except
-// signal() and request_abort() is called only by the communicator's progress thread
-// (the worker is UCS_THREAD_MODE_SERIALIZED, and the thread start orders the hand-over).
+// signal(), request_abort() and the failure queries is called only by the thread holding
+// the communicator's executor role (op_queue.h): the worker is UCS_THREAD_MODE_SERIALIZED,
+// and the queue's lock orders each hand-over of the role.
 #pragma once
 
 #include <atomic>
@@ -58,7 +59,7 @@ class OpFailure : public std::runtime_error {
 };
 
 // Outstanding transfers of one job. The transport decrements `pending` from the
-// completion callbacks (on the progress thread, inside progress()).
+// completion callbacks (on the executor's thread, inside progress()).
 struct Completion {
   int pending = 0;
   int failed_peer = -1;
@@ -78,8 +79,8 @@ class UcxTransport {
 
   int rank() const { return rank_; }
   int size() const { return size_; }
-  // More busy threads of this communicator on this host than CPUs this process may run
-  // on, counting two a rank: the caller waiting on a Request and the progress thread.
+  // More ranks of this communicator on this host than CPUs this process may run on
+  // (each rank keeps one thread busy: the one running its operations, see op_queue.h).
   bool oversubscribed() const;
 
   // Post a transfer counted on `c`. Zero-byte transfers are sent (barriers use them).
@@ -98,7 +99,7 @@ class UcxTransport {
   void watch_local_peers();
 
   // Thread-safe: records why the communicator stops (first reason wins) and wakes the
-  // progress thread. `notice` is what peers are told (they prefix "rank R aborted: ").
+  // thread running operations. `notice` is what peers are told (they prefix "rank R aborted: ").
   void request_abort(const std::string& reason, const std::string& notice);
   std::optional<std::string> abort_reason() const;
   // Whether the failure originated elsewhere (a peer's abort notice): then there is
@@ -169,7 +170,7 @@ class UcxTransport {
   bool from_notice_ = false;
   int failure_peer_ = -1;
   bool closing_ = false;
-  // Progress thread only.
+  // The executor's thread only.
   int orphans_ = 0;  // abandoned requests still in flight
   bool sealed_ = false;
 };

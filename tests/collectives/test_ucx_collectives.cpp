@@ -6,6 +6,7 @@
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -322,6 +323,35 @@ TEST(UcxCollectives, CommunicatorsMadeAgainUnderOnePrefixDoNotMeetStaleAddresses
     auto third = make_ucx_communicator(env.store(), env.rank(), env.size());
     env.expect(sum_of_ranks(*third) == 3, "third communicator");
     env.expect(sum_of_ranks(*second) == 3, "second communicator");
+  });
+  testing::expect_all_ok(out);
+}
+
+// Nobody waits: each rank posts three all_reduces and only polls test(), as a training
+// step that computes while its gradients reduce. The progress thread must run them, in
+// order, with the right results.
+TEST(UcxCollectives, PostedOperationsCompleteWhileTheCallerOnlyPolls) {
+  const auto out = testing::run_ranks(3, [](RankEnv& env) {
+    auto comm = make_ucx_communicator(env.store(), env.rank(), env.size());
+    comm->set_timeout(std::chrono::milliseconds(30000));
+    constexpr std::size_t kCount = 300000;  // 1.2 MB: many chunks, both pipeline slots
+    std::vector<float> in(kCount, float(env.rank() + 1)), sum(kCount), max(kCount), small(3);
+    const float three[3] = {1, 2, 3};
+    std::vector<Request> posted;
+    posted.push_back(comm->all_reduce(in.data(), sum.data(), kCount, DataType::f32, ReduceOp::sum));
+    posted.push_back(comm->all_reduce(in.data(), max.data(), kCount, DataType::f32, ReduceOp::max));
+    posted.push_back(comm->all_reduce(three, small.data(), 3, DataType::f32, ReduceOp::sum));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    bool all_done = false;
+    while (!all_done && std::chrono::steady_clock::now() < until) {
+      all_done = true;
+      for (Request& r : posted) all_done = r.test() && all_done;
+      if (!all_done) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    if (!env.expect(all_done, "posted all_reduces did not complete within 20 s without wait()")) return;
+    env.expect(sum.front() == 6.f && sum.back() == 6.f, "sum " + std::to_string(sum.back()));
+    env.expect(max.front() == 3.f && max.back() == 3.f, "max " + std::to_string(max.back()));
+    env.expect(small[2] == 9.f, "small sum " + std::to_string(small[2]));
   });
   testing::expect_all_ok(out);
 }
