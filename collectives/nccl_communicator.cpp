@@ -6,12 +6,14 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "collectives/detail/process_liveness.h"
 #include "common/error.h"
 
 namespace cairn::coll {
@@ -75,13 +77,41 @@ class Backoff {
   Clock::time_point start_ = Clock::now();
 };
 
+// The ranks of a communicator that run on this host, watched while an operation waits:
+// NCCL's transports inside a node (NVLink, PCIe peer-to-peer, shared memory) never report
+// a dead peer -- a kernel waiting on it spins until the communicator is aborted -- so
+// without this a lost rank shows only as a timeout that cannot say which rank it was.
+class PeerWatch {
+ public:
+  PeerWatch() = default;
+  explicit PeerWatch(std::vector<std::pair<int, detail::ProcessIdentity>> peers) : peers_(std::move(peers)) {}
+
+  // "rank R lost (...)" for the first watched rank whose process has exited; looks at
+  // /proc at most every 50 ms.
+  std::optional<std::string> lost() {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = Clock::now();
+    if (peers_.empty() || now < next_look_) return std::nullopt;
+    next_look_ = now + milliseconds(50);
+    for (const auto& [rank, identity] : peers_)
+      if (!detail::process_alive(identity))
+        return fmt::format("rank {} lost (its process {} on this host has exited)", rank, identity.pid);
+    return std::nullopt;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<int, detail::ProcessIdentity>> peers_;
+  Clock::time_point next_look_{};
+};
+
 // What the communicator and its in-flight requests share. The mutex guards `comm`:
 // abort() may come from any thread (a watchdog) and frees it, so every NCCL call on it
 // runs under the lock and finds it null once aborted.
 class NcclState {
  public:
-  NcclState(ncclComm_t comm, int rank, int size, int device, bool blocking)
-      : comm_(comm), rank_(rank), size_(size), device_(device), blocking_(blocking) {}
+  NcclState(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<PeerWatch> peers)
+      : comm_(comm), rank_(rank), size_(size), device_(device), blocking_(blocking), peers_(std::move(peers)) {}
 
   int rank() const { return rank_; }
   int size() const { return size_; }
@@ -117,6 +147,9 @@ class NcclState {
     }
   }
 
+  // Before the communicator is handed out (no request reads it yet).
+  void watch(std::shared_ptr<PeerWatch> peers) { peers_ = std::move(peers); }
+
   // One look at the asynchronous state; throws (after aborting) on an error.
   ncclResult_t poll_async(const std::string& what) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -128,7 +161,15 @@ class NcclState {
     return state;
   }
 
+  // Called between polls of a waiting operation: aborts (and throws) once a watched peer
+  // has exited or the timeout, counted from `since`, has passed.
   void check_deadline(const std::string& what, Clock::time_point since) {
+    if (const auto lost = peers_ ? peers_->lost() : std::nullopt) {
+      const std::string message = fmt::format("NCCL {} on rank {} of {} (device {}) failed: {}; aborted the communicator",
+                                              what, rank_, size_, device_, *lost);
+      abort(message);
+      throw Error(message);
+    }
     const milliseconds limit = timeout();
     if (limit.count() <= 0 || Clock::now() - since < limit) return;
     const std::string message = fmt::format(
@@ -245,6 +286,7 @@ class NcclState {
   std::string reason_;
   const int rank_, size_, device_;
   const bool blocking_;
+  std::shared_ptr<PeerWatch> peers_;  // null: no peers watched (split children)
   std::atomic<long long> timeout_ms_{0};
 };
 
@@ -302,8 +344,8 @@ class NcclRequest final : public Request::Impl {
 
 class NcclCommunicator final : public Communicator {
  public:
-  NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking)
-      : state_(std::make_shared<NcclState>(comm, rank, size, device, blocking)) {
+  NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<PeerWatch> peers)
+      : state_(std::make_shared<NcclState>(comm, rank, size, device, blocking, std::move(peers))) {
     check_cuda(cudaSetDevice(device), "cudaSetDevice");
     check_cuda(cudaMalloc(&barrier_buf_, sizeof(float)), "cudaMalloc for the barrier");
     check_cuda(cudaMemset(barrier_buf_, 0, sizeof(float)), "cudaMemset for the barrier");
@@ -437,14 +479,16 @@ class NcclCommunicator final : public Communicator {
     });
   }
 
+  // The child watches no peers: its ranks are numbered anew, by NCCL.
   std::unique_ptr<Communicator> split(int color, int key) override {
-    return split_as(color, key, state_->blocking());
+    return split_as(color, key, state_->blocking(), nullptr);
   }
 
   // split() with the child's mode chosen: a blocking child's split blocks this thread
   // until every member has joined (NCCL runs a group in the mode of the communicator it
-  // creates); a non-blocking one is polled and aborted after the timeout.
-  std::unique_ptr<Communicator> split_as(int color, int key, bool blocking) {
+  // creates); a non-blocking one is polled and aborted after the timeout. `peers`: what
+  // the child watches (its rank numbers).
+  std::unique_ptr<Communicator> split_as(int color, int key, bool blocking, std::shared_ptr<PeerWatch> peers) {
     const std::string what = fmt::format("split (color {}, key {})", color, key);
     const auto since = Clock::now();
     ncclComm_t child = nullptr;
@@ -458,11 +502,13 @@ class NcclCommunicator final : public Communicator {
     state_->wait_ready(what, since);
     if (color < 0) return nullptr;
     if (!child) throw Error(fmt::format("NCCL {} on rank {} returned no communicator", what, rank()));
-    return std::make_unique<NcclCommunicator>(child, -1, -1, state_->device(), blocking, state_->timeout(), what,
-                                              since, state_->timeout());
+    return std::make_unique<NcclCommunicator>(child, -1, -1, state_->device(), blocking, std::move(peers),
+                                              state_->timeout(), what, since, state_->timeout());
   }
 
   void abort(const std::string& reason) override { state_->abort(reason); }
+
+  void watch(std::shared_ptr<PeerWatch> peers) { state_->watch(std::move(peers)); }
 
   void set_timeout(milliseconds timeout) override { state_->set_timeout(timeout); }
 
@@ -470,9 +516,10 @@ class NcclCommunicator final : public Communicator {
   // ready, aborting it after `ready_timeout`, then applies `op_timeout`; rank and size of
   // -1 are read from NCCL. If the wait throws, the destructor runs (the delegated
   // constructor has completed) and frees what it allocated.
-  NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking, milliseconds ready_timeout,
-                   const std::string& what, Clock::time_point since, milliseconds op_timeout)
-      : NcclCommunicator(comm, rank < 0 ? user_rank(comm) : rank, size < 0 ? count(comm) : size, device, blocking) {
+  NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<PeerWatch> peers,
+                   milliseconds ready_timeout, const std::string& what, Clock::time_point since, milliseconds op_timeout)
+      : NcclCommunicator(comm, rank < 0 ? user_rank(comm) : rank, size < 0 ? count(comm) : size, device, blocking,
+                         std::move(peers)) {
     state_->set_timeout(ready_timeout);
     state_->wait_ready(what, since);
     state_->set_timeout(op_timeout);
@@ -510,6 +557,26 @@ class NcclCommunicator final : public Communicator {
   void* barrier_buf_ = nullptr;
 };
 
+// The other ranks registered under `host_key` (this host), read once every rank has
+// joined the communicator.
+std::vector<std::pair<int, detail::ProcessIdentity>> local_peers(Store& store, const std::string& host_key, int rank) {
+  std::vector<std::pair<int, detail::ProcessIdentity>> peers;
+  const std::int64_t registered = store.add(host_key, 0);
+  for (std::int64_t slot = 1; slot <= registered; ++slot) {
+    const std::string key = fmt::format("{}/{}", host_key, slot);
+    const std::string value = store.get(key);
+    const auto space = value.find(' ');
+    int peer = -1;
+    try {
+      peer = std::stoi(value.substr(0, space));
+    } catch (const std::exception&) {
+      throw Error(fmt::format("store key '{}' holds no rank ('{}'): another job may share this store", key, value));
+    }
+    if (peer != rank) peers.emplace_back(peer, detail::parse_process_identity(value.substr(space + 1), "store key '" + key + "'"));
+  }
+  return peers;
+}
+
 }  // namespace
 
 std::unique_ptr<Communicator> make_nccl_communicator(Store& store, int rank, int size, int device,
@@ -545,6 +612,12 @@ std::unique_ptr<Communicator> make_nccl_communicator(Store& store, int rank, int
     std::memcpy(&id, bytes.data(), sizeof id);
   }
 
+  // This rank's process, listed under its host, for the peers on the host to watch.
+  const detail::ProcessIdentity me = detail::this_process();
+  const std::string host_key = fmt::format("{}/host/{}/{}", options.store_prefix, (ticket - 1) / size, me.host);
+  const std::int64_t slot = store.add(host_key, 1);
+  store.set(fmt::format("{}/{}", host_key, slot), fmt::format("{} {}", rank, detail::to_string(me)));
+
   ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
   config.blocking = 0;  // init returns at once and can be aborted (NCCL fault tolerance)
   ncclComm_t comm = nullptr;
@@ -556,12 +629,17 @@ std::unique_ptr<Communicator> make_nccl_communicator(Store& store, int rank, int
                             ncclGetErrorString(r)));
   }
   const std::string what = fmt::format("init of {} ranks", size);
-  auto joined = std::make_unique<NcclCommunicator>(comm, rank, size, device, false, options.init_timeout, what, since,
-                                                   milliseconds(0));
-  if (!options.blocking_operations) return joined;
-  // Every rank is known to be alive now; a blocking copy in the same rank order carries
-  // the operations, and the non-blocking one that proved the job is finalized.
-  return joined->split_as(0, rank, true);
+  auto joined = std::make_unique<NcclCommunicator>(comm, rank, size, device, false, nullptr, options.init_timeout, what,
+                                                   since, milliseconds(0));
+  // Every rank has registered its process before joining, and the join needs them all.
+  auto peers = std::make_shared<PeerWatch>(local_peers(store, host_key, rank));
+  if (!options.blocking_operations) {
+    joined->watch(std::move(peers));
+    return joined;
+  }
+  // A blocking copy in the same rank order carries the operations, and the non-blocking
+  // one that proved the job is finalized.
+  return joined->split_as(0, rank, true, std::move(peers));
 }
 
 int nccl_library_version() {

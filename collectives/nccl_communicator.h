@@ -6,7 +6,11 @@
 // that never comes is a timeout, not a hang. Every wait polls the operation's completion
 // event and ncclCommGetAsyncError, and on an asynchronous error, a timeout or abort() the
 // communicator is torn down with ncclCommAbort, which also stops kernels stuck waiting for
-// a lost peer.
+// a lost peer. NCCL's transports inside a node never report a dead peer, so every rank
+// registers its process in the store and the waits watch the ranks on their host: a
+// killed local peer fails the operation at once, naming the rank ("rank 1 lost (its
+// process 4242 on this host has exited)"); a peer on another host shows as NCCL's own
+// network error or the timeout. split() children watch nobody (NCCL renumbers them).
 //
 // Operations run on a blocking communicator by default (NcclOptions::blocking_operations):
 // a non-blocking NCCL communicator launches every group -- each send/recv batch, and each

@@ -1,0 +1,98 @@
+// The NCCL backend across GPUs: one forked rank process per visible GPU (label gpu;
+// skips with fewer than two). Every collective x dtype x op checks clean through the
+// bench harness, and a rank killed mid-all_reduce is named by every survivor at once,
+// not only at the timeout.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "collectives/bench/harness.h"
+#include "collectives/bench/memory.h"
+#include "collectives/bench/options.h"
+#include "collectives/nccl_communicator.h"
+#include "common/error.h"
+#include "rank_harness.h"
+
+namespace cairn::coll {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RankEnv;
+
+// Counted in a child: a process that has started CUDA must not fork rank processes.
+int visible_gpus() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(std::min(bench::visible_cuda_devices(), 100));
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return 0;
+  return WEXITSTATUS(status);
+}
+
+class NcclMultiGpu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gpus_ = visible_gpus();
+    if (gpus_ < 2) GTEST_SKIP() << "needs 2 or more CUDA devices, " << gpus_ << " visible (nvidia-smi, CUDA_VISIBLE_DEVICES)";
+  }
+  int gpus_ = 0;
+};
+
+TEST_F(NcclMultiGpu, EveryCollectiveDtypeAndOpChecksCleanOnEveryGpu) {
+  const auto out = testing::run_ranks(gpus_, [](RankEnv& env) {
+    auto comm = make_nccl_communicator(env.store(), env.rank(), env.size(), env.rank());
+    comm->set_timeout(60s);
+    auto memory = bench::make_cuda_memory(env.rank());
+    bench::SweepOptions o;
+    o.min_bytes = 8;
+    o.max_bytes = 4 << 20;
+    o.step_factor = 8;
+    o.iters = 3;
+    o.dtypes = bench::parse_dtypes("all");
+    o.ops = bench::parse_ops("all");
+    for (const bench::CollTest* test : bench::all_collectives()) {
+      const bench::CollectiveReport r = bench::run_collective(*comm, *memory, *test, o, nullptr);
+      env.expect(r.out_of_bounds == 0, std::string(test->name) + ": " + std::to_string(r.out_of_bounds) + " wrong");
+    }
+  }, testing::HarnessOptions{std::chrono::seconds(300)});
+  testing::expect_all_ok(out);
+}
+
+TEST_F(NcclMultiGpu, KilledRankMidAllReduceIsNamedBySurvivorsBeforeTheTimeout) {
+  testing::HarnessOptions options;
+  options.limit = std::chrono::seconds(120);
+  options.may_die = {1};
+  const auto out = testing::run_ranks(gpus_, [](RankEnv& env) {
+    auto comm = make_nccl_communicator(env.store(), env.rank(), env.size(), env.rank());
+    comm->set_timeout(60s);
+    auto memory = bench::make_cuda_memory(env.rank());
+    bench::Buffer buf(*memory, (1 << 20) * sizeof(float));
+    for (int i = 0; i < 20; ++i)
+      comm->all_reduce(buf.data(), buf.data(), 1 << 20, DataType::f32, ReduceOp::sum, memory->stream()).wait();
+    if (env.rank() == 1) ::raise(SIGKILL);
+    const auto start = std::chrono::steady_clock::now();
+    std::string message = "(no error)";
+    try {
+      for (int i = 0; i < 100000; ++i)
+        comm->all_reduce(buf.data(), buf.data(), 1 << 20, DataType::f32, ReduceOp::sum, memory->stream()).wait();
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    env.note("error " + message);
+    env.expect(message.find("rank 1 lost") != std::string::npos, "survivor's error does not name rank 1: " + message);
+    env.expect(seconds < 30, "survivor took " + std::to_string(seconds) + " s to fail (timeout 60 s)");
+  }, options);
+  testing::expect_all_ok(out, {1});
+  for (const auto& s : testing::notes_with(out[0], "error ")) std::cout << "[ rank 0  ] " << s << "\n";
+}
+
+}  // namespace
+}  // namespace cairn::coll
