@@ -18,6 +18,7 @@
 #include "collectives/nccl_communicator.h"
 #include "collectives/tcp_store.h"
 #include "common/error.h"
+#include "every_dtype_and_op.h"
 #include "tests/error_of.h"
 #include "common/json_io.h"
 
@@ -43,13 +44,7 @@ TEST_F(NcclTest, HarnessChecksEveryCollectiveDtypeAndOpCleanOnDeviceBuffers) {
   auto comm = make_nccl_communicator(*store_, 0, 1, 0);
   comm->set_timeout(60s);
   auto memory = bench::make_cuda_memory(0);
-  bench::SweepOptions o;
-  o.min_bytes = 8;
-  o.max_bytes = 1 << 20;
-  o.step_factor = 8;
-  o.iters = 3;
-  o.dtypes = bench::parse_dtypes("all");
-  o.ops = bench::parse_ops("all");
+  const bench::SweepOptions o = testing::every_dtype_and_op(1 << 20);
   for (const bench::CollTest* test : bench::all_collectives()) {
     const bench::CollectiveReport r = bench::run_collective(*comm, *memory, *test, o, nullptr);
     EXPECT_EQ(r.out_of_bounds, 0) << test->name;

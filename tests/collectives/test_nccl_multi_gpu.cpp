@@ -19,6 +19,7 @@
 #include "collectives/bench/options.h"
 #include "collectives/nccl_communicator.h"
 #include "common/error.h"
+#include "every_dtype_and_op.h"
 #include "rank_harness.h"
 
 namespace cairn::coll {
@@ -50,13 +51,7 @@ TEST_F(NcclMultiGpu, EveryCollectiveDtypeAndOpChecksCleanOnEveryGpu) {
     auto comm = make_nccl_communicator(env.store(), env.rank(), env.size(), env.rank());
     comm->set_timeout(60s);
     auto memory = bench::make_cuda_memory(env.rank());
-    bench::SweepOptions o;
-    o.min_bytes = 8;
-    o.max_bytes = 4 << 20;
-    o.step_factor = 8;
-    o.iters = 3;
-    o.dtypes = bench::parse_dtypes("all");
-    o.ops = bench::parse_ops("all");
+    const bench::SweepOptions o = testing::every_dtype_and_op(4 << 20);
     for (const bench::CollTest* test : bench::all_collectives()) {
       const bench::CollectiveReport r = bench::run_collective(*comm, *memory, *test, o, nullptr);
       env.expect(r.out_of_bounds == 0, std::string(test->name) + ": " + std::to_string(r.out_of_bounds) + " wrong");
