@@ -1,15 +1,11 @@
 #include "collectives/ucx_communicator.h"
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <functional>
 #include <limits>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <vector>
 
