@@ -161,15 +161,20 @@ class NcclState {
     return state;
   }
 
-  // Called between polls of a waiting operation: aborts (and throws) once a watched peer
-  // has exited or the timeout, counted from `since`, has passed.
+  // Aborts (and throws) once a watched peer's process has exited.
+  void check_peers(const std::string& what) {
+    const auto lost = peers_ ? peers_->lost() : std::nullopt;
+    if (!lost) return;
+    const std::string message = fmt::format("NCCL {} on rank {} of {} (device {}) failed: {}; aborted the communicator",
+                                            what, rank_, size_, device_, *lost);
+    abort(message);
+    throw Error(message);
+  }
+
+  // Called between polls of a waiting operation: check_peers(), then aborts (and throws)
+  // once the timeout, counted from `since`, has passed.
   void check_deadline(const std::string& what, Clock::time_point since) {
-    if (const auto lost = peers_ ? peers_->lost() : std::nullopt) {
-      const std::string message = fmt::format("NCCL {} on rank {} of {} (device {}) failed: {}; aborted the communicator",
-                                              what, rank_, size_, device_, *lost);
-      abort(message);
-      throw Error(message);
-    }
+    check_peers(what);
     const milliseconds limit = timeout();
     if (limit.count() <= 0 || Clock::now() - since < limit) return;
     const std::string message = fmt::format(
@@ -332,6 +337,7 @@ class NcclRequest final : public Request::Impl {
       throw Error(message);
     }
     state_->poll_async(what_);
+    state_->check_peers(what_);
     return false;
   }
 
