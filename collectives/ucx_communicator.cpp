@@ -403,7 +403,7 @@ class UcxCommunicator final : public Communicator, private detail::OpQueue::Exec
   const std::string prefix_;
   const int rank_, size_;
   std::unique_ptr<detail::UcxTransport> transport_;
-  detail::IdlePolicy idle_;  // set in the constructor, before the progress thread starts
+  detail::IdlePolicy idle_;  // set in the constructor, before any operation runs
   std::shared_ptr<detail::OpQueue> queue_;  // shared with the requests it made
 
   mutable std::mutex mu_;  // guards everything below up to the executor's members

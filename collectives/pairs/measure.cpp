@@ -33,7 +33,7 @@ struct Times {
 // Each is timed with the memory's timer (CUDA events on the stream for a device backend:
 // nothing waits between transfers; a steady clock for a host backend, which waits for
 // each). Both backends run a communicator's operations in issue order (NCCL on the
-// stream, UCX on its progress thread: ucx_communicator.h), so the turns of a ping-pong
+// stream, UCX one at a time in its queue: ucx_communicator.h), so the turns of a ping-pong
 // never overlap.
 class PairRunner {
  public:
