@@ -12,6 +12,7 @@
 #include "collectives/pairs/analysis.h"
 #include "collectives/pairs/measure.h"
 #include "collectives/ucx_communicator.h"
+#include "common/cpus.h"
 #include "common/error.h"
 #include "common/text_file.h"
 #ifdef CAIRN_HAVE_CUDA
@@ -112,6 +113,8 @@ int cmd_pairs(const Args& args) {
                 << coll::pairs::format_pair_table(matrix, verdict) << coll::pairs::format_matrices(matrix, verdict);
     }
     std::cerr << coll::pairs::flagged_lines(matrix, verdict);
+    if (b.comm->memory() == coll::MemoryKind::host)
+      std::cerr << coll::pairs::crowded_host_warning(participants, hosts.front(), usable_cpus());
   }
   b.comm.reset();
   job.finish();  // rank 0's store outlives every rank's last use of it

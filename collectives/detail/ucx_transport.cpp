@@ -1,7 +1,6 @@
 #include "collectives/detail/ucx_transport.h"
 
 #include <poll.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,6 +9,7 @@
 #include <mutex>
 
 #include "collectives/detail/process_liveness.h"
+#include "common/cpus.h"
 #include "common/error.h"
 
 namespace cairn::coll::detail {
@@ -317,12 +317,7 @@ void UcxTransport::peer_failed(int peer, ucs_status_t status) {
   record_failure(what, what, peer, false);
 }
 
-bool UcxTransport::oversubscribed() const {
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  const int usable = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-  return int(local_peers_.size()) + 1 > usable;
-}
+bool UcxTransport::oversubscribed() const { return int(local_peers_.size()) + 1 > usable_cpus(); }
 
 void UcxTransport::watch_local_peers() {
   const auto now = Clock::now();

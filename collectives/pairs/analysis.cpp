@@ -146,6 +146,15 @@ Verdict analyze(const PairsMatrix& m, const FlagRule& rule) {
   return v;
 }
 
+std::string crowded_host_warning(const std::vector<Participant>& participants, const std::string& host, int cpus) {
+  const auto here = std::count_if(participants.begin(), participants.end(), [&](const Participant& p) { return p.host == host; });
+  if (here <= cpus) return "";
+  return fmt::format("warning: {} participants share the {} CPU(s) of host {}: pairs measured at the same time compete "
+                     "for them, so their rates are not comparable; start at most {} rank(s) there or measure with "
+                     "--per-node\n",
+                     here, cpus, host, cpus);
+}
+
 std::string participant_name(const Participant& p) {
   return p.host.empty() ? fmt::format("r{}", p.rank) : fmt::format("r{} ({})", p.rank, p.host);
 }

@@ -75,6 +75,12 @@ struct Verdict {
 // Throws cairn::Error when a pair is unmeasured (NaN) or no pair exists (N < 2).
 Verdict analyze(const PairsMatrix& matrix, const FlagRule& rule);
 
+// A warning when more participants run on `host` than it has `cpus`, or "" when they fit.
+// Host-memory ranks keep a CPU busy while they move data, so pairs measured at the same
+// time then share CPUs unevenly: on 2 cores, 4 UCX ranks measured some healthy pairs at a
+// tenth of the others' rate, and the flags say more about the scheduler than the links.
+std::string crowded_host_warning(const std::vector<Participant>& participants, const std::string& host, int cpus);
+
 // "r3 (nid002)" in rank mode, where every rank is its own participant.
 std::string participant_name(const Participant& p);
 

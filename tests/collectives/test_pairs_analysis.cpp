@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -25,6 +26,16 @@ PairsMatrix uniform(int n, double gb_s) {
   for (int i = 0; i < n; ++i)
     for (int j = i + 1; j < n; ++j) m.set(i, j, gb_s * (1.0 - 0.01 * ((i + 2 * j) % 5)), 3.0 + 0.1 * j);
   return m;
+}
+
+TEST(PairsAnalysis, WarnsWhenAHostRunsMoreParticipantsThanCpus) {
+  const std::vector<Participant> ps{{0, "vm"}, {1, "vm"}, {2, "vm"}, {3, "other"}};
+  EXPECT_EQ(crowded_host_warning(ps, "vm", 4), "");
+  EXPECT_EQ(crowded_host_warning(ps, "vm", 3), "");
+  EXPECT_EQ(crowded_host_warning(ps, "other", 1), "");
+  EXPECT_EQ(crowded_host_warning(ps, "vm", 2),
+            "warning: 3 participants share the 2 CPU(s) of host vm: pairs measured at the same time compete for "
+            "them, so their rates are not comparable; start at most 2 rank(s) there or measure with --per-node\n");
 }
 
 TEST(PairsAnalysis, MedianOfOddAndEvenCounts) {
