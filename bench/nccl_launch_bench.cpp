@@ -21,6 +21,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "collectives/bench/memory.h"
 #include "collectives/nccl_communicator.h"
 #include "collectives/tcp_store.h"
 
@@ -29,11 +30,6 @@ namespace {
 
 constexpr int kBatch = 256;
 constexpr std::size_t kCount = 8;
-
-bool have_gpu() {
-  int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
-}
 
 struct Buffers {
   void* send = nullptr;
@@ -91,7 +87,7 @@ void run_batches(benchmark::State& state, cudaStream_t stream, Launch launch, Dr
 // `events`: also record a completion event after each operation, cycling through a
 // batch's worth, as the Communicator's requests do.
 void raw(benchmark::State& state, bool split, bool sendrecv, bool events = false) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (bench::visible_cuda_devices() == 0) return state.SkipWithError("no CUDA device");
   Buffers b;
   ncclComm_t comm = raw_comm(split);
   std::vector<cudaEvent_t> done(kBatch);
@@ -113,7 +109,7 @@ void raw(benchmark::State& state, bool split, bool sendrecv, bool events = false
 }
 
 void cairn(benchmark::State& state, bool sendrecv) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (bench::visible_cuda_devices() == 0) return state.SkipWithError("no CUDA device");
   Buffers b;
   StoreServer server(0, "bench");
   auto store = connect_store(StoreOptions{"127.0.0.1", server.port(), "bench"});

@@ -77,40 +77,12 @@ class Backoff {
   Clock::time_point start_ = Clock::now();
 };
 
-// The ranks of a communicator that run on this host, watched while an operation waits:
-// NCCL's transports inside a node (NVLink, PCIe peer-to-peer, shared memory) never report
-// a dead peer -- a kernel waiting on it spins until the communicator is aborted -- so
-// without this a lost rank shows only as a timeout that cannot say which rank it was.
-class PeerWatch {
- public:
-  PeerWatch() = default;
-  explicit PeerWatch(std::vector<std::pair<int, detail::ProcessIdentity>> peers) : peers_(std::move(peers)) {}
-
-  // "rank R lost (...)" for the first watched rank whose process has exited; looks at
-  // /proc at most every 50 ms.
-  std::optional<std::string> lost() {
-    std::lock_guard<std::mutex> lock(mu_);
-    const auto now = Clock::now();
-    if (peers_.empty() || now < next_look_) return std::nullopt;
-    next_look_ = now + milliseconds(50);
-    for (const auto& [rank, identity] : peers_)
-      if (!detail::process_alive(identity))
-        return fmt::format("rank {} lost (its process {} on this host has exited)", rank, identity.pid);
-    return std::nullopt;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::pair<int, detail::ProcessIdentity>> peers_;
-  Clock::time_point next_look_{};
-};
-
 // What the communicator and its in-flight requests share. The mutex guards `comm`:
 // abort() may come from any thread (a watchdog) and frees it, so every NCCL call on it
 // runs under the lock and finds it null once aborted.
 class NcclState {
  public:
-  NcclState(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<PeerWatch> peers)
+  NcclState(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<detail::LocalPeerWatch> peers)
       : comm_(comm), rank_(rank), size_(size), device_(device), blocking_(blocking), peers_(std::move(peers)) {}
 
   int rank() const { return rank_; }
@@ -148,7 +120,7 @@ class NcclState {
   }
 
   // Before the communicator is handed out (no request reads it yet).
-  void watch(std::shared_ptr<PeerWatch> peers) { peers_ = std::move(peers); }
+  void watch(std::shared_ptr<detail::LocalPeerWatch> peers) { peers_ = std::move(peers); }
 
   // One look at the asynchronous state; throws (after aborting) on an error.
   ncclResult_t poll_async(const std::string& what) {
@@ -166,7 +138,7 @@ class NcclState {
     const auto lost = peers_ ? peers_->lost() : std::nullopt;
     if (!lost) return;
     const std::string message = fmt::format("NCCL {} on rank {} of {} (device {}) failed: {}; aborted the communicator",
-                                            what, rank_, size_, device_, *lost);
+                                            what, rank_, size_, device_, lost->second);
     abort(message);
     throw Error(message);
   }
@@ -291,7 +263,7 @@ class NcclState {
   std::string reason_;
   const int rank_, size_, device_;
   const bool blocking_;
-  std::shared_ptr<PeerWatch> peers_;  // null: no peers watched (split children)
+  std::shared_ptr<detail::LocalPeerWatch> peers_;  // null: no peers watched (split children)
   std::atomic<long long> timeout_ms_{0};
 };
 
@@ -350,7 +322,7 @@ class NcclRequest final : public Request::Impl {
 
 class NcclCommunicator final : public Communicator {
  public:
-  NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<PeerWatch> peers)
+  NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<detail::LocalPeerWatch> peers)
       : state_(std::make_shared<NcclState>(comm, rank, size, device, blocking, std::move(peers))) {
     check_cuda(cudaSetDevice(device), "cudaSetDevice");
     check_cuda(cudaMalloc(&barrier_buf_, sizeof(float)), "cudaMalloc for the barrier");
@@ -494,7 +466,7 @@ class NcclCommunicator final : public Communicator {
   // until every member has joined (NCCL runs a group in the mode of the communicator it
   // creates); a non-blocking one is polled and aborted after the timeout. `peers`: what
   // the child watches (its rank numbers).
-  std::unique_ptr<Communicator> split_as(int color, int key, bool blocking, std::shared_ptr<PeerWatch> peers) {
+  std::unique_ptr<Communicator> split_as(int color, int key, bool blocking, std::shared_ptr<detail::LocalPeerWatch> peers) {
     const std::string what = fmt::format("split (color {}, key {})", color, key);
     const auto since = Clock::now();
     ncclComm_t child = nullptr;
@@ -514,7 +486,7 @@ class NcclCommunicator final : public Communicator {
 
   void abort(const std::string& reason) override { state_->abort(reason); }
 
-  void watch(std::shared_ptr<PeerWatch> peers) { state_->watch(std::move(peers)); }
+  void watch(std::shared_ptr<detail::LocalPeerWatch> peers) { state_->watch(std::move(peers)); }
 
   void set_timeout(milliseconds timeout) override { state_->set_timeout(timeout); }
 
@@ -522,7 +494,7 @@ class NcclCommunicator final : public Communicator {
   // ready, aborting it after `ready_timeout`, then applies `op_timeout`; rank and size of
   // -1 are read from NCCL. If the wait throws, the destructor runs (the delegated
   // constructor has completed) and frees what it allocated.
-  NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<PeerWatch> peers,
+  NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<detail::LocalPeerWatch> peers,
                    milliseconds ready_timeout, const std::string& what, Clock::time_point since, milliseconds op_timeout)
       : NcclCommunicator(comm, rank < 0 ? user_rank(comm) : rank, size < 0 ? count(comm) : size, device, blocking,
                          std::move(peers)) {
@@ -565,8 +537,8 @@ class NcclCommunicator final : public Communicator {
 
 // The other ranks registered under `host_key` (this host), read once every rank has
 // joined the communicator.
-std::vector<std::pair<int, detail::ProcessIdentity>> local_peers(Store& store, const std::string& host_key, int rank) {
-  std::vector<std::pair<int, detail::ProcessIdentity>> peers;
+detail::LocalPeerWatch::Peers local_peers(Store& store, const std::string& host_key, int rank) {
+  detail::LocalPeerWatch::Peers peers;
   const std::int64_t registered = store.add(host_key, 0);
   for (std::int64_t slot = 1; slot <= registered; ++slot) {
     const std::string key = fmt::format("{}/{}", host_key, slot);
@@ -638,7 +610,7 @@ std::unique_ptr<Communicator> make_nccl_communicator(Store& store, int rank, int
   auto joined = std::make_unique<NcclCommunicator>(comm, rank, size, device, false, nullptr, options.init_timeout, what,
                                                    since, milliseconds(0));
   // Every rank has registered its process before joining, and the join needs them all.
-  auto peers = std::make_shared<PeerWatch>(local_peers(store, host_key, rank));
+  auto peers = std::make_shared<detail::LocalPeerWatch>(local_peers(store, host_key, rank));
   if (!options.blocking_operations) {
     joined->watch(std::move(peers));
     return joined;

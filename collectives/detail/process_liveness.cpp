@@ -68,4 +68,16 @@ bool process_alive(const ProcessIdentity& p) {
   return p.start_ticks == 0 || start == p.start_ticks;
 }
 
+std::optional<std::pair<int, std::string>> LocalPeerWatch::lost() {
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (peers_.empty() || now < next_look_) return std::nullopt;
+  next_look_ = now + std::chrono::milliseconds(50);
+  for (const auto& [rank, identity] : peers_)
+    if (!process_alive(identity))
+      return std::pair{rank, "rank " + std::to_string(rank) + " lost (its process " + std::to_string(identity.pid) +
+                                 " on this host has exited)"};
+  return std::nullopt;
+}
+
 }  // namespace cairn::coll::detail

@@ -1,11 +1,17 @@
-// Liveness of peer processes on the same host, read from /proc. UCX 1.13's shared-memory
-// transports accept peer error handling but never report a dead peer (their keepalive
-// checks nothing), so the UCX backend watches same-host peers itself while it waits on
-// them; peers on other hosts are UCX's to watch (TCP resets, InfiniBand timeouts).
+// Liveness of peer processes on the same host, read from /proc. Neither backend's
+// transports inside a host report a dead peer -- UCX 1.13's shared-memory transports
+// accept peer error handling but their keepalive checks nothing; NCCL's (NVLink, PCIe
+// P2P, shared memory) leave a kernel spinning on it -- so both watch their same-host
+// peers while they wait; peers on other hosts are the transport's to report.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cairn::coll::detail {
 
@@ -24,5 +30,23 @@ ProcessIdentity parse_process_identity(const std::string& s, const std::string& 
 
 // False once the process has exited (a zombie counts as exited) or its pid was reused.
 bool process_alive(const ProcessIdentity& p);
+
+// The ranks of one communicator that run on this host. Thread-safe.
+class LocalPeerWatch {
+ public:
+  using Peers = std::vector<std::pair<int, ProcessIdentity>>;  // (rank, process)
+  LocalPeerWatch() = default;
+  explicit LocalPeerWatch(Peers peers) : peers_(std::move(peers)) {}
+
+  std::size_t size() const { return peers_.size(); }
+  // "rank R lost (its process P on this host has exited)" for the first watched rank
+  // whose process is gone, with that rank; looks at /proc at most every 50 ms.
+  std::optional<std::pair<int, std::string>> lost();
+
+ private:
+  std::mutex mu_;
+  Peers peers_;
+  std::chrono::steady_clock::time_point next_look_{};
+};
 
 }  // namespace cairn::coll::detail

@@ -117,6 +117,7 @@ UcxTransport::UcxTransport(Store& store, const std::string& key_prefix, int rank
 
     eps_.assign(static_cast<std::size_t>(size), nullptr);
     peer_refs_.resize(static_cast<std::size_t>(size));
+    LocalPeerWatch::Peers local;
     for (int p = 0; p < size; ++p) {
       peer_refs_[p] = PeerRef{this, p};
       if (p == rank) continue;
@@ -131,7 +132,7 @@ UcxTransport::UcxTransport(Store& store, const std::string& key_prefix, int rank
                     their_size + ", this rank (" + std::to_string(rank) + ") with " + std::to_string(size) +
                     ": every rank must be started with the same world size");
       const ProcessIdentity peer = parse_process_identity(value.substr(first + 1, last - first - 1), "store key '" + key + "'");
-      if (peer.host == my_host) local_peers_.emplace_back(p, peer);
+      if (peer.host == my_host) local.emplace_back(p, peer);
       const auto remote = from_hex(value.substr(last + 1), key);
       ucp_ep_params_t ep{};
       ep.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS | UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE |
@@ -142,6 +143,7 @@ UcxTransport::UcxTransport(Store& store, const std::string& key_prefix, int rank
       ep.err_handler.arg = &peer_refs_[p];
       check(ucp_ep_create(worker_, &ep, &eps_[p]), "connecting to rank " + std::to_string(p));
     }
+    local_peers_.emplace(std::move(local));
     connect_all(std::chrono::seconds(60));
     post_notice_recv();
   } catch (...) {
@@ -317,18 +319,10 @@ void UcxTransport::peer_failed(int peer, ucs_status_t status) {
   record_failure(what, what, peer, false);
 }
 
-bool UcxTransport::oversubscribed() const { return int(local_peers_.size()) + 1 > usable_cpus(); }
+bool UcxTransport::oversubscribed() const { return int(local_peers_->size()) + 1 > usable_cpus(); }
 
 void UcxTransport::watch_local_peers() {
-  const auto now = Clock::now();
-  if (now < next_watch_) return;
-  next_watch_ = now + std::chrono::milliseconds(50);
-  for (const auto& [peer, identity] : local_peers_) {
-    if (process_alive(identity)) continue;
-    const std::string what = "rank " + std::to_string(peer) + " lost (its process " + std::to_string(identity.pid) +
-                             " on this host has exited)";
-    record_failure(what, what, peer, false);
-  }
+  if (const auto lost = local_peers_->lost()) record_failure(lost->second, lost->second, lost->first, false);
 }
 
 void UcxTransport::on_peer_error(void* arg, ucp_ep_h, ucs_status_t status) {

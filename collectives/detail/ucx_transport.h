@@ -156,8 +156,7 @@ class UcxTransport {
     int rank;
   };
   std::vector<PeerRef> peer_refs_;
-  std::vector<std::pair<int, ProcessIdentity>> local_peers_;
-  Clock::time_point next_watch_{};
+  std::optional<LocalPeerWatch> local_peers_;  // set once the peers' addresses are read
 
   // Abort notices from peers land here (one standing receive from any sender).
   std::vector<char> notice_buf_;
