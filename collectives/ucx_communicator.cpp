@@ -334,22 +334,20 @@ class UcxCommunicator final : public Communicator, private detail::OpQueue::Exec
     require(kind, recv_buf, "recv", recv_count);
     std::lock_guard lock(mu_);
     Op op = make_op(kind);
-    {
-      // Point-to-point messages match in issue order per pair of ranks (as NCCL's), with
-      // their own sequence numbers: only the two ranks involved call them.
-      const bool sends = to >= 0 && send_count > 0, receives = from >= 0 && recv_count > 0;
-      const std::uint64_t send_tag = sends ? TagLayout::make(rank_, send_seq_[std::size_t(to)]++, TagLayout::kP2PChannel, 0) : 0;
-      const std::uint64_t recv_tag = receives ? TagLayout::make(from, recv_seq_[std::size_t(from)]++, TagLayout::kP2PChannel, 0) : 0;
-      const std::size_t send_bytes = send_count * es, recv_bytes = recv_count * es;
-      op.body = [=](OpRun& run) {
-        if (!sends && !receives) return;
-        PostOncePlan plan([&](detail::Links& l) {
-          if (sends) l.send_tagged(to, send_buf, send_bytes, send_tag);
-          if (receives) l.recv_tagged(from, recv_buf, recv_bytes, recv_tag);
-        });
-        detail::run_plan(run, plan);
-      };
-    }
+    // Point-to-point messages match in issue order per pair of ranks (as NCCL's), with
+    // their own sequence numbers: only the two ranks involved call them.
+    const bool sends = to >= 0 && send_count > 0, receives = from >= 0 && recv_count > 0;
+    const std::uint64_t send_tag = sends ? TagLayout::make(rank_, send_seq_[std::size_t(to)]++, TagLayout::kP2PChannel, 0) : 0;
+    const std::uint64_t recv_tag = receives ? TagLayout::make(from, recv_seq_[std::size_t(from)]++, TagLayout::kP2PChannel, 0) : 0;
+    const std::size_t send_bytes = send_count * es, recv_bytes = recv_count * es;
+    op.body = [=](OpRun& run) {
+      if (!sends && !receives) return;
+      PostOncePlan plan([&](detail::Links& l) {
+        if (sends) l.send_tagged(to, send_buf, send_bytes, send_tag);
+        if (receives) l.recv_tagged(from, recv_buf, recv_bytes, recv_tag);
+      });
+      detail::run_plan(run, plan);
+    };
     return enqueue_locked(std::move(op));
   }
 
