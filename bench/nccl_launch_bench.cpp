@@ -21,9 +21,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "collectives/bench/memory.h"
-#include "collectives/nccl_communicator.h"
-#include "collectives/tcp_store.h"
+#include "collectives/measure/memory.h"
+#include "collectives/backends/nccl/nccl_communicator.h"
+#include "collectives/rendezvous/tcp_store.h"
 
 namespace cairn::coll {
 namespace {

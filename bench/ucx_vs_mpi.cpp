@@ -24,12 +24,12 @@
 
 #include <fmt/format.h>
 
-#include "collectives/bench/collective.h"
-#include "collectives/bench/data.h"
-#include "collectives/bench/memory.h"
-#include "collectives/bootstrap.h"
-#include "collectives/tcp_store.h"
-#include "collectives/ucx_communicator.h"
+#include "collectives/measure/harness/collective.h"
+#include "collectives/measure/harness/data.h"
+#include "collectives/measure/memory.h"
+#include "collectives/rendezvous/bootstrap.h"
+#include "collectives/rendezvous/tcp_store.h"
+#include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/error.h"
 #include "common/text_file.h"
 

@@ -1,5 +1,5 @@
 // cairn bench: nccl-tests' sweep on Cairn's communicators — NCCL on GPU buffers, UCX on
-// host buffers — with its flags, formulas, data check and table (collectives/bench/).
+// host buffers — with its flags, formulas, data check and table (collectives/measure/harness/).
 // Runs alone (one rank) or under `cairn launch -n N`, srun or mpirun.
 #include <unistd.h>
 
@@ -10,15 +10,15 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "collectives/bench/harness.h"
-#include "collectives/bench/memory.h"
-#include "collectives/bench/options.h"
-#include "collectives/bench/report.h"
-#include "collectives/bootstrap.h"
-#include "collectives/ucx_communicator.h"
+#include "collectives/measure/harness/harness.h"
+#include "collectives/measure/memory.h"
+#include "collectives/measure/harness/options.h"
+#include "collectives/measure/harness/report.h"
+#include "collectives/rendezvous/bootstrap.h"
+#include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/error.h"
 #ifdef CAIRN_HAVE_CUDA
-#include "collectives/nccl_communicator.h"
+#include "collectives/backends/nccl/nccl_communicator.h"
 #endif
 
 namespace cairn::cli {

@@ -1,10 +1,10 @@
 // cairn launch -n N [--bind] [--master-port P] -- CMD ARGS...: N local ranks of CMD with
-// the environment the bootstrap reads (collectives/local_launcher.h); with --nnodes and
+// the environment the bootstrap reads (collectives/launch/local_launcher.h); with --nnodes and
 // --node-rank, one node's share of a multi-node job, as torchrun does it.
 #include <algorithm>
 
 #include "cli/options.h"
-#include "collectives/local_launcher.h"
+#include "collectives/launch/local_launcher.h"
 #include "common/error.h"
 
 namespace cairn::cli {

@@ -7,16 +7,16 @@
 #include <string>
 
 #include "cli/options.h"
-#include "collectives/bench/options.h"
-#include "collectives/bootstrap.h"
-#include "collectives/pairs/analysis.h"
-#include "collectives/pairs/measure.h"
-#include "collectives/ucx_communicator.h"
+#include "collectives/measure/harness/options.h"
+#include "collectives/rendezvous/bootstrap.h"
+#include "collectives/measure/pairs/analysis.h"
+#include "collectives/measure/pairs/measure.h"
+#include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/cpus.h"
 #include "common/error.h"
 #include "common/text_file.h"
 #ifdef CAIRN_HAVE_CUDA
-#include "collectives/nccl_communicator.h"
+#include "collectives/backends/nccl/nccl_communicator.h"
 #endif
 
 namespace cairn::cli {

@@ -7,8 +7,8 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/train_checkpoints.h"
-#include "collectives/bootstrap.h"
-#include "collectives/ucx_communicator.h"
+#include "collectives/rendezvous/bootstrap.h"
+#include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/error.h"
 #include "train/cpu/parallel.h"
 #include "train/data/token_shard.h"
@@ -16,8 +16,8 @@
 #include "train/flops.h"
 #include "train/trainer.h"
 #ifdef CAIRN_HAVE_CUDA
-#include "collectives/bench/memory.h"
-#include "collectives/nccl_communicator.h"
+#include "collectives/measure/memory.h"
+#include "collectives/backends/nccl/nccl_communicator.h"
 #endif
 
 namespace cairn::cli {

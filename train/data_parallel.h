@@ -18,7 +18,7 @@
 #include <memory>
 #include <vector>
 
-#include "collectives/communicator.h"
+#include "collectives/backends/communicator.h"
 #include "train/device_model.h"
 
 namespace cairn::train {

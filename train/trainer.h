@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "collectives/communicator.h"
+#include "collectives/backends/communicator.h"
 #include "train/config.h"
 #include "train/data/loader.h"
 #include "train/data_parallel.h"

@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "collectives/bench/options.h"
+#include "collectives/measure/harness/options.h"
 
 namespace cairn::coll::testing {
 

@@ -2,7 +2,7 @@
 // checks the store works across ranks, and prints one line.
 #include <iostream>
 
-#include "collectives/bootstrap.h"
+#include "collectives/rendezvous/bootstrap.h"
 
 int main() {
   try {

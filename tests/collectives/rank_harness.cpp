@@ -16,7 +16,7 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#include "collectives/tcp_store.h"
+#include "collectives/rendezvous/tcp_store.h"
 
 namespace cairn::coll::testing {
 namespace {

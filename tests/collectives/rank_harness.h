@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "collectives/store.h"
+#include "collectives/rendezvous/store.h"
 
 namespace cairn::coll::testing {
 

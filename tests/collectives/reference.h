@@ -9,8 +9,8 @@
 #include <cstring>
 #include <vector>
 
-#include "collectives/communicator.h"
-#include "collectives/half_float.h"
+#include "collectives/backends/communicator.h"
+#include "collectives/backends/half_float.h"
 
 namespace cairn::coll::testing {
 

@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/detail/algo_select.h"
-#include "collectives/detail/algorithms.h"
-#include "collectives/detail/dtree.h"
-#include "collectives/detail/schedule.h"
+#include "collectives/backends/ucx/algo_select.h"
+#include "collectives/backends/ucx/algorithms.h"
+#include "collectives/backends/ucx/dtree.h"
+#include "collectives/backends/ucx/chunk_schedule.h"
 
 namespace cairn::coll::detail {
 namespace {

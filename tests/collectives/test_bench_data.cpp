@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/bench/data.h"
-#include "collectives/bench/options.h"
+#include "collectives/measure/harness/data.h"
+#include "collectives/measure/harness/options.h"
 #include "common/error.h"
 #include "tests/error_of.h"
 

@@ -5,8 +5,8 @@
 //   count is per rank); per-rank counts rounded down to 16 bytes.
 #include <gtest/gtest.h>
 
-#include "collectives/bench/collective.h"
-#include "collectives/bench/harness.h"
+#include "collectives/measure/harness/collective.h"
+#include "collectives/measure/harness/harness.h"
 #include "common/error.h"
 
 namespace cairn::coll::bench {

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/bench/report.h"
+#include "collectives/measure/harness/report.h"
 #include "common/json_io.h"
 
 namespace cairn::coll::bench {

@@ -8,10 +8,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "collectives/bench/harness.h"
-#include "collectives/bench/options.h"
-#include "collectives/bench/report.h"
-#include "collectives/ucx_communicator.h"
+#include "collectives/measure/harness/harness.h"
+#include "collectives/measure/harness/options.h"
+#include "collectives/measure/harness/report.h"
+#include "collectives/backends/ucx/ucx_communicator.h"
 #include "rank_harness.h"
 
 namespace cairn::coll::bench {

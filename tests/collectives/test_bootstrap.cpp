@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/bootstrap.h"
+#include "collectives/rendezvous/bootstrap.h"
 #include "common/error.h"
 #include "tests/error_of.h"
 

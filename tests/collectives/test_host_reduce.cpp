@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/half_float.h"
-#include "collectives/host_reduce.h"
+#include "collectives/backends/half_float.h"
+#include "collectives/backends/host_reduce.h"
 #include "common/error.h"
 #include "reference.h"
 

@@ -14,10 +14,10 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/bench/harness.h"
-#include "collectives/bench/memory.h"
-#include "collectives/bench/options.h"
-#include "collectives/nccl_communicator.h"
+#include "collectives/measure/harness/harness.h"
+#include "collectives/measure/memory.h"
+#include "collectives/measure/harness/options.h"
+#include "collectives/backends/nccl/nccl_communicator.h"
 #include "common/error.h"
 #include "every_dtype_and_op.h"
 #include "rank_harness.h"

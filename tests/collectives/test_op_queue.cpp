@@ -1,7 +1,7 @@
-// The UCX backend's operation queue (collectives/detail/op_queue.h): which thread runs
+// The UCX backend's operation queue (collectives/backends/ucx/op_queue.h): which thread runs
 // an operation, in which order, and what an abort does to the queued ones. The executor
 // here records where each operation ran; the UCX tests run the same queue end to end.
-#include "collectives/detail/op_queue.h"
+#include "collectives/backends/ucx/op_queue.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/pairs/analysis.h"
+#include "collectives/measure/pairs/analysis.h"
 #include "common/error.h"
 
 namespace cairn::coll::pairs {

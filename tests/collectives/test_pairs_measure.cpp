@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/pairs/measure.h"
-#include "collectives/ucx_communicator.h"
+#include "collectives/measure/pairs/measure.h"
+#include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/error.h"
 #include "rank_harness.h"
 

@@ -44,7 +44,7 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/bootstrap.h"
+#include "collectives/rendezvous/bootstrap.h"
 #include "common/json_io.h"
 
 namespace cairn {

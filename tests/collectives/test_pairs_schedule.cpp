@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/pairs/schedule.h"
+#include "collectives/measure/pairs/round_robin.h"
 #include "common/error.h"
 
 namespace cairn::coll::pairs {

@@ -2,8 +2,8 @@
 // cgroup-restricted CPU set, unknown NUMA nodes, and CPU-only nodes.
 #include <gtest/gtest.h>
 
-#include "collectives/local_launcher.h"
-#include "collectives/rank_binding.h"
+#include "collectives/launch/local_launcher.h"
+#include "collectives/launch/rank_binding.h"
 
 namespace cairn::coll {
 namespace {

@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/tcp_store.h"
+#include "collectives/rendezvous/tcp_store.h"
 #include "common/error.h"
 #include "tests/error_of.h"
 

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/ucx_communicator.h"
+#include "collectives/backends/ucx/ucx_communicator.h"
 #include "rank_harness.h"
 #include "reference.h"
 

@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/ucx_communicator.h"
+#include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/error.h"
 #include "rank_harness.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "collectives/ucx_communicator.h"
+#include "collectives/backends/ucx/ucx_communicator.h"
 #include "tests/collectives/rank_harness.h"
 #include "tests/train/train_test_util.h"
 #include "train/cpu/parallel.h"

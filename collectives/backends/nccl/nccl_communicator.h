@@ -1,0 +1,56 @@
+// The Communicator on NCCL (device memory; built only with CAIRN_CUDA). The header needs
+// no CUDA or NCCL headers, so CPU code may include it behind CAIRN_HAVE_CUDA.
+//
+// Failure handling follows NCCL's fault-tolerance model: the communicator is created
+// non-blocking (ncclConfig_t.blocking = 0), so joining never blocks the host and a rank
+// that never comes is a timeout, not a hang. Every wait polls the operation's completion
+// event and ncclCommGetAsyncError, and on an asynchronous error, a timeout or abort() the
+// communicator is torn down with ncclCommAbort, which also stops kernels stuck waiting for
+// a lost peer. NCCL's transports inside a node never report a dead peer, so every rank
+// registers its process in the store and the waits watch the ranks on their host: a
+// killed local peer fails the operation at once, naming the rank ("rank 1 lost (its
+// process 4242 on this host has exited)"); a peer on another host shows as NCCL's own
+// network error or the timeout. split() children watch nobody (NCCL renumbers them).
+//
+// Operations run on a blocking communicator by default (NcclOptions::blocking_operations):
+// a non-blocking NCCL communicator launches every group -- each send/recv batch, and each
+// collective that is more than a one-rank copy -- from a thread it creates for it (src/group.cc,
+// groupLaunchNonBlocking), 50-130 us per call on an H100, which made alltoall and sendrecv
+// 0.64x and 0.75x of nccl-tests at 128 MiB. Blocking calls enqueue inline as nccl-tests
+// and PyTorch do; kernels stuck on a lost peer are still timed out and aborted by the
+// waits. What a blocking call cannot be interrupted in is NCCL's own host code (a lazy
+// connection to a peer that died after init); fault-tolerant runs that need that set
+// blocking_operations = false.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "collectives/backends/communicator.h"
+#include "collectives/rendezvous/store.h"
+
+namespace cairn::coll {
+
+struct NcclOptions {
+  // How long ncclCommInitRankConfig may take for every rank to join before the
+  // communicator is aborted with an error (0: forever).
+  std::chrono::milliseconds init_timeout{std::chrono::minutes(5)};
+  // Store keys used to share the unique id: "<prefix>/joined", "<prefix>/uid/<n>".
+  std::string store_prefix = "nccl";
+  // Operations on a blocking copy of the communicator (ncclCommSplit after the
+  // non-blocking init); false keeps every call non-blocking (see above for the cost).
+  bool blocking_operations = true;
+};
+
+// Collective over `size` ranks: rank 0 creates the NCCL unique id and publishes it through
+// the store, every rank reads it and joins on CUDA device `device`. Ranks that create
+// several communicators through one store must create them in the same order (each
+// gets the next id). Throws cairn::Error naming the rank, device and cause.
+std::unique_ptr<Communicator> make_nccl_communicator(Store& store, int rank, int size, int device,
+                                                     const NcclOptions& options = {});
+
+// The loaded NCCL library's version code (ncclGetVersion: 22809 for 2.28.9).
+int nccl_library_version();
+
+}  // namespace cairn::coll

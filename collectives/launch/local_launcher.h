@@ -1,0 +1,57 @@
+// `cairn launch`: N ranks of a command on this node, each with the environment the
+// bootstrap reads (CAIRN_* and torchrun's RANK/WORLD_SIZE/LOCAL_RANK/MASTER_ADDR/...),
+// a fresh job secret, output lines prefixed "[rank r] ", signals forwarded, and the whole
+// job stopped when one rank fails.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "collectives/rendezvous/bootstrap.h"
+
+namespace cairn::coll {
+
+struct LaunchOptions {
+  int ranks = 1;                     // on this node
+  std::vector<std::string> command;  // program and its arguments (looked up in PATH)
+  // Several nodes, each running `cairn launch` (as torchrun's --nnodes/--node-rank): node
+  // k's local rank l is global rank k * ranks + l. They need master_addr, master_port
+  // and one CAIRN_SECRET in the environment of every node.
+  int nnodes = 1;
+  int node_rank = 0;
+  std::string master_addr;           // empty: 127.0.0.1 (one node only)
+  int master_port = 0;               // 0: a port that is free now (one node only)
+  bool bind = false;                 // CPUs, GPU and NIC per rank (rank_binding.h)
+  bool prefix_output = true;         // false: ranks write straight to our stdout/stderr
+  // After a rank fails or a signal arrives: how long the others get after SIGTERM before
+  // SIGKILL.
+  std::chrono::milliseconds grace{5000};
+};
+
+// Where one rank sits and how it finds the others.
+struct RankSlot {
+  int local_rank = 0;
+  int local_size = 1;
+  int node_rank = 0;
+  int nnodes = 1;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 0;
+  std::string secret;
+  std::string job_id;
+
+  int rank() const { return node_rank * local_size + local_rank; }
+};
+
+// The environment of one rank: CAIRN_* (read first by the bootstrap) and torchrun's
+// RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT.
+EnvMap rank_environment(const EnvMap& base, const RankSlot& slot);
+
+// Runs the ranks until all exit. Returns 0 if every rank exited 0; otherwise the exit code
+// of the first rank that failed (128 + signal if a signal killed it), after stopping the
+// others, with a line on stderr naming that rank; 128 + signal when SIGINT/SIGTERM
+// stopped the job. Installs handlers for SIGINT, SIGTERM and SIGCHLD while it runs
+// (one launch per process at a time). Throws cairn::Error for bad options.
+int launch_local_ranks(const LaunchOptions& options, const EnvMap& base_env);
+
+}  // namespace cairn::coll

@@ -1,0 +1,71 @@
+#include "collectives/measure/harness/options.h"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace cairn::coll::bench {
+
+std::size_t parse_size(std::string_view text, std::string_view flag) {
+  const std::string s(text);
+  double value = 0;
+  char suffix = 0;
+  int consumed = 0;
+  const int got = std::sscanf(s.c_str(), "%lf%n", &value, &consumed);
+  double unit = 1;
+  bool ok = got == 1 && std::isfinite(value) && value >= 0;
+  if (ok && static_cast<std::size_t>(consumed) < s.size()) {
+    suffix = s[static_cast<std::size_t>(consumed)];
+    ok = static_cast<std::size_t>(consumed) + 1 == s.size();
+    switch (suffix) {
+      case 'K': case 'k': unit = 1024.0; break;
+      case 'M': case 'm': unit = 1024.0 * 1024; break;
+      case 'G': case 'g': unit = 1024.0 * 1024 * 1024; break;
+      default: ok = false;
+    }
+  }
+  if (!ok || value * unit > 1.8e19)
+    throw Error(fmt::format("{} '{}' is not a size: give bytes with an optional K, M or G suffix (1K = 1024)", flag,
+                            text));
+  return static_cast<std::size_t>(value * unit);
+}
+
+std::vector<DataType> parse_dtypes(std::string_view text) {
+  if (text == "all")
+    return {DataType::u8, DataType::i32, DataType::i64, DataType::f16, DataType::f32, DataType::f64, DataType::bf16};
+  return {parse_dtype(text)};
+}
+
+std::vector<ReduceOp> parse_ops(std::string_view text) {
+  if (text == "all") return {ReduceOp::sum, ReduceOp::prod, ReduceOp::max, ReduceOp::min, ReduceOp::avg};
+  if (text == "mulsum")
+    throw Error("-o mulsum (nccl-tests' pre-multiplied sum) is not a Cairn reduction: use sum, prod, max, min, avg "
+                "or all");
+  return {parse_op(text)};
+}
+
+std::vector<const CollTest*> parse_collectives(std::string_view text) {
+  if (text == "all") return all_collectives();
+  std::vector<const CollTest*> tests;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view name = text.substr(0, comma);
+    try {
+      tests.push_back(&find_collective(name));
+    } catch (const Error& e) {
+      // nccl-tests spells the reduction --op; Cairn's --op is the collective.
+      const bool is_reduction = name == "sum" || name == "prod" || name == "max" || name == "min" || name == "avg";
+      throw Error(std::string("--op: ") + e.what() +
+                  (is_reduction ? "; the reduction is -o/--redop (nccl-tests' --op)" : ""));
+    }
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  if (tests.empty()) throw Error("--op is empty: name a collective or 'all'");
+  return tests;
+}
+
+}  // namespace cairn::coll::bench

@@ -1,0 +1,30 @@
+// Parsers for nccl-tests' flag values, shared by `cairn bench` and its tests: sizes with
+// binary suffixes (-b 8, -e 1G), data type lists (-d float, -d all), reduction lists
+// (-o sum, -o all) and collective lists (--op all_reduce, --op all).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "collectives/measure/harness/collective.h"
+#include "collectives/backends/communicator.h"
+
+namespace cairn::coll::bench {
+
+// "8", "512K", "1M", "1.5G" (K/M/G are 2^10, 2^20, 2^30 as in nccl-tests' parsesize;
+// lower case too). Throws cairn::Error naming `flag` and the text otherwise.
+std::size_t parse_size(std::string_view text, std::string_view flag);
+
+// One name (nccl-tests' or Cairn's spelling) or "all": uint8 int32 int64 half float
+// double bfloat16, in nccl-tests' order.
+std::vector<DataType> parse_dtypes(std::string_view text);
+
+// One of sum prod max min avg, or "all" (those five).
+std::vector<ReduceOp> parse_ops(std::string_view text);
+
+// One collective name (all_reduce, reduce_scatter, all_gather, broadcast, reduce,
+// alltoall, sendrecv; nccl-tests' binary names too), a comma-separated list, or "all".
+std::vector<const CollTest*> parse_collectives(std::string_view text);
+
+}  // namespace cairn::coll::bench
