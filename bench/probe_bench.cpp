@@ -1,5 +1,5 @@
-// How long `cairn probe` takes on this node, whole and by stage. The target (issue 2,
-// done-when 7) is the whole command under one second on a live GPU node.
+// How long `cairn probe` takes on this node, whole and by stage. The target is the whole
+// command under one second on a live GPU node.
 //
 //   CairnProbeCommand  a fresh `cairn probe --json` process: cold CUDA/NVML start, the
 //                      number users see

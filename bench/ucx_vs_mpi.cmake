@@ -1,4 +1,4 @@
-# Issue 3, done-when 3: Cairn's UCX all_reduce against Open MPI's MPI_Allreduce in one
+# Cairn's UCX all_reduce against Open MPI's MPI_Allreduce in one
 # mpirun (scripts/bench-ucx-vs-mpi.sh writes docs/bench-ucx-vs-mpi.md). Built where MPI's
 # C bindings are found (libopenmpi-dev, installed by scripts/deps.sh).
 find_package(MPI COMPONENTS C QUIET)

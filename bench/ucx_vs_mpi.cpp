@@ -1,4 +1,4 @@
-// Issue 3, done-when 3: Cairn's UCX all_reduce against Open MPI's MPI_Allreduce, same
+// Cairn's UCX all_reduce against Open MPI's MPI_Allreduce, same
 // ranks, same sizes (1 KiB - 256 MiB of float sum), in one run. Started by mpirun (see
 // scripts/bench-ucx-vs-mpi.sh); MPI also carries the rendezvous (rank 0's store port and
 // the job secret), so the two libraries run in the same processes on the same buffers.
@@ -221,7 +221,7 @@ int run(int argc, char** argv) {
 
     std::string md = "# Cairn UCX all_reduce vs Open MPI MPI_Allreduce\n\n";
     md += fmt::format(
-        "Issue 3, done-when 3. One run of `scripts/bench-ucx-vs-mpi.sh` ({} ranks on one host, `mpirun --bind-to "
+        "One run of `scripts/bench-ucx-vs-mpi.sh` ({} ranks on one host, `mpirun --bind-to "
         "none`): both libraries in the same processes on the same host buffers, float sum, out of place. Per size "
         "{} alternating rounds of blocking calls, median round; time is the mean per call averaged over ranks; busbw "
         "= size / time x 2(n-1)/n (nccl-tests' all_reduce factor). Both results are checked against the exact sum "

@@ -21,7 +21,7 @@ const std::vector<Subcommand> kSubcommands = {
     {"probe", "what this node is made of and what is wrong with it", cairn::cli::cmd_probe},
     {"topo", "topology and GPU/NIC paths of a node, NCCL topology files, cluster models", cairn::cli::cmd_topo},
     {"data", "turn text files into a byte-level token shard", cairn::cli::cmd_data},
-    {"train", "train a model preset on a token shard (CPU reference loop)", cairn::cli::cmd_train},
+    {"train", "train a model preset on a token shard (CPU or GPU, alone or data parallel)", cairn::cli::cmd_train},
     {"launch", "start N local ranks of a command (rendezvous env, --bind)", cairn::cli::cmd_launch},
     {"pairs", "bandwidth and latency of every pair of ranks or nodes; flags slow links", cairn::cli::cmd_pairs},
     {"bench", "collective bandwidth as nccl-tests measures it, on NCCL or UCX", cairn::cli::cmd_bench},

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 3, done-when 3: Cairn's UCX all_reduce vs Open MPI's MPI_Allreduce, 2 ranks on
+# Cairn's UCX all_reduce vs Open MPI's MPI_Allreduce, 2 ranks on
 # this host, 1 KiB - 256 MiB, in one mpirun; writes the table to docs/bench-ucx-vs-mpi.md.
 # Usage: scripts/bench-ucx-vs-mpi.sh [BUILD_DIR] [extra bench_ucx_vs_mpi flags]
 # BUILD_DIR defaults to build/ (configured by scripts/build.sh). Ranks: CAIRN_BENCH_RANKS (2).

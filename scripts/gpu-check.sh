@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 3, done-when 4, for the GPU machine: `cairn bench --backend nccl` runs every
+# For the GPU machine: `cairn bench --backend nccl` runs every
 # collective on one GPU with the data check on (zero #wrong), and, where nccl-tests is
 # built there (NCCL_TESTS_DIR=its build/ folder), its *_perf binaries run beside it with
 # the same flags; both tables are printed, then the out-of-place columns side by side.

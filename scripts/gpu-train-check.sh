@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU check of the training loop (issue 5), for the GPU machine:
+# GPU check of the training loop, for the GPU machine:
 #   1. every CUDA op and the CUDA model against the CPU reference (the gpu-labelled
 #      train tests: test_train_cuda_ops, test_train_cuda_model);
 #   2. `tiny` trained on real text on the GPU and on the CPU, side by side (loss falls);
