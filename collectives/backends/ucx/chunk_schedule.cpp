@@ -1,5 +1,7 @@
 #include "collectives/backends/ucx/chunk_schedule.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -99,10 +101,14 @@ void run_plan(OpRun& run, Plan& plan) {
           if (s.job && peer < 0) peer = t.waiting_on(s.done);
         timed_out(run, peer);
       }
-      if (now - last_progress >= run.idle.spin) {
-        t.watch_local_peers();
-        t.wait_for_event(run.deadline);
+      const auto idle = now - last_progress;
+      if (idle < run.idle.spin) continue;
+      if (idle < run.idle.spin + run.idle.yield) {
+        sched_yield();
+        continue;
       }
+      t.watch_local_peers();
+      t.wait_for_event(run.deadline);
     }
   } catch (...) {
     for (Slot& s : slots) t.abandon(s.done);

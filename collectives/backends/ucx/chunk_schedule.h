@@ -77,11 +77,18 @@ class Plan {
   virtual std::unique_ptr<Job> job(int channel, std::size_t piece, std::byte* scratch) = 0;
 };
 
-// How the thread running an operation waits when nothing moves: spin on the worker for `spin`, then
-// sleep on its event file descriptor (ucp_worker_arm). Spinning wins latency on an idle
-// box; sleeping keeps oversubscribed ranks from starving the peers they wait for.
+// How the thread running an operation waits when nothing moves: spin on the worker for
+// `spin`, then poll and sched_yield() for `yield`, then sleep on its event file
+// descriptor (ucp_worker_arm). Spinning wins latency on an idle box. Where ranks outnumber
+// CPUs a spinning rank holds the CPU its peer needs, and a sleeping one wakes late: UCX's
+// shared-memory transports do not always signal the event descriptor, so a step can wait
+// out the whole 1 ms sleep cap (4 ranks on 2 cores: 1-8 MiB all_reduce at 0.3-0.75x of
+// Open MPI). Yielding hands the CPU to a runnable peer at once and looks again as soon as
+// the scheduler comes back, which is what Open MPI does when oversubscribed
+// (mpi_yield_when_idle); past `yield` the rank sleeps so an idle job costs no CPU.
 struct IdlePolicy {
   std::chrono::microseconds spin{50};
+  std::chrono::microseconds yield{0};
 };
 
 // What one operation gives the executor. `name` ("all_reduce #17") starts its errors.

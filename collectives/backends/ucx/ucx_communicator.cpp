@@ -70,6 +70,10 @@ std::chrono::microseconds spin_time(bool oversubscribed) {
 }
 
 constexpr std::chrono::milliseconds kCloseTimeout{60000};
+// How long an oversubscribed rank yields before it sleeps (IdlePolicy::yield): longer
+// than a step of a large all_reduce takes when its peers share the CPUs, short enough
+// that a rank idle between operations stops polling within a few milliseconds.
+constexpr std::chrono::microseconds kOversubscribedYield{5000};
 
 class UcxCommunicator final : public Communicator, private detail::OpQueue::Executor {
  public:
@@ -78,6 +82,7 @@ class UcxCommunicator final : public Communicator, private detail::OpQueue::Exec
         transport_(std::make_unique<detail::UcxTransport>(store, prefix_, rank, size)),
         send_seq_(std::size_t(size), 0), recv_seq_(std::size_t(size), 0) {
     idle_.spin = spin_time(transport_->oversubscribed());
+    idle_.yield = transport_->oversubscribed() ? kOversubscribedYield : std::chrono::microseconds(0);
     queue_ = std::make_shared<detail::OpQueue>(idle_.spin);
     queue_->attach(this);
     thread_ = std::thread([this] {
