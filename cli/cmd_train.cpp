@@ -12,7 +12,7 @@
 #include "common/error.h"
 #include "train/cpu/parallel.h"
 #include "train/data/token_shard.h"
-#include "train/device_model.h"
+#include "train/model.h"
 #include "train/flops.h"
 #include "train/trainer.h"
 #ifdef CAIRN_HAVE_CUDA
