@@ -6,6 +6,7 @@
 // Data parallel (given a Communicator): each rank reads its own rows of the global batch
 // and, between backward and clipping, the ranks average their gradients into those of
 // the global mean loss (train/data_parallel.h), so every rank takes the same step.
+// The whole run (checkpoints, progress, throughput) is train::run() (train/run.h).
 #pragma once
 
 #include <cstdint>
