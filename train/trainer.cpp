@@ -71,9 +71,9 @@ Trainer::Trainer(const TrainConfig& cfg, const TokenShard& shard, TrainState sta
 Trainer::~Trainer() = default;
 
 StepResult Trainer::step() {
-  const auto t0 = std::chrono::steady_clock::now();
   const std::int64_t index = state().step;
-  notify(hooks_.before_step, index);
+  notify(hooks_.before_step, index);  // outside the step's time, as after_step is
+  const auto t0 = std::chrono::steady_clock::now();
   TokenBatch batch = loader_->next();
   if (batch.step != index)
     throw Error("train: data loader served step " + std::to_string(batch.step) + " for step " +
