@@ -1,20 +1,16 @@
-// cairn train: the reference training loop on a token shard, alone or as one rank of a
-// data-parallel job started by `cairn launch -n N`, srun, mpirun or torchrun.
-#include <cstdio>
-#include <iostream>
+// cairn train: the options of a training run (train/run.h) on a token shard, alone or as
+// one rank of a data-parallel job started by `cairn launch -n N`, srun, mpirun or torchrun.
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "cli/train_checkpoints.h"
 #include "collectives/rendezvous/bootstrap.h"
 #include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/error.h"
 #include "train/cpu/parallel.h"
 #include "train/data/token_shard.h"
-#include "train/device_model.h"
-#include "train/flops.h"
-#include "train/trainer.h"
+#include "train/model.h"
+#include "train/run.h"
 #ifdef CAIRN_HAVE_CUDA
 #include "collectives/measure/memory.h"
 #include "collectives/backends/nccl/nccl_communicator.h"
@@ -46,14 +42,26 @@ std::unique_ptr<coll::Communicator> open_communicator(std::string backend, train
 #endif
 }
 
+// The durability flags (docs/checkpoint-format.md); train/checkpoint_policy.h is what
+// they do.
+void add_checkpoint_options(po::options_description& desc, train::CheckpointOptions& o) {
+  desc.add_options()
+      ("checkpoint-dir", po::value(&o.dir), "write checkpoints (step-N.ckpt) to this directory")
+      ("checkpoint-every", po::value(&o.every)->default_value(0), "checkpoint every N steps (0: only at the end)")
+      ("keep-checkpoints", po::value(&o.keep)->default_value(train::kDefaultKeepCheckpoints),
+       "keep the newest N checkpoints")
+      ("resume", po::bool_switch(&o.resume), "continue from the newest whole checkpoint in --checkpoint-dir")
+      ("loss-log", po::value(&o.loss_log), "write each step's loss, grad norm and lr in full precision to FILE");
+}
+
 }  // namespace
 
 int cmd_train(const Args& args) {
   po::options_description desc("Options");
   std::string model, data, device, backend;
-  train::TrainConfig cfg;
+  train::RunOptions opts;
+  train::TrainConfig& cfg = opts.config;
   int threads = 0;
-  std::int64_t log_every = 10, eval_batches = 0;
   desc.add_options()
       ("preset", po::value(&model)->default_value("tiny"),
        "model preset (tiny, tiny-xielu, 1b, apertus-8b, apertus-70b, ...) or a cairn.model JSON file")
@@ -73,16 +81,15 @@ int cmd_train(const Args& args) {
       ("backend", po::value(&backend)->default_value("auto"),
        "gradient all-reduce of a multi-rank job: ucx (host memory), nccl (GPU memory) or auto")
       ("threads", po::value(&threads)->default_value(0), "CPU threads (0: all cores or CAIRN_CPU_THREADS)")
-      ("log-every", po::value(&log_every)->default_value(10), "print every N steps")
-      ("eval-batches", po::value(&eval_batches)->default_value(0), "after training, mean loss over N batches in another order");
-  TrainCheckpointOptions ckpt;
-  add_checkpoint_options(desc, ckpt);
+      ("log-every", po::value(&opts.log_every)->default_value(10), "print every N steps")
+      ("eval-batches", po::value(&opts.eval_batches)->default_value(0), "after training, mean loss over N batches in another order");
+  add_checkpoint_options(desc, opts.checkpoints);
   po::variables_map vm;
   if (!parse_options("train", "--data SHARD [--preset NAME] [--steps N] [--lr X] [--batch B] [--seed S]",
                      args, desc, vm))
     return 0;
   if (threads < 0) throw Error("cairn train: --threads must be >= 0");
-  if (log_every < 1) throw Error("cairn train: --log-every must be >= 1");
+  if (opts.log_every < 1) throw Error("cairn train: --log-every must be >= 1");
   if (backend != "ucx" && backend != "nccl" && backend != "auto")
     throw Error("--backend '" + backend + "' is not a backend: use ucx, nccl or auto");
   train::cpu::set_cpu_threads(threads);
@@ -100,68 +107,7 @@ int cmd_train(const Args& args) {
     job = std::make_unique<coll::Bootstrap>(coll::bootstrap_from_env(env));
     comm = open_communicator(backend, cfg.device, *job);
   }
-  const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
-  auto trainer = std::make_unique<train::Trainer>(cfg, shard, starting_state(ckpt, cfg, rank, ranks), comm.get());
-  const bool printer = !comm || comm->rank() == 0;  // one table for the job
-  const int world = trainer->world();
-  if (printer) {
-    std::printf("model %s: %lld parameters; data %s: %llu tokens; batch %lld x %lld", cfg.model.name.c_str(),
-                static_cast<long long>(train::parameter_count(cfg.model)), data.c_str(),
-                static_cast<unsigned long long>(shard.size()), static_cast<long long>(cfg.batch),
-                static_cast<long long>(trainer->config().seq_len));
-    if (comm)
-      std::printf(" per rank, %d ranks (%s): global batch %lld", world, std::string(comm->backend()).c_str(),
-                  static_cast<long long>(cfg.batch * world));
-    std::printf("; device %s\n", device.c_str());
-    std::printf("%8s %10s %10s %10s %12s\n", "step", "loss", "lr", "grad_norm", "tokens/s");
-  }
-  train::Trainer& t = *trainer;
-  TrainCheckpointer checkpointer(ckpt, t.state().step, rank, ranks);
-  double tokens = 0, seconds = 0;
-  // Steady state, as peers/torch_llama.py times it: the steps after the first 3.
-  constexpr std::int64_t kWarmupSteps = 3;
-  double steady_tokens = 0, steady_seconds = 0;
-  while (t.state().step < t.config().steps) {
-    const auto r = t.step();
-    checkpointer.after_step(t, r);
-    tokens += static_cast<double>(r.tokens);
-    seconds += r.seconds;
-    if (r.step >= kWarmupSteps) {
-      steady_tokens += static_cast<double>(r.tokens);
-      steady_seconds += r.seconds;
-    }
-    if (printer && ((r.step + 1) % log_every == 0 || r.step == 0 || r.step + 1 == t.config().steps)) {
-      std::printf("%8lld %10.4f %10.2e %10.3f %12.0f\n", static_cast<long long>(r.step + 1), r.loss, r.lr,
-                  r.grad_norm, static_cast<double>(r.tokens) / r.seconds);
-      std::fflush(stdout);
-    }
-  }
-  if (printer) {
-    if (seconds > 0)
-      std::printf("trained to step %lld in %.1f s, %.0f tokens/s\n", static_cast<long long>(t.state().step),
-                  seconds, tokens / seconds);
-    else  // resumed from a checkpoint of the last step
-      std::printf("nothing to train: already at step %lld\n", static_cast<long long>(t.state().step));
-    if (steady_seconds > 0) {
-      const double tok_s = steady_tokens / steady_seconds;
-      // Per GPU: the job's tokens/s over its ranks.
-      const double mfu = tok_s / world * train::training_flops_per_token(cfg.model, t.config().seq_len) /
-                         train::kH100DenseBf16Flops;
-      // MFU is against an H100's dense bf16 peak, so it is reported for GPU runs only.
-      if (cfg.device == train::Device::cuda)
-        std::printf("steady state (after %lld steps): %.0f tokens/s, MFU %.1f%% of %.0f TFLOP/s per rank "
-                    "(6 N_non-embedding + 6 L d T FLOPs per token)\n",
-                    static_cast<long long>(kWarmupSteps), tok_s, 100 * mfu, train::kH100DenseBf16Flops / 1e12);
-      else
-        std::printf("steady state (after %lld steps): %.0f tokens/s\n", static_cast<long long>(kWarmupSteps), tok_s);
-    }
-  }
-  if (eval_batches > 0) {
-    const double eval = t.evaluate(eval_batches);  // collective: every rank takes part
-    if (printer) std::printf("eval loss %.4f over %lld batches\n", eval, static_cast<long long>(eval_batches));
-  }
-  std::fflush(stdout);
-  trainer.reset();
+  train::run(opts, shard, comm.get());
   if (job) {
     comm.reset();  // collective
     job->finish();

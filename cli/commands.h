@@ -13,7 +13,7 @@ using Args = std::vector<std::string>;
 int cmd_probe(const Args& args);  // node discovery and health checks (probe/)
 int cmd_topo(const Args& args);   // topology, paths, NCCL topology files, cluster models
 int cmd_data(const Args& args);   // text -> token shard (train/data)
-int cmd_train(const Args& args);  // CPU reference training loop (train/trainer.h)
+int cmd_train(const Args& args);  // a training run on the CPU or a GPU (train/run.h)
 int cmd_launch(const Args& args);  // N local ranks with the bootstrap's environment
 int cmd_pairs(const Args& args);   // all-pairs link bandwidth/latency, flags slow pairs
 int cmd_bench(const Args& args);   // nccl-tests-compatible collective benchmark (NCCL or UCX)

@@ -1,5 +1,6 @@
 #include "train/config.h"
 
+#include <iterator>
 
 #include "common/error.h"
 #include "common/text_file.h"
@@ -55,6 +56,12 @@ const Preset kPresets[] = {
     {"tiny", nullptr},        {"tiny-xielu", nullptr},
 };
 
+constexpr const char* kXieluScalars[] = {"mlp.xielu.a_p", "mlp.xielu.a_n"};
+constexpr MlpKindInfo kMlpKinds[] = {
+    {MlpKind::swiglu, "swiglu", 2, {}},
+    {MlpKind::xielu, "xielu", 1, kXieluScalars},
+};
+
 void require(bool ok, const std::string& source, const std::string& field,
              const std::string& why) {
   if (!ok) fail(source, "field \"" + field + "\" " + why);
@@ -62,12 +69,27 @@ void require(bool ok, const std::string& source, const std::string& field,
 
 }  // namespace
 
-std::string_view to_string(MlpKind k) { return k == MlpKind::swiglu ? "swiglu" : "xielu"; }
+const MlpKindInfo& mlp_kind_info(MlpKind k) {
+  for (const auto& info : kMlpKinds)
+    if (info.kind == k) return info;
+  throw Error("MLP kind table: kind " + std::to_string(static_cast<int>(k)) + " has no row");
+}
+
+std::string_view to_string(MlpKind k) { return mlp_kind_info(k).name; }
+
+std::string mlp_kind_names(std::string_view quote) {
+  std::string list;
+  const std::size_t n = std::size(kMlpKinds);
+  for (std::size_t i = 0; i < n; ++i)
+    list += std::string(i == 0 ? "" : i + 1 == n ? " or " : ", ") + std::string(quote) +
+            std::string(kMlpKinds[i].name) + std::string(quote);
+  return list;
+}
 
 MlpKind parse_mlp_kind(std::string_view s) {
-  if (s == "swiglu") return MlpKind::swiglu;
-  if (s == "xielu") return MlpKind::xielu;
-  throw Error("unknown MLP kind \"" + std::string(s) + "\" (expected swiglu or xielu)");
+  for (const auto& info : kMlpKinds)
+    if (s == info.name) return info.kind;
+  throw Error("unknown MLP kind \"" + std::string(s) + "\" (expected " + mlp_kind_names() + ")");
 }
 
 void validate(const ModelConfig& c, const std::string& source) {
@@ -117,7 +139,7 @@ std::int64_t parameter_count(const ModelConfig& c) {
   layer += d * d;                                    // output projection
   if (c.qk_norm) layer += 2 * hd;                    // q and k norm gains
   layer += c.up_dim() * d + d * c.ffn_dim;           // up ([g; u] for SwiGLU) and down
-  if (c.mlp == MlpKind::xielu) layer += 2;           // a_p, a_n
+  layer += static_cast<std::int64_t>(mlp_kind_info(c.mlp).scalars.size());  // xIELU: a_p, a_n
   return c.vocab * d                                 // embedding
          + c.n_layers * layer + d                    // layers, final norm
          + c.vocab * d;                              // untied head
@@ -155,7 +177,7 @@ ModelConfig model_config_from_json(const Json& doc, const std::string& source) {
   try {
     c.mlp = parse_mlp_kind(mlp);
   } catch (const Error&) {
-    fail(source, "field \"mlp\" is \"" + mlp + "\"; expected \"swiglu\" or \"xielu\"");
+    fail(source, "field \"mlp\" is \"" + mlp + "\"; expected " + mlp_kind_names("\""));
   }
   c.qk_norm = json_field<bool>(doc, "qk_norm", source);
   c.rope_theta = json_field<double>(doc, "rope_theta", source);

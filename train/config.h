@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -15,8 +16,21 @@ enum class MlpKind {
   swiglu,  // down(silu(g) * u), [g; u] = up(x): 3 matrices' worth (up is 2*ffn wide)
   xielu,   // down(xielu(up(x))), not gated: 2 matrices, 2 trainable scalars per layer
 };
+
+// One row per MLP kind (kMlpKinds in config.cpp): what the config's JSON, the parameter
+// layout and the parameter count know of an activation, kept in one place.
+struct MlpKindInfo {
+  MlpKind kind;
+  std::string_view name;                    // as in cairn.model JSON
+  std::int64_t up_width;                    // the up projection's output in ffn_dims (2: gated [g; u])
+  std::span<const char* const> scalars;   // per-layer trainable scalars, as named in the layout
+};
+const MlpKindInfo& mlp_kind_info(MlpKind k);
 std::string_view to_string(MlpKind k);
-MlpKind parse_mlp_kind(std::string_view s);  // "swiglu" | "xielu"; cairn::Error otherwise
+// "swiglu" | "xielu"; cairn::Error listing the kinds otherwise.
+MlpKind parse_mlp_kind(std::string_view s);
+// The kinds' names for a message, each in `quote`: swiglu or xielu.
+std::string mlp_kind_names(std::string_view quote = "");
 
 struct ModelConfig {
   std::string name;  // preset name or "custom"
@@ -36,7 +50,7 @@ struct ModelConfig {
   std::int64_t head_dim() const { return d_model / n_heads; }
   std::int64_t qkv_dim() const { return (n_heads + 2 * n_kv_heads) * head_dim(); }
   // Width of the up projection's output: [g; u] for SwiGLU, ffn for xIELU.
-  std::int64_t up_dim() const { return mlp == MlpKind::swiglu ? 2 * ffn_dim : ffn_dim; }
+  std::int64_t up_dim() const { return mlp_kind_info(mlp).up_width * ffn_dim; }
 };
 
 // Throws cairn::Error naming `source` and the field unless every dimension is positive,

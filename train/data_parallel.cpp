@@ -76,8 +76,12 @@ void DataParallel::average_gradients(float* grads, std::size_t count, double wei
   comm_.all_reduce(grads, grads, count, coll::DataType::f32, coll::ReduceOp::avg).wait();
 }
 
-void DataParallel::average_gradients(DeviceModel& model, double weight, std::vector<float>& host) {
+void DataParallel::average_gradients(Model& model, double weight, std::vector<float>& host) {
   const auto count = static_cast<std::size_t>(model.layout().total_elements());
+  if (!model.gradients_on_device()) {
+    average_gradients(model.gradients(), count, weight);
+    return;
+  }
   if (!scratch_) {  // host communicator: through host memory (one copy each way per step)
     host.resize(count);
     model.get_gradients(host.data());
@@ -93,8 +97,8 @@ void DataParallel::average_gradients(DeviceModel& model, double weight, std::vec
     scale(host.data(), count, weight);
     model.set_gradients(host.data());
   }
-  float* g = model.device_gradients();
-  comm_.all_reduce(g, g, count, coll::DataType::f32, coll::ReduceOp::avg, model.device_stream()).wait();
+  float* g = model.gradients();
+  comm_.all_reduce(g, g, count, coll::DataType::f32, coll::ReduceOp::avg, model.stream()).wait();
 }
 
 }  // namespace cairn::train

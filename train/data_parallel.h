@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "collectives/backends/communicator.h"
-#include "train/device_model.h"
+#include "train/model.h"
 
 namespace cairn::train {
 
@@ -48,9 +48,10 @@ class DataParallel {
 
   // Collective. Host gradients: grads *= weight, then averaged over the ranks in place.
   void average_gradients(float* grads, std::size_t count, double weight);
-  // Collective. The gradients of a GPU model, in place on the device with a device
-  // communicator, through `host` (resized to fit) with a host communicator.
-  void average_gradients(DeviceModel& model, double weight, std::vector<float>& host);
+  // Collective. The model's gradients where they live: host gradients in place; GPU
+  // gradients in place on the device with a device communicator, through `host`
+  // (resized to fit) with a host communicator.
+  void average_gradients(Model& model, double weight, std::vector<float>& host);
 
  private:
   coll::Communicator& comm_;

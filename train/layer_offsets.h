@@ -27,9 +27,10 @@ inline LayerOffsets layer_offsets(const ParameterLayout& L, const ModelConfig& c
   o.o = L.offset(layer_param(l, "attn.o.weight"));
   o.mlp_norm = L.offset(layer_param(l, "mlp_norm.weight"));
   o.up = L.offset(layer_param(l, "mlp.up.weight"));
-  if (c.mlp == MlpKind::xielu) {
-    o.a_p = L.offset(layer_param(l, "mlp.xielu.a_p"));
-    o.a_n = L.offset(layer_param(l, "mlp.xielu.a_n"));
+  if (c.mlp == MlpKind::xielu) {  // its two scalars, as the kind table names them
+    const auto scalars = mlp_kind_info(c.mlp).scalars;
+    o.a_p = L.offset(layer_param(l, scalars[0]));
+    o.a_n = L.offset(layer_param(l, scalars[1]));
   }
   o.down = L.offset(layer_param(l, "mlp.down.weight"));
   return o;

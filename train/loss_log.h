@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <string>
 
-#include "train/trainer.h"
+#include "train/train_state.h"
 
 namespace cairn::train {
 

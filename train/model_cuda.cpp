@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "common/error.h"
 #include "train/cpu/cross_entropy.h"
@@ -142,6 +143,18 @@ void CudaModel::get_optimizer_state(float* m, float* v) {
   stream_.synchronize();
   m_.download(m, layout_.total_elements());
   v_.download(v, layout_.total_elements());
+}
+
+void CudaModel::load_state(TrainState s) {
+  check_state_fits(s, layout_, config_);
+  host_ = std::move(s);
+  set_parameters(host_.params.data());
+  set_optimizer_state(host_.m.data(), host_.v.data());
+}
+
+void CudaModel::sync_state() {
+  get_parameters(host_.params.data());
+  get_optimizer_state(host_.m.data(), host_.v.data());
 }
 
 void CudaModel::set_gradients(const float* grads) { grads_.upload(grads, layout_.total_elements()); }
@@ -294,6 +307,11 @@ double CudaModel::loss(const std::int32_t* inputs, const std::int32_t* targets) 
 
 double CudaModel::clip_grad_norm(double max_norm) {
   return cuda::clip_grad_norm(grads_.get(), grads_.size(), max_norm, stream_.get());
+}
+
+void CudaModel::optimizer_step(const AdamWHyper& h) {
+  adamw_step(h, host_.step + 1);
+  ++host_.step;
 }
 
 void CudaModel::adamw_step(const AdamWHyper& h, std::int64_t step) {

@@ -9,7 +9,7 @@
 // in bf16 and computed in f32. Norm gains, xIELU scalars and embedding rows are read
 // from the f32 master. Gradients are f32.
 //
-// Built only with CAIRN_CUDA; the trainer reaches it through DeviceModel.
+// Built only with CAIRN_CUDA; the trainer reaches it through Model (train/model.h).
 #pragma once
 
 #include <cstdint>
@@ -26,12 +26,13 @@
 #include "train/cuda/gemm.h"
 #include "train/cuda/rope.h"
 #include "train/cuda/stream.h"
-#include "train/device_model.h"
+#include "train/model.h"
 #include "train/parameter_layout.h"
+#include "train/train_state.h"
 
 namespace cairn::train {
 
-class CudaModel final : public DeviceModel {
+class CudaModel final : public Model {
  public:
   // Allocates weights, gradients, moments and every activation for batch x seq_len
   // tokens (seq_len <= context) on the current GPU.
@@ -45,19 +46,27 @@ class CudaModel final : public DeviceModel {
   std::int64_t batch() const { return batch_; }
   std::int64_t seq_len() const { return seq_len_; }
 
-  void set_parameters(const float* params) override;  // also refreshes the bf16 copy
-  void get_parameters(float* params) override;
-  void set_optimizer_state(const float* m, const float* v) override;
-  void get_optimizer_state(float* m, float* v) override;
+  // Model: the state through a host copy, uploaded by load_state().
+  void load_state(TrainState s) override;
+  const TrainState& state() const override { return host_; }
+  void sync_state() override;
+  bool gradients_on_device() const override { return true; }
+  float* gradients() override { return grads_.get(); }
+  void* stream() override { return stream_.get(); }
   void set_gradients(const float* grads) override;
   void get_gradients(float* grads) override;
-  float* device_gradients() override { return grads_.get(); }
-  void* device_stream() override { return stream_.get(); }
-
   double forward_backward(const std::int32_t* inputs, const std::int32_t* targets) override;
   double loss(const std::int32_t* inputs, const std::int32_t* targets) override;
   double clip_grad_norm(double max_norm) override;
-  void adamw_step(const AdamWHyper& h, std::int64_t step) override;
+  void optimizer_step(const AdamWHyper& h) override;
+
+  // The device buffers directly: flat f32, layout().total_elements() elements.
+  void set_parameters(const float* params);  // also refreshes the bf16 copy
+  void get_parameters(float* params);
+  void set_optimizer_state(const float* m, const float* v);
+  void get_optimizer_state(float* m, float* v);
+  // One AdamW update at 1-based step `step`, leaving state().step alone.
+  void adamw_step(const AdamWHyper& h, std::int64_t step);
 
   // The steps of forward_backward, as CpuModel has them. inputs, targets: host ids
   // (checked against the vocabulary here). Returns the mean loss.
@@ -75,6 +84,7 @@ class CudaModel final : public DeviceModel {
   cpu::AttentionShape shape_;
   std::int64_t counted_ = 0;  // targets in the loss of the last forward
   bool have_forward_ = false;
+  TrainState host_;  // the host copy state() returns
 
   cuda::Stream stream_;  // before every buffer, so it is destroyed (and waited for) last
   cuda::Blas blas_;

@@ -35,10 +35,7 @@ ParameterLayout::ParameterLayout(const ModelConfig& c) {
     add(layer_param(l, "attn.o.weight"), {d, d}, true);
     add(layer_param(l, "mlp_norm.weight"), {d}, false);
     add(layer_param(l, "mlp.up.weight"), {c.up_dim(), d}, true);  // SwiGLU rows: [g; u]
-    if (c.mlp == MlpKind::xielu) {
-      add(layer_param(l, "mlp.xielu.a_p"), {1}, false);
-      add(layer_param(l, "mlp.xielu.a_n"), {1}, false);
-    }
+    for (const char* scalar : mlp_kind_info(c.mlp).scalars) add(layer_param(l, scalar), {1}, false);
     add(layer_param(l, "mlp.down.weight"), {d, c.ffn_dim}, true);
   }
   add("final_norm.weight", {d}, false);

@@ -1,13 +1,12 @@
 #include "train/trainer.h"
 
-#include <algorithm>
 #include <chrono>
 #include <string>
 #include <utility>
 
 #include "common/error.h"
 #include "train/init.h"
-#include "train/optim/grad_clip.h"
+#include "train/optim/lr_schedule.h"
 
 namespace cairn::train {
 namespace {
@@ -57,67 +56,48 @@ Trainer::Trainer(const TrainConfig& cfg, const TokenShard& shard, coll::Communic
     : Trainer(cfg, shard, initial_state(cfg), comm) {}
 
 Trainer::Trainer(const TrainConfig& cfg, const TokenShard& shard, TrainState start, coll::Communicator* comm)
-    : cfg_(resolved(cfg, shard)), shard_(shard), state_(std::move(start)) {
+    : cfg_(resolved(cfg, shard)), shard_(shard) {
   if (comm) dp_ = std::make_unique<DataParallel>(*comm);
-  const ParameterLayout layout(cfg_.model);
-  const auto n = static_cast<std::size_t>(layout.total_elements());
-  if (state_.params.size() != n || state_.m.size() != n || state_.v.size() != n)
-    throw Error("train: a resumed state must hold " + std::to_string(n) + " elements per buffer for model \"" +
-                cfg_.model.name + "\" (got " + std::to_string(state_.params.size()) + ")");
-  if (state_.step < 0 || state_.step > cfg_.steps)
-    throw Error("train: cannot resume at step " + std::to_string(state_.step) + " of a " +
+  check_state_fits(start, ParameterLayout(cfg_.model), cfg_.model);
+  if (start.step < 0 || start.step > cfg_.steps)
+    throw Error("train: cannot resume at step " + std::to_string(start.step) + " of a " +
                 std::to_string(cfg_.steps) + "-step run");
-  if (cfg_.device == Device::cuda) {
-    device_model_ = make_cuda_model(cfg_.model, cfg_.batch, cfg_.seq_len);
-    device_model_->set_parameters(state_.params.data());
-    device_model_->set_optimizer_state(state_.m.data(), state_.v.data());
-  } else {
-    model_ = std::make_unique<CpuModel<float>>(cfg_.model, cfg_.batch, cfg_.seq_len);
-    grads_.assign(n, 0.0f);
-  }
-  loader_ = std::make_unique<DataLoader>(shard_, sampler_config(cfg_, cfg_.seed, dp_.get()), state_.step);
+  model_ = make_model(cfg_.device, cfg_.model, cfg_.batch, cfg_.seq_len);
+  const std::int64_t first = start.step;
+  model_->load_state(std::move(start));
+  loader_ = std::make_unique<DataLoader>(shard_, sampler_config(cfg_, cfg_.seed, dp_.get()), first);
 }
 
 Trainer::~Trainer() = default;
 
 StepResult Trainer::step() {
+  const std::int64_t index = state().step;
+  notify(hooks_.before_step, index);  // outside the step's time, as after_step is
   const auto t0 = std::chrono::steady_clock::now();
   TokenBatch batch = loader_->next();
-  if (batch.step != state_.step)
+  if (batch.step != index)
     throw Error("train: data loader served step " + std::to_string(batch.step) + " for step " +
-                std::to_string(state_.step));
+                std::to_string(index));
   StepResult r;
-  r.step = state_.step;
+  r.step = index;
   r.tokens = cfg_.batch * cfg_.seq_len * world();
-  if (device_model_) {
-    r.loss = device_model_->forward_backward(batch.inputs.data(), batch.targets.data());
-  } else {
-    std::fill(grads_.begin(), grads_.end(), 0.0f);
-    r.loss = model_->forward(state_.params.data(), batch.inputs.data(), batch.targets.data());
-    model_->backward(state_.params.data(), grads_.data());
-  }
+  r.loss = model_->forward_backward(batch.inputs.data(), batch.targets.data());
+  notify(hooks_.after_backward, index, *model_);
   if (dp_) {
+    notify(hooks_.before_reduce, index, *model_);
     const auto n = static_cast<std::int64_t>(batch.targets.size());
-    const auto global = dp_->reduce_loss(r.loss, counted_targets(batch.targets.data(), n),
-                                         device_model_ ? device_model_->device_stream() : nullptr);
+    const auto global = dp_->reduce_loss(r.loss, counted_targets(batch.targets.data(), n), model_->stream());
     r.loss = global.mean;
-    if (device_model_)
-      dp_->average_gradients(*device_model_, global.weight, grads_);
-    else
-      dp_->average_gradients(grads_.data(), grads_.size(), global.weight);
+    dp_->average_gradients(*model_, global.weight, host_grads_);
+    notify(hooks_.after_reduce, index, *model_);
   }
-  r.grad_norm = device_model_ ? device_model_->clip_grad_norm(cfg_.grad_clip)
-                              : clip_grad_norm(grads_.data(), static_cast<std::int64_t>(grads_.size()), cfg_.grad_clip);
+  r.grad_norm = model_->clip_grad_norm(cfg_.grad_clip);
   const LrSchedule sched{cfg_.adamw.lr, cfg_.warmup_steps, cfg_.steps, cfg_.min_lr_ratio};
   AdamWHyper h = cfg_.adamw;
-  h.lr = r.lr = learning_rate(sched, state_.step);
-  if (device_model_)
-    device_model_->adamw_step(h, state_.step + 1);
-  else
-    adamw_step(model_->layout(), state_.params.data(), grads_.data(), state_.m.data(), state_.v.data(), h,
-               state_.step + 1);
-  ++state_.step;
+  h.lr = r.lr = learning_rate(sched, index);
+  model_->optimizer_step(h);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  notify(hooks_.after_step, r);
   return r;
 }
 
@@ -127,27 +107,14 @@ double Trainer::evaluate(std::int64_t batches) {
   double total = 0;
   for (std::int64_t i = 0; i < batches; ++i) {
     const TokenBatch b = read_batch(shard_, sampler, sc, i);
-    double loss = device_model_ ? device_model_->loss(b.inputs.data(), b.targets.data())
-                                : model_->forward(state_.params.data(), b.inputs.data(), b.targets.data());
+    double loss = model_->loss(b.inputs.data(), b.targets.data());
     if (dp_)
       loss = dp_->reduce_loss(loss, counted_targets(b.targets.data(), static_cast<std::int64_t>(b.targets.size())),
-                              device_model_ ? device_model_->device_stream() : nullptr)
+                              model_->stream())
                  .mean;
     total += loss;
   }
   return batches > 0 ? total / static_cast<double>(batches) : 0.0;
-}
-
-void Trainer::sync_state() {
-  if (!device_model_) return;  // on the CPU the state is the live buffers
-  device_model_->get_parameters(state_.params.data());
-  device_model_->get_optimizer_state(state_.m.data(), state_.v.data());
-}
-
-void train(const TrainConfig& cfg, const TokenShard& shard,
-           const std::function<void(const StepResult&)>& on_step, coll::Communicator* comm) {
-  Trainer t(cfg, shard, comm);
-  while (t.state().step < t.config().steps) on_step(t.step());
 }
 
 }  // namespace cairn::train

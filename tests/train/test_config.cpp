@@ -115,11 +115,37 @@ TEST(ModelConfig, JsonRoundTripAndErrorsNameFileAndField) {
   j = to_json(c);
   j["mlp"] = "gelu";
   expect_error(j, "mlp");
+  expect_error(j, "\"swiglu\" or \"xielu\"");
   j = to_json(c);
   j["schema"] = "cairn.other";
   expect_error(j, "schema");
   std::filesystem::remove_all(dir);
   EXPECT_THROW(preset("13b"), Error);
+}
+
+// One table says what each MLP kind is: its name both ways, the up projection's width,
+// and the scalars the layout holds and the parameter count counts.
+TEST(MlpKinds, OneTableForNamesWidthsAndScalars) {
+  for (MlpKind k : {MlpKind::swiglu, MlpKind::xielu}) {
+    EXPECT_EQ(parse_mlp_kind(to_string(k)), k);
+    EXPECT_EQ(mlp_kind_info(k).kind, k);
+  }
+  EXPECT_EQ(mlp_kind_names(), "swiglu or xielu");
+  try {
+    parse_mlp_kind("gelu");
+    ADD_FAILURE() << "gelu was taken for an MLP kind";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expected swiglu or xielu"), std::string::npos) << e.what();
+  }
+  const ModelConfig swiglu = preset("tiny"), xielu = preset("tiny-xielu");
+  EXPECT_EQ(swiglu.up_dim(), 2 * swiglu.ffn_dim);
+  EXPECT_EQ(xielu.up_dim(), xielu.ffn_dim);
+  const ParameterLayout layout(xielu);
+  for (const char* scalar : mlp_kind_info(MlpKind::xielu).scalars)
+    EXPECT_EQ(layout.at(layer_param(1, scalar)).numel(), 1) << scalar;
+  EXPECT_TRUE(mlp_kind_info(MlpKind::swiglu).scalars.empty());
+  EXPECT_EQ(layout.parameter_count(), parameter_count(xielu));
+  EXPECT_EQ(ParameterLayout(swiglu).parameter_count(), parameter_count(swiglu));
 }
 
 TEST(ParameterLayout, AlignedDisjointAndNamed) {

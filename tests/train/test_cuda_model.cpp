@@ -1,7 +1,7 @@
 // The whole decoder on the GPU (train/model_cuda.h) against CpuModel<float> on the same
 // bf16-representable weights and the same batch: loss, logits and every parameter
 // tensor's gradient, for both MLP kinds, a full and a ragged sequence length; then three
-// training steps through the DeviceModel interface against the CPU loop.
+// training steps through the Model interface against the CPU loop.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,7 +14,7 @@
 
 #include "tests/train/cuda_test_util.h"
 #include "train/config.h"
-#include "train/device_model.h"
+#include "train/model.h"
 #include "train/init.h"
 #include "train/model_cpu.h"
 #include "train/model_cuda.h"
@@ -112,15 +112,14 @@ TEST_F(CudaModelTest, RaggedSequenceLengthMatchesTheCpuModel) { check_against_cp
 TEST_F(CudaModelTest, ThreeTrainingStepsTrackTheCpuLoop) {
   const ModelConfig c = preset("tiny");
   const std::int64_t batch = 2, seq = 64;
-  auto gpu = make_cuda_model(c, batch, seq);
+  auto gpu = make_model(Device::cuda, c, batch, seq);
   CpuModel<float> cpu(c, batch, seq);
   const auto& layout = cpu.layout();
   auto params = weights(c, layout);
   const auto initial = params;
   const std::size_t n = params.size();
   std::vector<float> m(n, 0.f), v(n, 0.f), grads(n);
-  gpu->set_parameters(params.data());
-  gpu->set_optimizer_state(m.data(), v.data());
+  gpu->load_state(TrainState{0, params, m, v});
   std::vector<std::int32_t> inputs, targets;
   random_batch(c, batch * seq, inputs, targets);
   // Adam's first steps move every weight by about lr * sign(g): a small gradient element
@@ -134,7 +133,8 @@ TEST_F(CudaModelTest, ThreeTrainingStepsTrackTheCpuLoop) {
   for (std::int64_t step = 1; step <= 3; ++step) {  // the same batch: the loss must fall
     gpu_losses.push_back(gpu->forward_backward(inputs.data(), targets.data()));
     const double gpu_norm = gpu->clip_grad_norm(1.0);
-    gpu->adamw_step(h, step);
+    gpu->optimizer_step(h);
+    EXPECT_EQ(gpu->state().step, step);
 
     std::fill(grads.begin(), grads.end(), 0.f);
     cpu_losses.push_back(cpu.forward(params.data(), inputs.data(), targets.data()));
@@ -150,9 +150,10 @@ TEST_F(CudaModelTest, ThreeTrainingStepsTrackTheCpuLoop) {
               cpu.forward(params.data(), inputs.data(), targets.data()), 1e-2 * cpu_losses[0]);
 
   // The state comes back: weights moved as far as the CPU's, both moments written.
-  std::vector<float> gpu_params(n), gpu_m(n), gpu_v(n);
-  gpu->get_parameters(gpu_params.data());
-  gpu->get_optimizer_state(gpu_m.data(), gpu_v.data());
+  gpu->sync_state();
+  const std::vector<float>& gpu_params = gpu->state().params;
+  const std::vector<float>& gpu_m = gpu->state().m;
+  const std::vector<float>& gpu_v = gpu->state().v;
   const double moved = rel_error(gpu_params, initial), cpu_moved = rel_error(params, initial);
   EXPECT_NEAR(moved, cpu_moved, 0.1 * cpu_moved);
   auto sum_abs = [](const std::vector<float>& x) {

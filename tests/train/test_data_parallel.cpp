@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -123,6 +125,58 @@ TEST_F(DataParallelTraining, TwoRanksEndWithTheWeightsOfOneRankOnTheGlobalBatch)
     ASSERT_EQ(notes.size(), losses.size()) << "rank " << o.rank;
     for (std::size_t s = 0; s < notes.size(); ++s)
       EXPECT_NEAR(note_value(notes[s]), losses[s], 1e-5 * losses[s]) << "rank " << o.rank << " step " << s;
+  }
+}
+
+// The reduction hooks of a data-parallel step, as a checksummed-gradient layer would use
+// them: called in order around the all-reduce, the ranks' gradients differ before it
+// (each its own rows) and are the same bits after it.
+TEST_F(DataParallelTraining, ReductionHooksSeeEachRanksGradientsThenTheSameOnes) {
+  const TrainConfig cfg = config(2, 2, 32);
+  const auto outcomes = coll::testing::run_ranks(2, [&](RankEnv& env) {
+    cpu::set_cpu_threads(1);
+    auto comm = coll::make_ucx_communicator(env.store(), env.rank(), env.size());
+    {
+      Trainer t(cfg, *shard_, comm.get());
+      // The sum of the gradients' bits: equal bits give equal sums.
+      auto bits = [](Model& m) {
+        std::uint64_t sum = 0;
+        const float* g = m.gradients();
+        for (std::int64_t i = 0; i < m.layout().total_elements(); ++i) {
+          std::uint32_t u;
+          std::memcpy(&u, &g[i], sizeof u);
+          sum = sum * 31 + u;
+        }
+        return sum;
+      };
+      std::string order;
+      t.hooks().after_backward.emplace_back([&](std::int64_t, Model&) { order += "b"; });
+      t.hooks().before_reduce.emplace_back([&](std::int64_t s, Model& m) {
+        order += "<";
+        env.note("before " + std::to_string(s) + " " + std::to_string(bits(m)));
+      });
+      t.hooks().after_reduce.emplace_back([&](std::int64_t s, Model& m) {
+        order += ">";
+        env.note("after " + std::to_string(s) + " " + std::to_string(bits(m)));
+      });
+      t.hooks().after_step.emplace_back([&](const StepResult&) { order += "."; });
+      while (t.state().step < cfg.steps) t.step();
+      env.expect(order == "b<>.b<>.", "hook order " + order);
+    }
+    comm.reset();  // collective
+  });
+  coll::testing::expect_all_ok(outcomes);
+  if (HasFailure()) return;
+  for (const char* when : {"before ", "after "}) {
+    const auto r0 = coll::testing::notes_with(outcomes[0], when), r1 = coll::testing::notes_with(outcomes[1], when);
+    ASSERT_EQ(r0.size(), 2u) << when;
+    ASSERT_EQ(r1.size(), 2u) << when;
+    for (std::size_t s = 0; s < 2; ++s) {
+      if (std::string(when) == "after ")
+        EXPECT_EQ(r0[s], r1[s]) << "the ranks' reduced gradients differ at step " << s;
+      else
+        EXPECT_NE(r0[s], r1[s]) << "the ranks' own gradients are the same at step " << s;
+    }
   }
 }
 

@@ -1,0 +1,239 @@
+// The checkpoint policy of a training run (train/checkpoint_policy.h), called directly:
+// a fresh run refuses a directory that holds checkpoints; a resume starts from the
+// newest whole checkpoint and passes over a damaged newer one; which steps are due;
+// only rank 0 writes (checkpoints and the loss log); keep-N pruning; and a run resumed
+// at its last step trains nothing (train::run).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/text_file.h"
+#include "tests/train/fortunes_corpus.h"
+#include "train/checkpoint_dir.h"
+#include "train/checkpoint_policy.h"
+#include "train/cpu/parallel.h"
+#include "train/data/text_shard.h"
+#include "train/data/token_shard.h"
+#include "train/run.h"
+
+namespace cairn::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+TrainConfig config(std::int64_t steps) {
+  TrainConfig c;
+  c.model = preset("tiny");
+  c.steps = steps;
+  c.batch = 2;
+  c.seq_len = 32;
+  c.seed = 5;
+  c.warmup_steps = 1;
+  return c;
+}
+
+TrainState state_at(const TrainConfig& c, std::int64_t step) {
+  TrainState s = initial_state(c);
+  s.step = step;
+  return s;
+}
+
+std::vector<std::int64_t> steps_in(const std::string& dir) {
+  std::vector<std::int64_t> steps;
+  for (const auto& f : list_checkpoints(dir)) steps.push_back(f.step);
+  return steps;
+}
+
+// A suite with the fortunes corpus as one byte shard, and one CPU thread (bitwise runs).
+class CheckpointPolicyTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir("ckpt_policy");
+    const auto files = test::fortune_files();
+    ASSERT_FALSE(files.empty()) << "the fortunes package is missing: run scripts/deps.sh";
+    write_byte_shard(files, dir_->file("fortunes.bin"), true);
+    shard_ = new TokenShard(dir_->file("fortunes.bin"));
+    cpu::set_cpu_threads(1);
+  }
+  static void TearDownTestSuite() {
+    cpu::set_cpu_threads(0);
+    delete shard_;
+    delete dir_;
+  }
+  inline static test::TempDir* dir_ = nullptr;
+  inline static TokenShard* shard_ = nullptr;
+};
+
+TEST_F(CheckpointPolicyTest, BadOptionsNameTheFlag) {
+  CheckpointOptions o;
+  o.every = -1;
+  EXPECT_THROW(check_checkpoint_options(o), Error);
+  o = {};
+  o.keep = 0;
+  EXPECT_THROW(check_checkpoint_options(o), Error);
+  o = {};
+  o.resume = true;  // and no directory
+  try {
+    check_checkpoint_options(o);
+    FAIL() << "--resume without --checkpoint-dir was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--checkpoint-dir"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CheckpointPolicyTest, FreshRunRefusesADirectoryHoldingCheckpoints) {
+  test::TempDir dir("ckpt_policy_refuse");
+  const TrainConfig c = config(6);
+  CheckpointOptions o;
+  o.dir = dir.file("run");
+  // An empty (or missing) directory is a fresh start at step 0.
+  const StartingPoint fresh = starting_point(o, c, 0, 1);
+  EXPECT_EQ(fresh.state.step, 0);
+  EXPECT_TRUE(fresh.resumed_from.empty());
+  EXPECT_EQ(fresh.state.params, initial_state(c).params);
+
+  save_checkpoint(o.dir, c, state_at(c, 4));
+  try {
+    starting_point(o, c, 0, 1);
+    FAIL() << "a fresh run took a directory holding a run's checkpoints";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(o.dir), std::string::npos) << what;
+    EXPECT_NE(what.find("step 4"), std::string::npos) << what;
+    EXPECT_NE(what.find("--resume"), std::string::npos) << what;
+  }
+  EXPECT_EQ(steps_in(o.dir), (std::vector<std::int64_t>{4}));  // left as it was
+}
+
+TEST_F(CheckpointPolicyTest, ResumePicksTheNewestWholeCheckpointAndSkipsACorruptNewerOne) {
+  test::TempDir dir("ckpt_policy_resume");
+  const TrainConfig c = config(10);
+  CheckpointOptions o;
+  o.dir = dir.file("run");
+  o.resume = true;
+  const StartingPoint none = starting_point(o, c, 0, 2);
+  EXPECT_TRUE(none.nothing_to_resume);
+  EXPECT_EQ(none.state.step, 0);
+
+  for (std::int64_t step : {2, 4, 6}) save_checkpoint(o.dir, c, state_at(c, step), 3, /*world_size=*/2);
+  const std::string newest = checkpoint_path(o.dir, 6);
+  std::string bytes = read_text_file(newest, true);
+  bytes.resize(bytes.size() - 100);  // the tail never reached the disk
+  std::ofstream(newest, std::ios::binary | std::ios::trunc) << bytes;
+
+  // Rank 1 of the job reads past it too, and leaves the directory alone.
+  const StartingPoint other = starting_point(o, c, 1, 2);
+  EXPECT_EQ(other.state.step, 4);
+  EXPECT_TRUE(fs::exists(newest));
+
+  const StartingPoint start = starting_point(o, c, 0, 2);
+  EXPECT_FALSE(start.nothing_to_resume);
+  EXPECT_EQ(start.resumed_from, checkpoint_path(o.dir, 4));
+  EXPECT_EQ(start.state.step, 4);
+  ASSERT_EQ(start.passed_over.size(), 1u);
+  EXPECT_NE(start.passed_over[0].find(newest), std::string::npos) << start.passed_over[0];
+  EXPECT_FALSE(fs::exists(newest));  // moved aside by rank 0
+  EXPECT_EQ(steps_in(o.dir), (std::vector<std::int64_t>{2, 4}));
+}
+
+TEST_F(CheckpointPolicyTest, DueEveryNStepsAndAtTheEnd) {
+  CheckpointOptions o;
+  o.dir = "unused";
+  o.every = 5;
+  std::vector<std::int64_t> due;
+  for (std::int64_t s = 1; s <= 12; ++s)
+    if (checkpoint_due(o, s, 12)) due.push_back(s);
+  EXPECT_EQ(due, (std::vector<std::int64_t>{5, 10, 12}));
+
+  o.every = 0;  // only at the end
+  due.clear();
+  for (std::int64_t s = 1; s <= 12; ++s)
+    if (checkpoint_due(o, s, 12)) due.push_back(s);
+  EXPECT_EQ(due, (std::vector<std::int64_t>{12}));
+
+  o.dir.clear();  // no directory: never
+  for (std::int64_t s = 1; s <= 12; ++s) EXPECT_FALSE(checkpoint_due(o, s, 12)) << s;
+}
+
+TEST_F(CheckpointPolicyTest, OnlyRankZeroWritesCheckpointsAndTheLossLog) {
+  test::TempDir dir("ckpt_policy_rank");
+  const TrainConfig c = config(2);
+  for (int rank : {1, 0}) {
+    CheckpointOptions o;
+    o.dir = dir.file("run" + std::to_string(rank));
+    o.loss_log = dir.file("loss" + std::to_string(rank) + ".log");
+    o.every = 1;
+    Trainer t(c, *shard_);
+    CheckpointPolicy policy(o, t.state().step, rank, 2);
+    std::vector<std::int64_t> written;
+    while (t.state().step < c.steps) {
+      const StepResult r = t.step();
+      if (const auto w = policy.after_step(t, r)) {
+        EXPECT_EQ(w->path, checkpoint_path(o.dir, w->step));
+        written.push_back(w->step);
+      }
+    }
+    if (rank == 0) {
+      EXPECT_EQ(written, (std::vector<std::int64_t>{1, 2}));
+      EXPECT_EQ(steps_in(o.dir), (std::vector<std::int64_t>{1, 2}));
+      EXPECT_EQ(read_checkpoint(checkpoint_path(o.dir, 2)).info.world_size, 2);
+      EXPECT_TRUE(fs::exists(o.loss_log));
+    } else {
+      EXPECT_TRUE(written.empty());
+      EXPECT_TRUE(steps_in(o.dir).empty());
+      EXPECT_FALSE(fs::exists(o.loss_log));
+    }
+  }
+}
+
+TEST_F(CheckpointPolicyTest, KeepsTheNewestN) {
+  test::TempDir dir("ckpt_policy_keep");
+  const TrainConfig c = config(5);
+  CheckpointOptions o;
+  o.dir = dir.file("run");
+  o.every = 1;
+  o.keep = 2;
+  Trainer t(c, *shard_);
+  CheckpointPolicy policy(o, 0, 0, 1);
+  while (t.state().step < c.steps) {
+    const StepResult r = t.step();
+    policy.after_step(t, r);
+    const std::int64_t s = t.state().step;
+    const std::vector<std::int64_t> newest = s == 1 ? std::vector<std::int64_t>{1} : std::vector<std::int64_t>{s - 1, s};
+    EXPECT_EQ(steps_in(o.dir), newest);
+  }
+}
+
+TEST_F(CheckpointPolicyTest, ResumeAtTheLastStepTrainsNothing) {
+  test::TempDir dir("ckpt_policy_done");
+  RunOptions o;
+  o.config = config(3);
+  o.checkpoints.dir = dir.file("run");
+  o.checkpoints.loss_log = dir.file("loss.log");
+  const RunResult first = run(o, *shard_);
+  EXPECT_EQ(first.final_step, 3);
+  EXPECT_GT(first.tokens_per_s, 0);
+  EXPECT_EQ(steps_in(o.checkpoints.dir), (std::vector<std::int64_t>{3}));
+  const std::string log = read_text_file(o.checkpoints.loss_log, true);
+
+  o.checkpoints.resume = true;
+  ::testing::internal::CaptureStdout();
+  const RunResult again = run(o, *shard_);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(again.final_step, 3);
+  EXPECT_EQ(again.seconds, 0);
+  EXPECT_EQ(again.tokens_per_s, 0);
+  EXPECT_NE(out.find("resuming from " + checkpoint_path(o.checkpoints.dir, 3) + " (step 3 of 3)"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("nothing to train: already at step 3"), std::string::npos) << out;
+  EXPECT_EQ(out.find("checkpoint " + o.checkpoints.dir), std::string::npos) << out;  // none written
+  EXPECT_EQ(read_text_file(o.checkpoints.loss_log, true), log);
+}
+
+}  // namespace
+}  // namespace cairn::train

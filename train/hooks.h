@@ -1,0 +1,43 @@
+// Where other layers attach to a training run without a copy of the loop: a straggler
+// detector times each step (before_step / after_step), checksummed gradients read them
+// around the reduction (before_reduce / after_reduce, or after_backward on one rank), a
+// hang watchdog arms before the reduction and disarms after it. Each list runs in the
+// order its functions were added; an empty one costs nothing. Step hooks are called by
+// Trainer::step(), on_checkpoint by train::run() on the rank that writes (rank 0).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "train/model.h"
+#include "train/train_state.h"
+
+namespace cairn::train {
+
+struct CheckpointWritten {
+  std::string path;
+  std::int64_t step = 0;  // steps taken when it was written
+  double seconds = 0;     // to copy the state back and write the file
+};
+
+struct TrainHooks {
+  // `step` is the 0-based index of the step being taken; `model` holds its gradients:
+  // this rank's after backward, the global mean's after the reduction.
+  using StepHook = std::function<void(std::int64_t step)>;
+  using GradientHook = std::function<void(std::int64_t step, Model& model)>;
+  std::vector<StepHook> before_step;
+  std::vector<GradientHook> after_backward;
+  // Only in a data-parallel job: around the all-reduce of the loss and the gradients.
+  std::vector<GradientHook> before_reduce, after_reduce;
+  std::vector<std::function<void(const StepResult& r)>> after_step;
+  std::vector<std::function<void(const CheckpointWritten& c)>> on_checkpoint;
+};
+
+template <typename... Hook, typename... Args>
+void notify(const std::vector<std::function<void(Hook...)>>& hooks, Args&&... args) {
+  for (const auto& h : hooks) h(args...);
+}
+
+}  // namespace cairn::train

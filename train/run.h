@@ -1,0 +1,42 @@
+// A whole training run on this rank, as `cairn train` does it: where it starts
+// (checkpoint policy), the steps, the checkpoints due, the progress table on rank 0,
+// throughput in steady state and MFU, and an evaluation at the end. Other layers attach
+// through hooks (train/hooks.h) rather than a loop of their own.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "collectives/backends/communicator.h"
+#include "train/checkpoint_policy.h"
+#include "train/data/token_shard.h"
+#include "train/hooks.h"
+#include "train/trainer.h"
+
+namespace cairn::train {
+
+// Steady state, as peers/torch_llama.py times it: the steps after the first 3.
+inline constexpr std::int64_t kWarmupStepsUntimed = 3;
+
+struct RunOptions {
+  TrainConfig config;
+  CheckpointOptions checkpoints;
+  std::int64_t log_every = 10;    // a table row every N steps (and the first and last)
+  std::int64_t eval_batches = 0;  // > 0: the mean loss over that many batches at the end
+};
+
+struct RunResult {
+  std::int64_t final_step = 0;       // steps taken when the run ended
+  double seconds = 0;                // in steps this run took (checkpoints aside)
+  double tokens_per_s = 0;           // over every step this run took; 0: it took none
+  double steady_tokens_per_s = 0;    // after the first kWarmupStepsUntimed steps; 0: none
+  std::optional<double> mfu;         // GPU runs with a steady state: per rank, of an H100's bf16 peak
+  std::optional<double> eval_loss;   // when eval_batches > 0
+};
+
+// Collective when comm is given (every rank calls it with the same options). Rank 0
+// prints the progress and writes the checkpoints; every rank returns the result.
+RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm = nullptr,
+              TrainHooks hooks = {});
+
+}  // namespace cairn::train
