@@ -10,6 +10,7 @@
 
 #include "collectives/rendezvous/bootstrap.h"
 #include "common/error.h"
+#include "common/host_name.h"
 #include "tests/error_of.h"
 
 namespace cairn::coll {
@@ -230,8 +231,7 @@ TEST(Bootstrap, WorldSizeMismatchFailsEveryRankWithOneMessage) {
 
 TEST(Bootstrap, DuplicateRankIsNamedWithBothHosts) {
   const auto errors = run_ranks({{0, 3, "k"}, {1, 3, "k"}, {1, 3, "k"}}, 10s);
-  char host[256] = "";
-  ::gethostname(host, sizeof host - 1);
+  const std::string host = host_name();
   for (const auto& e : errors) {
     EXPECT_NE(e.find("rank 1 joined twice: from " + std::string(host) + " (pid"), std::string::npos) << e;
     EXPECT_NE(e.find(") and " + std::string(host)), std::string::npos) << e;
