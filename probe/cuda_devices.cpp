@@ -42,6 +42,11 @@ CudaReport query_cuda() {
   return report;
 }
 
+int visible_cuda_device_count() {
+  int count = 0;
+  return cudaGetDeviceCount(&count) == cudaSuccess ? count : 0;
+}
+
 #else
 
 CudaReport query_cuda() {
@@ -49,6 +54,8 @@ CudaReport query_cuda() {
   report.notes.push_back("cairn was built without CUDA: GPUs are listed in bus order, without CUDA ordinals");
   return report;
 }
+
+int visible_cuda_device_count() { return 0; }
 
 #endif
 
