@@ -44,7 +44,9 @@ CudaReport query_cuda() {
 
 int visible_cuda_device_count() {
   int count = 0;
-  return cudaGetDeviceCount(&count) == cudaSuccess ? count : 0;
+  if (cudaGetDeviceCount(&count) == cudaSuccess) return count;
+  (void)cudaGetLastError();  // no driver or no device: not an error the next CUDA call should see
+  return 0;
 }
 
 #else
