@@ -31,6 +31,7 @@
 #include "collectives/rendezvous/tcp_store.h"
 #include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/error.h"
+#include "common/host_name.h"
 #include "common/text_file.h"
 
 namespace {
@@ -145,8 +146,7 @@ int run(int argc, char** argv) {
   // Rendezvous for Cairn through MPI: rank 0 hosts the store, everyone learns where.
   std::unique_ptr<StoreServer> server;
   std::string secret = rank == 0 ? random_secret() : "";
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
+  const std::string host = host_name();
   int port = 0;
   if (rank == 0) {
     server = std::make_unique<StoreServer>(0, secret);

@@ -3,6 +3,7 @@
 // Runs alone (one rank) or under `cairn launch -n N`, srun or mpirun.
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 #include <memory>
 
@@ -15,11 +16,9 @@
 #include "collectives/measure/harness/options.h"
 #include "collectives/measure/harness/report.h"
 #include "collectives/rendezvous/bootstrap.h"
-#include "collectives/backends/ucx/ucx_communicator.h"
+#include "collectives/backends/open_backend.h"
 #include "common/error.h"
-#ifdef CAIRN_HAVE_CUDA
-#include "collectives/backends/nccl/nccl_communicator.h"
-#endif
+#include "common/host_name.h"
 
 namespace cairn::cli {
 namespace {
@@ -27,7 +26,7 @@ namespace {
 namespace bench = coll::bench;
 
 struct BenchArgs {
-  std::string backend = "auto";
+  coll::BackendChoice backend = coll::BackendChoice::automatic;
   std::vector<const bench::CollTest*> tests;
   bench::SweepOptions sweep;
   double timeout_s = 600;
@@ -74,9 +73,7 @@ BenchArgs parse(const Args& args, bool& help) {
   help = !parse_options("bench", "[--backend ucx|nccl|auto] [--op COLLECTIVE|all] [-b MIN] [-e MAX] [-f F] ...", args,
                         desc, vm);
   if (help) return a;
-  a.backend = backend;
-  require(backend == "ucx" || backend == "nccl" || backend == "auto",
-          "--backend '" + backend + "' is not a backend: use ucx, nccl or auto");
+  a.backend = coll::parse_backend_choice(backend);
   a.tests = bench::parse_collectives(op);
   a.sweep.min_bytes = bench::parse_size(minbytes, "-b");
   a.sweep.max_bytes = bench::parse_size(maxbytes, "-e");
@@ -98,12 +95,6 @@ BenchArgs parse(const Args& args, bool& help) {
   return a;
 }
 
-std::string hostname() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
-
 }  // namespace
 
 int cmd_bench(const Args& args) {
@@ -112,40 +103,30 @@ int cmd_bench(const Args& args) {
   if (help) return 0;
 
   coll::Bootstrap boot = coll::bootstrap_from_env(coll::process_environment());
-  const coll::RankInfo& me = boot.info;
-  std::string backend = a.backend;
-  if (backend == "auto") backend = bench::visible_cuda_devices() > 0 ? "nccl" : "ucx";
-
+  coll::OpenBackendOptions open;
+  open.choice = a.backend;
+  open.data = coll::DataPlace::gpu_if_visible;  // the benchmark measures what the node has
+  open.device = a.device;
+  open.nccl.blocking_operations = !a.nccl_nonblocking;
+  open.key_prefix = "cairn/bench";
+  open.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.timeout_s * 1000));
+  coll::OpenedBackend opened = coll::open_backend(boot, open);
+  std::unique_ptr<coll::Communicator> comm = std::move(opened.comm);
   std::unique_ptr<bench::Memory> memory;
-  std::unique_ptr<coll::Communicator> comm;
-  std::string tool = fmt::format("cairn bench {} backend {}", CAIRN_VERSION, backend);
-  if (backend == "nccl") {
 #ifdef CAIRN_HAVE_CUDA
-    const int devices = bench::visible_cuda_devices();
-    if (devices == 0) throw Error("--backend nccl: no CUDA device is visible; use --backend ucx for host memory");
-    const int device = a.device >= 0 ? a.device : me.local_rank % devices;
-    memory = bench::make_cuda_memory(device);
-    coll::NcclOptions nccl;
-    nccl.blocking_operations = !a.nccl_nonblocking;
-    comm = coll::make_nccl_communicator(*boot.store, me.rank, me.size, device, nccl);
-    tool += fmt::format(" nccl-library={}{}", coll::nccl_library_version(), a.nccl_nonblocking ? " nonblocking" : "");
-#else
-    throw Error("--backend nccl: this cairn was built without CUDA (-DCAIRN_CUDA=OFF); use --backend ucx");
+  if (opened.memory == coll::MemoryKind::device) memory = bench::make_cuda_memory(opened.device);
 #endif
-  } else {
-    memory = bench::make_host_memory();
-    comm = coll::make_ucx_communicator(*boot.store, me.rank, me.size);
-  }
-  comm->set_timeout(std::chrono::milliseconds(static_cast<std::int64_t>(a.timeout_s * 1000)));
+  if (!memory) memory = bench::make_host_memory();
+  const std::string backend = opened.name;
 
   bench::RunInfo info;
-  info.tool_line = tool;
+  info.tool_line = fmt::format("cairn bench {} {}", CAIRN_VERSION, opened.description);
   info.backend = backend;
   info.nranks = comm->size();
   info.options = a.sweep;
   info.devices = bench::gather_lines(
       *comm, *memory,
-      fmt::format("#  Rank {:2d} Group {:2d} Pid {:6d} on {:>10} {}", comm->rank(), 0, ::getpid(), hostname(),
+      fmt::format("#  Rank {:2d} Group {:2d} Pid {:6d} on {:>10} {}", comm->rank(), 0, ::getpid(), host_name(),
                   memory->describe()));
 
   const bool printer = comm->rank() == 0;

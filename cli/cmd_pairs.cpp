@@ -11,13 +11,10 @@
 #include "collectives/rendezvous/bootstrap.h"
 #include "collectives/measure/pairs/analysis.h"
 #include "collectives/measure/pairs/measure.h"
-#include "collectives/backends/ucx/ucx_communicator.h"
+#include "collectives/backends/open_backend.h"
 #include "common/cpus.h"
 #include "common/error.h"
 #include "common/text_file.h"
-#ifdef CAIRN_HAVE_CUDA
-#include "collectives/backends/nccl/nccl_communicator.h"
-#endif
 
 namespace cairn::cli {
 namespace {
@@ -28,28 +25,21 @@ struct Backend {
   std::unique_ptr<coll::Communicator> comm;
 };
 
-// "auto" is NCCL where this build has CUDA and the node a GPU, else UCX. Every rank must
-// resolve it alike (a mixed job would wait for the other backend's rendezvous).
-Backend open_backend(const std::string& requested, coll::Bootstrap& job) {
+// The pairs measure whatever the node has: GPU memory over NCCL where one is visible.
+Backend open_pairs_backend(coll::BackendChoice choice, double timeout_s, coll::Bootstrap& job) {
+  coll::OpenBackendOptions open;
+  open.choice = choice;
+  open.data = coll::DataPlace::gpu_if_visible;
+  open.key_prefix = "cairn/pairs";
+  open.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
+  coll::OpenedBackend opened = coll::open_backend(job, open);
   Backend b;
-  b.name = requested;
+  b.name = opened.name;
+  b.comm = std::move(opened.comm);
 #ifdef CAIRN_HAVE_CUDA
-  const int gpus = coll::bench::visible_cuda_devices();
-  if (b.name == "auto") b.name = gpus == 0 ? "ucx" : "nccl";
-  if (b.name == "nccl") {
-    if (gpus == 0) throw Error("--backend nccl: this process sees no CUDA GPU; use --backend ucx");
-    const int device = job.info.local_rank % gpus;
-    b.memory = coll::bench::make_cuda_memory(device);
-    b.comm = coll::make_nccl_communicator(*job.store, job.info.rank, job.info.size, device,
-                                          {std::chrono::minutes(5), "cairn/pairs/nccl"});
-    return b;
-  }
-#else
-  if (b.name == "auto") b.name = "ucx";
-  if (b.name == "nccl") throw Error("--backend nccl: this cairn was built without CUDA (CAIRN_CUDA=OFF); use --backend ucx");
+  if (opened.memory == coll::MemoryKind::device) b.memory = coll::bench::make_cuda_memory(opened.device);
 #endif
-  b.memory = coll::bench::make_host_memory();
-  b.comm = coll::make_ucx_communicator(*job.store, job.info.rank, job.info.size, "cairn/pairs/ucx");
+  if (!b.memory) b.memory = coll::bench::make_host_memory();
   return b;
 }
 
@@ -88,12 +78,10 @@ int cmd_pairs(const Args& args) {
   coll::pairs::validate(m);
   coll::pairs::validate(rule);
   if (!(timeout_s >= 0)) throw Error("--timeout-s must be zero or more seconds");
-  if (backend != "ucx" && backend != "nccl" && backend != "auto")
-    throw Error("--backend " + backend + ": choose ucx, nccl or auto");
+  const coll::BackendChoice choice = coll::parse_backend_choice(backend);
 
   coll::Bootstrap job = coll::bootstrap_from_env(coll::process_environment());
-  Backend b = open_backend(backend, job);
-  b.comm->set_timeout(std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)));
+  Backend b = open_pairs_backend(choice, timeout_s, job);
 
   const auto hosts = coll::pairs::gather_hosts(*b.comm, *b.memory);
   const auto participants = coll::pairs::choose_participants(hosts, m.per_node);

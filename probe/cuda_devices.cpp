@@ -42,6 +42,13 @@ CudaReport query_cuda() {
   return report;
 }
 
+int visible_cuda_device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) == cudaSuccess) return count;
+  (void)cudaGetLastError();  // no driver or no device: not an error the next CUDA call should see
+  return 0;
+}
+
 #else
 
 CudaReport query_cuda() {
@@ -49,6 +56,8 @@ CudaReport query_cuda() {
   report.notes.push_back("cairn was built without CUDA: GPUs are listed in bus order, without CUDA ordinals");
   return report;
 }
+
+int visible_cuda_device_count() { return 0; }
 
 #endif
 

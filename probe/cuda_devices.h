@@ -18,4 +18,9 @@ struct CudaReport {
 
 CudaReport query_cuda();
 
+// CUDA devices this process sees (cudaGetDeviceCount): 0 without a driver, without a
+// device, or in a build without CUDA (the failure is cleared, not left for the next CUDA
+// call to report). The one count every module asks.
+int visible_cuda_device_count();
+
 }  // namespace cairn::probe

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/host_name.h"
 #include "common/json_io.h"
 #include "common/text_file.h"
 #include "probe/hwloc_live.h"
@@ -18,11 +19,6 @@ namespace cairn::probe {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string this_hostname() {
-  char buf[256] = {};
-  return ::gethostname(buf, sizeof buf - 1) == 0 ? buf : "";
-}
 
 std::string utc_now_iso8601() {
   std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -63,7 +59,7 @@ NodeInfo probe_live(const std::string& capture_dir) {
   VerbsMtus mtus = query_verbs_mtus();
   GpuFacts gpus = query_gpu_facts();
   add_device_facts(node, sysfs, mtus, gpus);
-  if (node.hostname.empty()) node.hostname = this_hostname();
+  if (node.hostname.empty()) node.hostname = host_name();
   node.source = "live";
   if (!capture_dir.empty()) {
     write_file_atomically(capture_dir + "/gpus.json", gpu_facts_to_json(gpus).dump(2) + "\n");

@@ -4,13 +4,14 @@
 #include <optional>
 
 #include "common/error.h"
+#include "probe/pci_class.h"
 
 namespace cairn::topology {
 namespace {
 
 constexpr double kGen5 = 32.0;  // GT/s per lane
 constexpr int kX16 = 16;
-constexpr int kVendorNvidia = 0x10de, kVendorMellanox = 0x15b3, kVendorHpe = 0x17db;
+using probe::kVendorHpeCray, probe::kVendorMellanox, probe::kVendorNvidia;
 
 std::string bus(int domain, int b, int dev = 0) {
   char buf[24];
@@ -119,7 +120,7 @@ Graph gh200_alps() {
     gpus.push_back(gpu);
     // The Cassini NIC on a PCIe Gen5 x16 root port of the same Grace.
     int nic_root = add_root_port(g, bus(0x0001 + 0x10 * i, 0), cpus.back());
-    add_nic(g, bus(0x0001 + 0x10 * i, 1), 0x020000, kVendorHpe, "slingshot-cxi", "cxi" + std::to_string(i), 200000,
+    add_nic(g, bus(0x0001 + 0x10 * i, 1), 0x020000, kVendorHpeCray, "slingshot-cxi", "cxi" + std::to_string(i), 200000,
             nic_root);
   }
   // All-to-all NVLink: each GH200's 18 NVLink4 links split 6 / 6 / 6 over the other three.

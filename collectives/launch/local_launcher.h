@@ -1,13 +1,15 @@
 // `cairn launch`: N ranks of a command on this node, each with the environment the
 // bootstrap reads (CAIRN_* and torchrun's RANK/WORLD_SIZE/LOCAL_RANK/MASTER_ADDR/...),
 // a fresh job secret, output lines prefixed "[rank r] ", signals forwarded, and the whole
-// job stopped when one rank fails.
+// job stopped when one rank fails. Three steps, one file each: launch_plan (who gets what:
+// pure), spawn (fork and exec one rank), supervise (wait, stop, forward, exit code).
 #pragma once
 
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "collectives/launch/launch_plan.h"
 #include "collectives/rendezvous/bootstrap.h"
 
 namespace cairn::coll {
@@ -28,24 +30,6 @@ struct LaunchOptions {
   // SIGKILL.
   std::chrono::milliseconds grace{5000};
 };
-
-// Where one rank sits and how it finds the others.
-struct RankSlot {
-  int local_rank = 0;
-  int local_size = 1;
-  int node_rank = 0;
-  int nnodes = 1;
-  std::string master_addr = "127.0.0.1";
-  int master_port = 0;
-  std::string secret;
-  std::string job_id;
-
-  int rank() const { return node_rank * local_size + local_rank; }
-};
-
-// The environment of one rank: CAIRN_* (read first by the bootstrap) and torchrun's
-// RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT.
-EnvMap rank_environment(const EnvMap& base, const RankSlot& slot);
 
 // Runs the ranks until all exit. Returns 0 if every rank exited 0; otherwise the exit code
 // of the first rank that failed (128 + signal if a signal killed it), after stopping the

@@ -3,12 +3,12 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
 #include "probe/cpuset.h"
+#include "topology/load.h"
+#include "topology/paths.h"
 
 namespace cairn::coll {
 
@@ -44,20 +44,8 @@ int numa_of_cpu(const NodeFacts& node, int cpu) {
   return -1;
 }
 
-std::string read_line(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s;
-  std::getline(in, s);
-  return s;
-}
-
-int read_int(const std::filesystem::path& p, int fallback) {
-  try {
-    return std::stoi(read_line(p), nullptr, 0);
-  } catch (const std::exception&) {
-    return fallback;
-  }
-}
+// A NIC binding_environment() can name: a verbs device, or one of unknown transport.
+bool verbs_nic(const topology::Vertex& v) { return v.nic.transport.empty() || v.nic.transport == "ibverbs"; }
 
 std::vector<int> parse_cpu_list(const std::string& text) {
   std::vector<int> out;
@@ -99,7 +87,9 @@ std::vector<RankBinding> plan_binding(const NodeFacts& node, int local_size) {
       auto& b = plan[static_cast<std::size_t>(r)];
       b.gpu = node.gpus[static_cast<std::size_t>(r % gpu_count)].index;
       b.cpus = even_block(pool, static_cast<int>(k), static_cast<int>(ranks.size()));
-      if (!nics.empty()) b.nic = nics[k % nics.size()]->name;
+      const auto& gpu = node.gpus[static_cast<std::size_t>(r % gpu_count)];
+      if (node.gpu_nics_chosen) b.nic = gpu.nic;
+      else if (!nics.empty()) b.nic = nics[k % nics.size()]->name;
     }
   }
   return plan;
@@ -125,40 +115,48 @@ std::string cpu_list_text(const std::vector<int>& cpus) {
   return set.to_list();
 }
 
-NodeFacts read_node_facts() {
-  namespace fs = std::filesystem;
+NodeFacts node_facts(const topology::Graph& g, std::vector<int> allowed_cpus) {
+  using topology::VertexKind;
   NodeFacts facts;
+  std::sort(allowed_cpus.begin(), allowed_cpus.end());
+  facts.allowed_cpus = std::move(allowed_cpus);
+  for (int c : g.of_kind(VertexKind::cpu)) {
+    const auto& cpu = g.vertex(c).cpu;
+    if (cpu.numa_id >= 0) facts.numa_cpus[cpu.numa_id] = parse_cpu_list(cpu.cpus);
+  }
+  const auto gpus = g.of_kind(VertexKind::gpu);
+  std::map<int, std::string> best;  // GPU vertex -> its NIC's name
+  for (const auto& choice : topology::best_nics(g))
+    if (verbs_nic(g.vertex(choice.nic))) best[choice.gpu] = g.nic_name(choice.nic);
+  for (std::size_t i = 0; i < gpus.size(); ++i) {
+    NodeFacts::Gpu gpu{static_cast<int>(i), topology::gpu_numa(g, gpus[i]), std::nullopt};
+    if (auto it = best.find(gpus[i]); it != best.end()) gpu.nic = it->second;
+    facts.gpus.push_back(gpu);
+  }
+  facts.gpu_nics_chosen = true;
+  for (int n : g.of_kind(VertexKind::nic)) {
+    if (!verbs_nic(g.vertex(n))) continue;
+    const int cpu = g.cpu_of(n);
+    facts.nics.push_back({g.nic_name(n), cpu < 0 ? -1 : g.vertex(cpu).cpu.numa_id});
+  }
+  return facts;
+}
+
+std::vector<RankBinding> plan_binding(const topology::Graph& g, const std::vector<int>& allowed_cpus,
+                                      int local_size) {
+  return plan_binding(node_facts(g, allowed_cpus), local_size);
+}
+
+std::vector<int> allowed_cpus_of_this_process() {
+  std::vector<int> cpus;
   cpu_set_t mask;
   CPU_ZERO(&mask);
   if (::sched_getaffinity(0, sizeof mask, &mask) == 0)
     for (int c = 0; c < CPU_SETSIZE; ++c)
-      if (CPU_ISSET(c, &mask)) facts.allowed_cpus.push_back(c);
-
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/sys/devices/system/node", ec)) {
-    const std::string name = e.path().filename();
-    if (name.rfind("node", 0) != 0 || name.size() == 4) continue;
-    try {
-      facts.numa_cpus[std::stoi(name.substr(4))] = parse_cpu_list(read_line(e.path() / "cpulist"));
-    } catch (const std::exception&) {
-    }
-  }
-
-  std::vector<std::pair<std::string, int>> gpus;  // bus id, numa
-  for (const auto& e : fs::directory_iterator("/sys/bus/pci/devices", ec)) {
-    if (read_int(e.path() / "vendor", 0) != 0x10de) continue;
-    const int cls = read_int(e.path() / "class", 0) >> 8;  // base class and subclass
-    if (cls != 0x0300 && cls != 0x0302) continue;        // VGA or 3D controller
-    gpus.emplace_back(e.path().filename(), read_int(e.path() / "numa_node", -1));
-  }
-  std::sort(gpus.begin(), gpus.end());
-  for (std::size_t i = 0; i < gpus.size(); ++i)
-    facts.gpus.push_back({static_cast<int>(i), gpus[i].second});
-
-  for (const auto& e : fs::directory_iterator("/sys/class/infiniband", ec))
-    facts.nics.push_back({e.path().filename(), read_int(e.path() / "device" / "numa_node", -1)});
-  std::sort(facts.nics.begin(), facts.nics.end(), [](auto& a, auto& b) { return a.name < b.name; });
-  return facts;
+      if (CPU_ISSET(c, &mask)) cpus.push_back(c);
+  return cpus;
 }
+
+NodeFacts read_node_facts() { return node_facts(topology::live_topology(), allowed_cpus_of_this_process()); }
 
 }  // namespace cairn::coll

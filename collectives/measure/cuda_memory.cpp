@@ -45,8 +45,8 @@ class EventTimer final : public Timer {
 class CudaMemory final : public Memory {
  public:
   explicit CudaMemory(int device) : device_(device) {
-    int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0)
+    const int count = visible_cuda_devices();
+    if (count == 0)
       throw Error("no CUDA device is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES), or use --backend ucx");
     if (device < 0 || device >= count)
       throw Error(fmt::format("CUDA device {} does not exist ({} visible); check LOCAL_RANK and CUDA_VISIBLE_DEVICES",
@@ -91,9 +91,5 @@ class CudaMemory final : public Memory {
 
 std::unique_ptr<Memory> make_cuda_memory(int device) { return std::make_unique<CudaMemory>(device); }
 
-int visible_cuda_devices() {
-  int count = 0;
-  return cudaGetDeviceCount(&count) == cudaSuccess ? count : 0;
-}
 
 }  // namespace cairn::coll::bench

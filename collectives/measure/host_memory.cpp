@@ -48,8 +48,4 @@ class HostMemory final : public Memory {
 
 std::unique_ptr<Memory> make_host_memory() { return std::make_unique<HostMemory>(); }
 
-#ifndef CAIRN_HAVE_CUDA
-int visible_cuda_devices() { return 0; }
-#endif
-
 }  // namespace cairn::coll::bench

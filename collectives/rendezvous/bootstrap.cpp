@@ -19,6 +19,7 @@
 #include "collectives/rendezvous/bootstrap.h"
 #include "collectives/rendezvous/store_wire.h"
 #include "common/error.h"
+#include "common/host_name.h"
 
 namespace cairn::coll {
 
@@ -29,9 +30,8 @@ const std::string kOutcome = kPrefix + "outcome";
 constexpr std::chrono::seconds kVerdictGrace{3};
 
 std::string this_process() {
-  char host[256] = "?";
-  ::gethostname(host, sizeof host - 1);
-  return fmt::format("{} (pid {})", host, ::getpid());
+  const std::string host = host_name();
+  return fmt::format("{} (pid {})", host.empty() ? "?" : host, ::getpid());
 }
 
 // Writes the outcome unless another rank already has.

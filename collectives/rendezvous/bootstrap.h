@@ -32,8 +32,10 @@ struct RankInfo {
 
 // Reads the first launcher found, most specific first: Cairn's own (CAIRN_RANK), torchrun
 // (RANK/WORLD_SIZE), Open MPI (OMPI_COMM_WORLD_*), PMI (PMI_RANK, PMIX_RANK), Slurm
-// (SLURM_PROCID). MASTER_ADDR/MASTER_PORT override what the launcher implies. No launcher:
-// a single rank. Throws cairn::Error naming the variables on inconsistent values (rank
+// (SLURM_PROCID). MASTER_ADDR/MASTER_PORT override what the launcher implies. A job whose
+// launcher puts every rank on this host (local size == world size) and names no master
+// uses 127.0.0.1. Without MASTER_PORT the port derives from the launcher's job id (Open
+// MPI's PMIX_NAMESPACE, Slurm's job and step), else 29500. No launcher: a single rank. Throws cairn::Error naming the variables on inconsistent values (rank
 // not below size, a non-number, a multi-rank job without a master address).
 RankInfo detect_rank_info(const EnvMap& env);
 

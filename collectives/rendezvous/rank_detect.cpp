@@ -198,6 +198,10 @@ RankInfo detect_rank_info(const EnvMap& env) {
 
   if (auto addr = lookup(env, "MASTER_ADDR")) info.master_addr = *addr;
   if (auto port = int_var(env, "MASTER_PORT", 1, 65535)) info.master_port = *port;
+  // Every rank on this host (mpirun -np 2, srun on one node) and no master named: rank 0's
+  // store listens on every interface, so loopback reaches it from each rank.
+  if (info.size > 1 && info.master_addr.empty() && !src.local_size.empty() && info.local_size == info.size)
+    info.master_addr = "127.0.0.1";
   if (info.master_port == 0) info.master_port = info.job_id.empty() ? 29500 : port_from_job_id(info.job_id);
 
   if (info.rank >= info.size)

@@ -10,6 +10,7 @@
 
 #include "collectives/rendezvous/bootstrap.h"
 #include "common/error.h"
+#include "common/host_name.h"
 #include "tests/error_of.h"
 
 namespace cairn::coll {
@@ -105,6 +106,45 @@ TEST(DetectRankInfo, OpenMpiWinsOverTheSlurmAllocationAroundIt) {
   EXPECT_EQ(i.local_size, 4);
   EXPECT_EQ(i.master_addr, "head");
   EXPECT_EQ(i.master_port, 29500);
+}
+
+// mpirun -np 2 on one host names no master: every rank is local, so rank 0 is on loopback,
+// at a port every rank derives alike from the job id.
+TEST(DetectRankInfo, AllRanksOnThisHostNeedNoMasterAddress) {
+  auto ompi = [](const char* rank) {
+    return EnvMap{{"OMPI_COMM_WORLD_RANK", rank}, {"OMPI_COMM_WORLD_SIZE", "2"}, {"OMPI_COMM_WORLD_LOCAL_RANK", rank},
+                  {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"}, {"PMIX_NAMESPACE", "prterun-host-4242@1"}};
+  };
+  const RankInfo r0 = detect_rank_info(ompi("0")), r1 = detect_rank_info(ompi("1"));
+  EXPECT_EQ(r0.master_addr, "127.0.0.1");
+  EXPECT_EQ(r1.master_addr, "127.0.0.1");
+  EXPECT_EQ(r0.master_port, r1.master_port);
+  EXPECT_GE(r0.master_port, 20000);
+  EXPECT_LT(r0.master_port, 40000);
+  EnvMap other_job = ompi("0");
+  other_job["PMIX_NAMESPACE"] = "prterun-host-4243@1";
+  EXPECT_NE(detect_rank_info(other_job).master_port, r0.master_port);
+  // MASTER_ADDR still wins.
+  EnvMap named = ompi("1");
+  named["MASTER_ADDR"] = "head";
+  EXPECT_EQ(detect_rank_info(named).master_addr, "head");
+
+  const RankInfo hydra = detect_rank_info({{"PMI_RANK", "1"}, {"PMI_SIZE", "3"}, {"MPI_LOCALRANKID", "1"},
+                                           {"MPI_LOCALNRANKS", "3"}});
+  EXPECT_EQ(hydra.master_addr, "127.0.0.1");
+  EXPECT_EQ(hydra.master_port, 29500);  // Hydra without PMIX_NAMESPACE has no job id
+  const RankInfo torchrun = detect_rank_info({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"LOCAL_WORLD_SIZE", "2"}});
+  EXPECT_EQ(torchrun.master_addr, "127.0.0.1");
+
+  // Ranks on other hosts (local size below the world size): still an error.
+  EnvMap spread = ompi("0");
+  spread["OMPI_COMM_WORLD_SIZE"] = "4";
+  EXPECT_NE(error_of([&] { detect_rank_info(spread); }).find("no master address: set MASTER_ADDR"),
+            std::string::npos);
+  // Slurm without a node list says nothing of the local size: no guess either.
+  EXPECT_NE(error_of([] { detect_rank_info({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}}); })
+                .find("no master address"),
+            std::string::npos);
 }
 
 TEST(DetectRankInfo, PmiHydraAndPmix) {
@@ -230,8 +270,7 @@ TEST(Bootstrap, WorldSizeMismatchFailsEveryRankWithOneMessage) {
 
 TEST(Bootstrap, DuplicateRankIsNamedWithBothHosts) {
   const auto errors = run_ranks({{0, 3, "k"}, {1, 3, "k"}, {1, 3, "k"}}, 10s);
-  char host[256] = "";
-  ::gethostname(host, sizeof host - 1);
+  const std::string host = host_name();
   for (const auto& e : errors) {
     EXPECT_NE(e.find("rank 1 joined twice: from " + std::string(host) + " (pid"), std::string::npos) << e;
     EXPECT_NE(e.find(") and " + std::string(host)), std::string::npos) << e;

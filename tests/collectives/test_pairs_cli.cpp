@@ -57,7 +57,7 @@ TEST_F(PairsCli, BadFlagsAreOneLineNamingTheFlagAndExit2) {
       {"--bytes 0", "--bytes must be at least 1"},
       {"--iters 0", "--iters 0 must be at least 1"},
       {"--latency-iters 0", "--latency-iters 0"},
-      {"--backend mpi", "--backend mpi: choose ucx, nccl or auto"},
+      {"--backend mpi", "--backend 'mpi' is not a backend: use ucx, nccl or auto"},
       {"--no-such-flag", "no-such-flag"},
   };
   for (const auto& [flags, want] : cases) {

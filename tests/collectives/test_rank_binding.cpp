@@ -1,9 +1,16 @@
-// `cairn launch --bind` plans on made-up nodes: GPUs with NUMA affinity and NICs, a
-// cgroup-restricted CPU set, unknown NUMA nodes, and CPU-only nodes.
+// `cairn launch --bind` plans on made-up nodes (GPUs with NUMA affinity and NICs, a
+// cgroup-restricted CPU set, unknown NUMA nodes, CPU-only nodes) and on captured
+// topologies, where each GPU must get the NIC and CPUs `cairn topo` reports for it.
+#include <filesystem>
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "collectives/launch/local_launcher.h"
 #include "collectives/launch/rank_binding.h"
+#include "probe/cpuset.h"
+#include "topology/load.h"
+#include "topology/paths.h"
 
 namespace cairn::coll {
 namespace {
@@ -126,6 +133,88 @@ TEST(NodeFacts, ThisNodeHasAnAllowedCpuOnAKnownNumaNode) {
     ASSERT_FALSE(b.cpus.empty());
     for (int c : b.cpus) EXPECT_TRUE(std::binary_search(n.allowed_cpus.begin(), n.allowed_cpus.end(), c));
   }
+}
+
+// The shared topologies, or a skip that says where they were looked for.
+std::optional<topology::Graph> shared_topology(const std::string& relative) {
+  const std::filesystem::path path = std::filesystem::path(CAIRN_SHARED_DIR) / "topologies" / relative;
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  return topology::load_topology(path.string());
+}
+
+std::vector<int> cpus_of(const std::string& list) {
+  std::vector<int> out;
+  if (auto set = probe::CpuSet::from_list(list))
+    for (unsigned c : set->indexes()) out.push_back(static_cast<int>(c));
+  return out;
+}
+
+// One rank per GPU over all the node's CPUs: each rank's GPU is its ordinal, its NIC the
+// one best_nics gives that GPU, its CPUs a share of gpu_cpus (the GPU's NUMA node, as
+// `cairn topo` prints it), and the ranks of one NUMA node together cover all of it.
+// Returns how many GPUs the NUMA node's k-th NIC rule would have given another NIC.
+int expect_binding_follows_topology(const topology::Graph& g) {
+  const auto gpus = g.of_kind(topology::VertexKind::gpu);
+  std::vector<int> all;
+  for (int c : g.of_kind(topology::VertexKind::cpu))
+    for (int cpu : cpus_of(g.vertex(c).cpu.cpus)) all.push_back(cpu);
+  const int ranks = static_cast<int>(gpus.size());
+  const auto plan = plan_binding(g, all, ranks);
+  const auto choices = topology::best_nics(g);
+  const bool has_nics = !g.of_kind(topology::VertexKind::nic).empty();
+  EXPECT_EQ(choices.size(), has_nics ? gpus.size() : 0u);
+  std::map<std::string, std::set<int>> covered;  // gpu_cpus list -> CPUs its ranks got
+  for (int r = 0; r < ranks; ++r) {
+    const auto& b = plan[static_cast<std::size_t>(r)];
+    EXPECT_EQ(b.gpu, r);
+    if (has_nics) {
+      EXPECT_EQ(choices[static_cast<std::size_t>(r)].gpu, gpus[static_cast<std::size_t>(r)]);
+      EXPECT_EQ(b.nic, g.nic_name(choices[static_cast<std::size_t>(r)].nic)) << "GPU " << r;
+    } else {
+      EXPECT_FALSE(b.nic) << "GPU " << r;
+    }
+    const std::string local = topology::gpu_cpus(g, gpus[static_cast<std::size_t>(r)]);
+    const auto near = cpus_of(local);
+    EXPECT_FALSE(b.cpus.empty()) << "GPU " << r;
+    for (int c : b.cpus) EXPECT_TRUE(std::binary_search(near.begin(), near.end(), c)) << "GPU " << r << " CPU " << c;
+    covered[local].insert(b.cpus.begin(), b.cpus.end());
+  }
+  for (const auto& [local, got] : covered)
+    EXPECT_EQ(std::vector<int>(got.begin(), got.end()), cpus_of(local)) << local;
+
+  NodeFacts numa_rule = node_facts(g, all);
+  numa_rule.gpu_nics_chosen = false;
+  const auto kth = plan_binding(numa_rule, ranks);
+  int disagree = 0;
+  for (int r = 0; r < ranks; ++r) disagree += kth[static_cast<std::size_t>(r)].nic != plan[static_cast<std::size_t>(r)].nic;
+  return disagree;
+}
+
+TEST(PlanBindingFromTopology, AzureNdv5EachH100GetsTheNicOnItsSwitch) {
+  const auto g = shared_topology("nccl/azure-ndv5-topo.xml");
+  if (!g) GTEST_SKIP() << "no " << CAIRN_SHARED_DIR << "/topologies/nccl/azure-ndv5-topo.xml (the shared topologies)";
+  ASSERT_EQ(g->of_kind(topology::VertexKind::gpu).size(), 8u);
+  // One GPU and one NIC per PCIe switch, listed in the same order: both rules agree.
+  EXPECT_EQ(expect_binding_follows_topology(*g), 0);
+  EXPECT_EQ(plan_binding(*g, cpus_of(g->vertex(g->of_kind(topology::VertexKind::cpu).front()).cpu.cpus), 8)[5].nic,
+            g->nic_name(topology::best_nics(*g)[5].nic));
+}
+
+TEST(PlanBindingFromTopology, AzureNdv2SharesItsOneNic) {
+  const auto g = shared_topology("nccl/azure-ndv2-topo.xml");
+  if (!g) GTEST_SKIP() << "no " << CAIRN_SHARED_DIR << "/topologies/nccl/azure-ndv2-topo.xml (the shared topologies)";
+  // One NIC on one socket: best_nics gives it to all eight GPUs (cairn topo lists it for
+  // each); the NUMA k-th rule left the four GPUs of the other socket without one.
+  EXPECT_EQ(expect_binding_follows_topology(*g), 4);
+  for (const auto& b : plan_binding(*g, {0, 1, 2, 3}, 8)) EXPECT_TRUE(b.nic);
+}
+
+TEST(PlanBindingFromTopology, Dgx2SixteenGpusOnTwoSockets) {
+  const auto g = shared_topology("hwloc/nvidiaDGX2.xml");
+  if (!g) GTEST_SKIP() << "no " << CAIRN_SHARED_DIR << "/topologies/hwloc/nvidiaDGX2.xml (the shared topologies)";
+  ASSERT_EQ(g->of_kind(topology::VertexKind::gpu).size(), 16u);
+  // The capture has no NIC: GPUs and CPUs only.
+  EXPECT_EQ(expect_binding_follows_topology(*g), 0);
 }
 
 TEST(RankEnvironment, CarriesCairnAndTorchrunVariables) {

@@ -14,6 +14,7 @@
 #include "collectives/measure/harness/harness.h"
 #include "collectives/measure/pairs/round_robin.h"
 #include "common/error.h"
+#include "common/host_name.h"
 
 namespace cairn::coll::pairs {
 namespace {
@@ -121,9 +122,8 @@ Json to_json(const MeasureOptions& o, std::string_view backend, int world_size) 
 }
 
 std::string local_host_name() {
-  char name[HOST_NAME_MAX + 1] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "unknown-host";
-  return name;
+  const std::string name = host_name();
+  return name.empty() ? "unknown-host" : name;
 }
 
 std::vector<std::string> gather_hosts(Communicator& comm, bench::Memory& memory) {
