@@ -5,42 +5,15 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "collectives/rendezvous/bootstrap.h"
-#include "collectives/backends/ucx/ucx_communicator.h"
+#include "collectives/backends/open_backend.h"
 #include "common/error.h"
 #include "train/cpu/parallel.h"
 #include "train/data/token_shard.h"
 #include "train/model.h"
 #include "train/run.h"
-#ifdef CAIRN_HAVE_CUDA
-#include "collectives/measure/memory.h"
-#include "collectives/backends/nccl/nccl_communicator.h"
-#endif
 
 namespace cairn::cli {
 namespace {
-
-// The communicator of a multi-rank job. NCCL reduces the gradients in place on the GPU;
-// UCX reduces host memory (with --device cuda, through host copies). auto: NCCL when
-// training on a GPU of a CUDA build, else UCX.
-std::unique_ptr<coll::Communicator> open_communicator(std::string backend, train::Device device,
-                                                      coll::Bootstrap& job) {
-#ifdef CAIRN_HAVE_CUDA
-  if (backend == "auto") backend = device == train::Device::cuda ? "nccl" : "ucx";
-#else
-  (void)device;  // a build without CUDA trains on the CPU
-  if (backend == "auto") backend = "ucx";
-#endif
-  if (backend == "ucx") return coll::make_ucx_communicator(*job.store, job.info.rank, job.info.size, "cairn/train/ucx");
-#ifdef CAIRN_HAVE_CUDA
-  const int gpus = coll::bench::visible_cuda_devices();
-  if (gpus == 0) throw Error("--backend nccl: this process sees no CUDA GPU; use --backend ucx");
-  // Also makes the rank's GPU current, so the model is built on it.
-  return coll::make_nccl_communicator(*job.store, job.info.rank, job.info.size, job.info.local_rank % gpus,
-                                      {std::chrono::minutes(5), "cairn/train/nccl"});
-#else
-  throw Error("--backend nccl: this cairn was built without CUDA (CAIRN_CUDA=OFF); use --backend ucx");
-#endif
-}
 
 // The durability flags (docs/checkpoint-format.md); train/checkpoint_policy.h is what
 // they do.
@@ -90,11 +63,10 @@ int cmd_train(const Args& args) {
     return 0;
   if (threads < 0) throw Error("cairn train: --threads must be >= 0");
   if (opts.log_every < 1) throw Error("cairn train: --log-every must be >= 1");
-  if (backend != "ucx" && backend != "nccl" && backend != "auto")
-    throw Error("--backend '" + backend + "' is not a backend: use ucx, nccl or auto");
+  const coll::BackendChoice backend_choice = coll::parse_backend_choice(backend);
   train::cpu::set_cpu_threads(threads);
   cfg.device = train::parse_device(device);
-  if (backend == "nccl" && cfg.device != train::Device::cuda)
+  if (backend_choice == coll::BackendChoice::nccl && cfg.device != train::Device::cuda)
     throw Error("--backend nccl reduces GPU memory: train with --device cuda, or use --backend ucx");
   cfg.model = train::resolve_model_config(model);
   const train::TokenShard shard(data);
@@ -105,7 +77,14 @@ int cmd_train(const Args& args) {
   const coll::EnvMap env = coll::process_environment();
   if (coll::detect_rank_info(env).size > 1) {
     job = std::make_unique<coll::Bootstrap>(coll::bootstrap_from_env(env));
-    comm = open_communicator(backend, cfg.device, *job);
+    // NCCL reduces the gradients in place on the GPU; UCX host memory (with --device
+    // cuda, through host copies). Opening NCCL also makes the rank's GPU current, so the
+    // model is built on it.
+    coll::OpenBackendOptions open;
+    open.choice = backend_choice;
+    open.data = cfg.device == train::Device::cuda ? coll::DataPlace::gpu : coll::DataPlace::host;
+    open.key_prefix = "cairn/train";
+    comm = coll::open_backend(*job, open).comm;
   }
   train::run(opts, shard, comm.get());
   if (job) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "probe/cuda_devices.h"
 #include "train/model_cpu_training.h"
 
 #if CAIRN_HAVE_CUDA
@@ -21,18 +22,7 @@ Device parse_device(std::string_view s) {
   throw Error("--device \"" + std::string(s) + "\" is not a device (expected cpu or cuda)");
 }
 
-bool cuda_available() {
-#if CAIRN_HAVE_CUDA
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    (void)cudaGetLastError();  // no driver or no device: not an error here
-    return false;
-  }
-  return n > 0;
-#else
-  return false;
-#endif
-}
+bool cuda_available() { return probe::visible_cuda_device_count() > 0; }
 
 Device default_device() { return cuda_available() ? Device::cuda : Device::cpu; }
 
