@@ -18,8 +18,8 @@
 #include "collectives/backends/nccl/nccl_communicator.h"
 #include "collectives/rendezvous/tcp_store.h"
 #include "common/error.h"
-#include "every_dtype_and_op.h"
-#include "tests/error_of.h"
+#include "tests/support/every_dtype_and_op.h"
+#include "tests/support/error_of.h"
 #include "common/json_io.h"
 
 namespace cairn::coll {

@@ -32,8 +32,8 @@ Run cairn(const std::string& args) {
 
 // A capture as `cairn probe --capture` writes it, of the Conan node (hwloc file): its
 // ConnectX-4 mlx5_0 with port 1 DOWN, and the CUDA GPU 84:00.0 trained at x8 of x16.
-void write_capture(const TempDir& cap) {
-  cap.write("hwloc.xml", read_text_file(test::shared_hwloc("32em64t-2n8c2t-pci-normalio.xml")));
+void write_capture(const TempDir& cap, const std::string& hwloc) {
+  cap.write("hwloc.xml", read_text_file(hwloc + "/32em64t-2n8c2t-pci-normalio.xml"));
   cap.write("meta.json", R"({"schema": "cairn.probe-capture", "schema_version": 1, "hostname": "conan",
                              "date": "2024-05-01T12:00:00Z", "cairn_version": "0.1.0"})");
   cap.write("verbs.json", R"({"schema": "cairn.probe-verbs", "schema_version": 1, "active_mtu": {"mlx5_0": {"1": 4096}}})");
@@ -79,8 +79,9 @@ void write_capture(const TempDir& cap) {
 }
 
 TEST(ProbeCli, CaptureWithPortDownAndHalfWidthLinkGivesExactlyTwoErrors) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   TempDir cap("capture");
-  write_capture(cap);
+  write_capture(cap, hwloc);
   auto r = cairn("probe --json --from '" + cap.str() + "'");
   EXPECT_EQ(r.code, 1) << r.err;
   auto doc = parse_json(r.out, "stdout");
@@ -111,8 +112,9 @@ TEST(ProbeCli, CaptureWithPortDownAndHalfWidthLinkGivesExactlyTwoErrors) {
 }
 
 TEST(ProbeCli, ExpectSpecTurnsShortfallsIntoErrors) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   TempDir cap("capture_expect");
-  write_capture(cap);
+  write_capture(cap, hwloc);
   cap.write("sysfs/class/infiniband/mlx5_0/ports/1/state", "4: ACTIVE\n");
   cap.write("sysfs/class/infiniband/mlx5_0/ports/1/rate", "56 Gb/sec (4X FDR)\n");
   cap.write("sysfs/bus/pci/devices/0000:84:00.0/current_link_width", "16\n");
@@ -136,8 +138,9 @@ void expect_bad_input(const std::string& args, const std::string& file, const st
 }
 
 TEST(ProbeCli, BadInputsFailWithOneLineNamingTheFile) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   TempDir d("bad_inputs");
-  auto xml = read_text_file(test::shared_hwloc("24em64t-2n6c2t-pci.xml"));
+  auto xml = read_text_file(hwloc + "/24em64t-2n6c2t-pci.xml");
   d.write("truncated.xml", xml.substr(0, xml.size() * 2 / 3));
   expect_bad_input("probe --from '" + (d / "truncated.xml") + "'", "truncated.xml", "malformed XML");
   d.write("v1.xml", "<?xml version=\"1.0\"?>\n<topology><object type=\"Machine\"/></topology>\n");
@@ -146,7 +149,7 @@ TEST(ProbeCli, BadInputsFailWithOneLineNamingTheFile) {
   expect_bad_input("probe --from '" + (d / "empty.xml") + "'", "empty.xml", "empty");
   expect_bad_input("probe --from '" + (d / "missing.xml") + "'", "missing.xml", "no such file");
 
-  auto json = read_text_file(test::shared_hwloc("nvidiaDGX2.xml"));
+  auto json = read_text_file(hwloc + "/nvidiaDGX2.xml");
   d.write("truncated.json", "{\"schema\": \"cairn.probe\", \"schema_version\": 1, \"gpus\": [");
   expect_bad_input("probe --from '" + (d / "truncated.json") + "'", "truncated.json", "malformed JSON");
   d.write("v9.json", R"({"schema": "cairn.probe", "schema_version": 9})");
@@ -159,7 +162,7 @@ TEST(ProbeCli, BadInputsFailWithOneLineNamingTheFile) {
   expect_bad_input("probe --from '" + (d / "notacapture") + "'", "notacapture", "not a capture");
 
   TempDir cap("capture_bad");
-  write_capture(cap);
+  write_capture(cap, hwloc);
   cap.write("gpus.json", R"({"schema": "cairn.probe-gpus", "schema_version": 1, "cuda_available": true)");
   expect_bad_input("probe --from '" + cap.str() + "'", "gpus.json", "malformed JSON");
   expect_bad_input("probe --frm x", "--frm", "unrecognised");
