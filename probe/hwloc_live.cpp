@@ -2,12 +2,42 @@
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include <hwloc.h>
 
 #include "common/error.h"
 
 namespace cairn::probe {
+
+namespace {
+
+// Sets an environment variable for one scope and restores the previous value (or its
+// absence) when the scope ends, even when discovery throws.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+}  // namespace
+
+std::string export_snapshot_hwloc_xml(const std::string& root) {
+  ScopedEnv fsroot("HWLOC_FSROOT", root);
+  return export_live_hwloc_xml();
+}
 
 std::string export_live_hwloc_xml() {
   // hwloc hides the NUMA nodes of NVIDIA GPU memory (coherent CPU-GPU nodes) unless asked;

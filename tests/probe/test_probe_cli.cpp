@@ -8,6 +8,7 @@
 #include "common/json_io.h"
 #include "common/text_file.h"
 #include "probe_test_util.h"
+#include "tests/support/fixtures.h"
 
 namespace cairn::probe {
 namespace {
@@ -183,6 +184,20 @@ TEST(ProbeCli, LiveCaptureReplaysToTheSameNode) {
   auto again = cairn("probe --capture '" + (d / "cap") + "'");
   EXPECT_EQ(again.code, 2);
   EXPECT_NE(again.err.find("not an empty directory"), std::string::npos) << again.err;
+}
+
+// A plain /sys + /proc snapshot (tests/fixtures/snapshots, hwloc-gather-topology's tree)
+// is read like a capture: the built command reports the VM it was saved on.
+TEST(ProbeCli, FromSnapshotDirectory) {
+  const std::string dir = ::cairn::test::fixture("snapshots/debian12-vm");
+  auto r = cairn("probe --json --from '" + dir + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto doc = parse_json(r.out, "snapshot");
+  EXPECT_EQ(doc["source"], "snapshot:" + dir);
+  EXPECT_EQ(doc["hostname"], "vm");
+  auto text = cairn("probe --from '" + dir + "'");
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("[snapshot:" + dir + "]"), std::string::npos) << text.out;
 }
 
 }  // namespace
