@@ -114,7 +114,7 @@ TEST(NcclCli, BenchRunsEveryCollectiveOnOneGpuWithZeroWrong) {
   const int status = ::pclose(p);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
   const Json doc = parse_json(out, "cairn bench --json");
-  require_schema(doc, "cairn.bench", 1, "cairn bench --json");
+  require_schema(doc, "cairn.bench", 2, "cairn bench --json");
   ASSERT_EQ(doc["collectives"].size(), 7u);
   for (const auto& c : doc["collectives"]) EXPECT_EQ(c["out_of_bounds"], 0) << c["name"];
 }
