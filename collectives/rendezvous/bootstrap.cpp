@@ -10,7 +10,6 @@
 // read the outcome (cairn/rdv/seen reaches cairn/rdv/processes).
 #include <unistd.h>
 
-#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -182,7 +181,8 @@ Bootstrap bootstrap_from_env(const EnvMap& env) {
     throw Error("CAIRN_SECRET is not set: give every rank the job's secret (export CAIRN_SECRET=$(head -c 16 "
                 "/dev/urandom | od -An -tx1 | tr -d ' \\n') before srun or mpirun; cairn launch sets it)");
   std::chrono::milliseconds timeout{60000};
-  if (auto s = env::seconds("CAIRN_STORE_TIMEOUT_S", env)) timeout = std::chrono::milliseconds(static_cast<std::int64_t>(*s * 1000));
+  if (auto s = env::seconds("CAIRN_STORE_TIMEOUT_S", env))
+    timeout = std::chrono::milliseconds(static_cast<std::int64_t>(*s * 1000));
   return bootstrap(info, secret, timeout);
 }
 
