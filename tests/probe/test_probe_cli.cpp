@@ -186,6 +186,24 @@ TEST(ProbeCli, LiveCaptureReplaysToTheSameNode) {
   EXPECT_NE(again.err.find("not an empty directory"), std::string::npos) << again.err;
 }
 
+// A committed capture (tests/fixtures/captures) through the built command: what a plain
+// clone has of the capture tests above, which need ../shared's hwloc files.
+TEST(ProbeCli, FromCommittedCapture) {
+  const std::string dir = ::cairn::test::fixture("captures/debian12-vm");
+  auto r = cairn("probe --json --from '" + dir + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto doc = parse_json(r.out, "capture");
+  EXPECT_EQ(doc["source"], "capture:" + dir);
+  EXPECT_EQ(doc["hostname"], "vm");
+  ASSERT_EQ(doc["nics"].size(), 1u);
+  EXPECT_EQ(doc["nics"][0]["name"], "eth0");
+  EXPECT_TRUE(doc["findings"].empty()) << doc["findings"].dump();
+  auto text = cairn("probe --from '" + dir + "'");
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("[capture:" + dir + "]"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Findings: 0 errors, 0 warnings"), std::string::npos) << text.out;
+}
+
 // A plain /sys + /proc snapshot (tests/fixtures/snapshots, hwloc-gather-topology's tree)
 // is read like a capture: the built command reports the VM it was saved on.
 TEST(ProbeCli, FromSnapshotDirectory) {
