@@ -1,6 +1,7 @@
 // The probe on fixtures of its own (tests/fixtures/): every committed capture replays
 // through the same pipeline as a live probe, and a plain /sys + /proc snapshot of the same
 // VM (hwloc-gather-topology) reads to the same machine. These run on a plain clone.
+#include <cstdlib>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -81,11 +82,29 @@ TEST(SnapshotFixture, PlainSysProcTreeReadsAsTheSameVm) {
   EXPECT_EQ(n.cpu.pus, 2);
   ASSERT_EQ(n.numa.size(), 1u);
   EXPECT_EQ(n.numa[0].cpuset, "0-1");
+  // From the snapshot's /proc/cpuinfo, not from the CPUID of the machine reading it.
+  EXPECT_EQ(n.cpu.model, "AMD EPYC");
   // The same machine as the capture: CPUs and memory agree.
   NodeInfo cap = probe_capture(fixture("captures/debian12-vm"));
   EXPECT_EQ(n.cpu.model, cap.cpu.model);
   EXPECT_EQ(n.numa[0].memory_bytes, cap.numa[0].memory_bytes);
   EXPECT_TRUE(n.gpus.empty());
+}
+
+// A snapshot of another architecture names its own CPU: hwloc's x86 backend would
+// describe the reading machine's (a POWER9 tree read on an AMD host said "AMD EPYC").
+TEST(SnapshotShared, Power9TreeNamesItsOwnCpu) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(tarball, "hwloc/nvidiagpunumanodes.sysfs.tar.bz2");
+  test::TempDir dir("snapshot_p9");
+  std::string cmd = "tar -xjf '" + tarball + "' -C '" + dir.str() + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  NodeInfo n = probe_from(dir / "nvidiagpunumanodes");
+  EXPECT_EQ(n.source, "snapshot:" + (dir / "nvidiagpunumanodes"));
+  EXPECT_EQ(n.hostname, "c685f8n02");
+  EXPECT_EQ(n.cpu.arch, "ppc64le");
+  EXPECT_EQ(n.cpu.model, "POWER9, altivec supported");
+  EXPECT_EQ(n.cpu.pus, 32);
+  EXPECT_EQ(n.numa.size(), 8u);
 }
 
 TEST(SnapshotDetection, ADirectoryNeedsBothSysAndProc) {
