@@ -1,4 +1,4 @@
-// cairn probe: what this node (or a capture, or an hwloc XML) is made of and what is wrong
+// cairn probe: what this node (or a capture, a snapshot, an hwloc XML) is made of and what is wrong
 // with it. Exit 0 healthy, 1 an error-level check failed, 2 could not run.
 #include <iostream>
 
@@ -22,8 +22,9 @@ int cmd_probe(const Args& args) {
                                           "nic_rate_gbit_s, gpu_model, pcie_gen, pcie_width)")
       ("capture", po::value(&capture_dir), "also save what was read (hwloc XML, sysfs, GPU facts) in DIR "
                                            "for 'cairn probe --from DIR' elsewhere")
-      ("from", po::value(&from), "analyse a capture DIR, an hwloc XML file or a 'cairn probe --json' "
-                                 "file instead of this node");
+      ("from", po::value(&from), "analyse a capture DIR, a /sys + /proc snapshot DIR (as from "
+                                 "hwloc-gather-topology), an hwloc XML file or a 'cairn probe --json' file "
+                                 "instead of this node");
   po::variables_map vm;
   if (!parse_options("probe", "[--json] [--expect SPEC.json] [--capture DIR | --from DIR|FILE]", args, desc, vm))
     return 0;

@@ -44,5 +44,6 @@ if(CAIRN_CUDA)
   add_library(cairn_nccl INTERFACE)
   target_link_libraries(cairn_nccl INTERFACE ${CAIRN_NCCL_LIBRARY} CUDA::cudart)
   target_include_directories(cairn_nccl INTERFACE ${CAIRN_NCCL_INCLUDE})
-  add_compile_definitions(CAIRN_HAVE_CUDA=1)
+  # CAIRN_HAVE_CUDA is a usage requirement of cairn_common (common/CMakeLists.txt), so
+  # every target linking a Cairn module sees it and nothing else does.
 endif()

@@ -88,12 +88,22 @@ NodeInfo probe_capture(const std::string& dir) {
   return node;
 }
 
+NodeInfo probe_snapshot(const std::string& dir) {
+  NodeInfo node = parse_hwloc_xml(export_snapshot_hwloc_xml(dir), dir);
+  // A snapshot holds files only: no verbs queries, no CUDA/NVML answers.
+  add_device_facts(node, SysfsRoot(dir + "/sys"), VerbsMtus{}, GpuFacts{});
+  node.source = "snapshot:" + dir;
+  return node;
+}
+
 NodeInfo probe_from(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    if (!fs::exists(fs::path(path) / "meta.json", ec))
-      fail(path, "is a directory but not a capture (no meta.json); make one with 'cairn probe --capture DIR'");
-    return probe_capture(path);
+    if (fs::exists(fs::path(path) / "meta.json", ec)) return probe_capture(path);
+    if (fs::is_directory(fs::path(path) / "sys", ec) && fs::is_directory(fs::path(path) / "proc", ec))
+      return probe_snapshot(path);
+    fail(path, "is a directory but not a capture (no meta.json) and not a /sys + /proc snapshot (no sys/ and "
+               "proc/); make a capture with 'cairn probe --capture DIR' or a snapshot with hwloc-gather-topology");
   }
   std::string text = read_text_file(path);
   auto first = text.find_first_not_of(" \t\r\n");

@@ -16,11 +16,17 @@ namespace cairn::probe {
 // the directory must not exist or be empty.
 NodeInfo probe_live(const std::string& capture_dir = "");
 
-// A capture directory, a plain hwloc XML file, or a `cairn probe --json` output.
+// A capture directory, a /sys + /proc snapshot directory, a plain hwloc XML file, or a
+// `cairn probe --json` output.
 NodeInfo probe_from(const std::string& path);
 
 // A capture: DIR/meta.json, DIR/hwloc.xml, DIR/sysfs/..., DIR/gpus.json, DIR/verbs.json.
 NodeInfo probe_capture(const std::string& dir);
+
+// A plain /sys + /proc snapshot, as hwloc-gather-topology saves one (DIR/sys, DIR/proc;
+// `lstopo --input DIR` reads it): hwloc discovers it through HWLOC_FSROOT, the sysfs
+// readers read DIR/sys. It holds no verbs or GPU driver answers.
+NodeInfo probe_snapshot(const std::string& dir);
 
 // The shared pipeline after the hwloc view is read.
 void add_device_facts(NodeInfo& node, const SysfsRoot& sysfs, const VerbsMtus& mtus, const GpuFacts& gpus);

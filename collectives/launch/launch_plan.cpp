@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "collectives/launch/local_launcher.h"
+#include "common/env_knobs.h"
 #include "common/error.h"
 
 namespace cairn::coll {
@@ -65,10 +66,6 @@ RankSlot job_slot(const LaunchOptions& o, const EnvMap& base_env, const FreshJob
   slot.node_rank = o.node_rank;
   slot.nnodes = o.nnodes;
   slot.master_addr = o.master_addr.empty() ? "127.0.0.1" : o.master_addr;
-  auto from_env = [&](const char* name) {
-    auto it = base_env.find(name);
-    return it == base_env.end() ? std::string() : it->second;
-  };
   if (o.nnodes == 1) {
     slot.master_port = o.master_port ? o.master_port : fresh.free_port;
     slot.secret = fresh.secret;
@@ -80,12 +77,12 @@ RankSlot job_slot(const LaunchOptions& o, const EnvMap& base_env, const FreshJob
                               "and --master-port",
                               o.nnodes));
     slot.master_port = o.master_port;
-    slot.secret = from_env("CAIRN_SECRET");
+    slot.secret = env::text("CAIRN_SECRET", base_env).value_or("");
     if (slot.secret.empty())
       throw Error(fmt::format("--nnodes {}: export the same CAIRN_SECRET on every node (for instance from a "
                               "Kubernetes Secret); only a one-node launch makes its own",
                               o.nnodes));
-    slot.job_id = from_env("CAIRN_JOB_ID");
+    slot.job_id = env::text("CAIRN_JOB_ID", base_env).value_or("");
     if (slot.job_id.empty()) slot.job_id = store_address(o.master_addr, o.master_port);
   }
   return slot;

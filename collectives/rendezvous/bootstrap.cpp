@@ -10,7 +10,6 @@
 // read the outcome (cairn/rdv/seen reaches cairn/rdv/processes).
 #include <unistd.h>
 
-#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -18,6 +17,7 @@
 
 #include "collectives/rendezvous/bootstrap.h"
 #include "collectives/rendezvous/store_wire.h"
+#include "common/env_knobs.h"
 #include "common/error.h"
 #include "common/host_name.h"
 
@@ -175,18 +175,14 @@ void Bootstrap::finish() {
 Bootstrap bootstrap_from_env(const EnvMap& env) {
   const RankInfo info = detect_rank_info(env);
   std::string secret;
-  if (auto it = env.find("CAIRN_SECRET"); it != env.end() && !it->second.empty()) secret = it->second;
+  if (auto s = env::text("CAIRN_SECRET", env)) secret = *s;
   else if (info.size == 1) secret = random_secret();
   else
     throw Error("CAIRN_SECRET is not set: give every rank the job's secret (export CAIRN_SECRET=$(head -c 16 "
                 "/dev/urandom | od -An -tx1 | tr -d ' \\n') before srun or mpirun; cairn launch sets it)");
   std::chrono::milliseconds timeout{60000};
-  if (auto it = env.find("CAIRN_STORE_TIMEOUT_S"); it != env.end() && !it->second.empty()) {
-    double s = 0;
-    if (std::sscanf(it->second.c_str(), "%lf", &s) != 1 || !(s > 0))
-      throw Error(fmt::format("CAIRN_STORE_TIMEOUT_S='{}' is not a positive number of seconds", it->second));
-    timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
-  }
+  if (auto s = env::seconds("CAIRN_STORE_TIMEOUT_S", env))
+    timeout = std::chrono::milliseconds(static_cast<std::int64_t>(*s * 1000));
   return bootstrap(info, secret, timeout);
 }
 

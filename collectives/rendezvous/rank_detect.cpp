@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "collectives/rendezvous/bootstrap.h"
+#include "common/env_knobs.h"
 #include "common/error.h"
 
 extern char** environ;
@@ -168,9 +169,9 @@ void read_torchrun(const EnvMap& env, RankInfo& info, Sources& src) {
 
 void read_cairn(const EnvMap& env, RankInfo& info, Sources& src) {
   read_four(env, {"cairn", "CAIRN_RANK", "CAIRN_WORLD_SIZE", "CAIRN_LOCAL_RANK", "CAIRN_LOCAL_SIZE"}, info, src);
-  info.master_addr = lookup(env, "CAIRN_MASTER_ADDR").value_or("");
-  info.master_port = int_var(env, "CAIRN_MASTER_PORT", 1, 65535).value_or(0);
-  info.job_id = lookup(env, "CAIRN_JOB_ID").value_or("");
+  info.master_addr = env::text("CAIRN_MASTER_ADDR", env).value_or("");
+  info.master_port = static_cast<int>(env::integer("CAIRN_MASTER_PORT", env).value_or(0));
+  info.job_id = env::text("CAIRN_JOB_ID", env).value_or("");
 }
 
 }  // namespace

@@ -111,7 +111,7 @@ TEST(BenchCli, EveryCollectiveUnderLaunchChecksCleanInJson) {
                         "8", "-e", "1M", "-f", "4", "-c", "1", "--op", "all", "--json"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   const cairn::Json doc = cairn::parse_json(r.out, "cairn bench --json");
-  cairn::require_schema(doc, "cairn.bench", 1, "cairn bench --json");
+  cairn::require_schema(doc, "cairn.bench", 2, "cairn bench --json");
   EXPECT_EQ(doc["nranks"], 3);
   EXPECT_EQ(doc["backend"], "ucx");
   ASSERT_EQ(doc["collectives"].size(), 7u);

@@ -11,7 +11,7 @@
 #include "collectives/measure/harness/data.h"
 #include "collectives/measure/harness/options.h"
 #include "common/error.h"
-#include "tests/error_of.h"
+#include "tests/support/error_of.h"
 
 namespace cairn::coll::bench {
 namespace {

@@ -18,8 +18,8 @@
 #include "collectives/backends/nccl/nccl_communicator.h"
 #include "collectives/rendezvous/tcp_store.h"
 #include "common/error.h"
-#include "every_dtype_and_op.h"
-#include "tests/error_of.h"
+#include "tests/support/every_dtype_and_op.h"
+#include "tests/support/error_of.h"
 #include "common/json_io.h"
 
 namespace cairn::coll {
@@ -114,7 +114,7 @@ TEST(NcclCli, BenchRunsEveryCollectiveOnOneGpuWithZeroWrong) {
   const int status = ::pclose(p);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
   const Json doc = parse_json(out, "cairn bench --json");
-  require_schema(doc, "cairn.bench", 1, "cairn bench --json");
+  require_schema(doc, "cairn.bench", 2, "cairn bench --json");
   ASSERT_EQ(doc["collectives"].size(), 7u);
   for (const auto& c : doc["collectives"]) EXPECT_EQ(c["out_of_bounds"], 0) << c["name"];
 }

@@ -130,7 +130,7 @@ TEST(BenchJson, CarriesSchemaConfigAndEveryRow) {
   report.rows = {sample_row(), unchecked};
   report.avg_busbw_gb_s = 1.5;
   const Json doc = to_json(info, {report});
-  require_schema(doc, "cairn.bench", 1, "test");
+  require_schema(doc, "cairn.bench", 2, "test");
   EXPECT_EQ(doc["nranks"], 3);
   EXPECT_EQ(doc["config"]["step_bytes"], 1 << 20);  // -f 1: the step is in bytes
   const Json& rows = doc["collectives"][0]["results"];

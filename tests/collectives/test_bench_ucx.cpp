@@ -12,7 +12,7 @@
 #include "collectives/measure/harness/options.h"
 #include "collectives/measure/harness/report.h"
 #include "collectives/backends/ucx/ucx_communicator.h"
-#include "rank_harness.h"
+#include "tests/support/rank_harness.h"
 
 namespace cairn::coll::bench {
 namespace {

@@ -11,7 +11,7 @@
 #include "collectives/rendezvous/bootstrap.h"
 #include "common/error.h"
 #include "common/host_name.h"
-#include "tests/error_of.h"
+#include "tests/support/error_of.h"
 
 namespace cairn::coll {
 namespace {

@@ -13,7 +13,7 @@
 #include "collectives/backends/half_float.h"
 #include "collectives/backends/host_reduce.h"
 #include "common/error.h"
-#include "reference.h"
+#include "tests/support/reference.h"
 
 namespace cairn::coll {
 namespace {

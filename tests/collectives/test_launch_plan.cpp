@@ -4,7 +4,7 @@
 
 #include "collectives/launch/launch_plan.h"
 #include "collectives/launch/local_launcher.h"
-#include "tests/error_of.h"
+#include "tests/support/error_of.h"
 
 namespace cairn::coll {
 namespace {

@@ -19,8 +19,8 @@
 #include "collectives/measure/harness/options.h"
 #include "collectives/backends/nccl/nccl_communicator.h"
 #include "common/error.h"
-#include "every_dtype_and_op.h"
-#include "rank_harness.h"
+#include "tests/support/every_dtype_and_op.h"
+#include "tests/support/rank_harness.h"
 
 namespace cairn::coll {
 namespace {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "tests/error_of.h"
+#include "tests/support/error_of.h"
 
 namespace cairn::coll::detail {
 namespace {

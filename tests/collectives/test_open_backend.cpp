@@ -9,7 +9,7 @@
 
 #include "collectives/backends/open_backend.h"
 #include "common/error.h"
-#include "tests/error_of.h"
+#include "tests/support/error_of.h"
 
 namespace cairn::coll {
 namespace {

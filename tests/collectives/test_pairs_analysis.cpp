@@ -183,7 +183,7 @@ TEST(PairsAnalysis, JsonCarriesSchemaMatricesAndFlags) {
   const FlagRule rule{0.5, {}};
   const Verdict v = analyze(m, rule);
   const Json doc = to_json(m, v, rule, Json{{"backend", "ucx"}});
-  EXPECT_NO_THROW(require_schema(doc, "cairn.pairs", 1, "test"));
+  EXPECT_NO_THROW(require_schema(doc, "cairn.pairs", 2, "test"));
   EXPECT_EQ(doc["run"]["backend"], "ucx");
   ASSERT_EQ(doc["bandwidth_gb_s"].size(), 4u);
   EXPECT_TRUE(doc["bandwidth_gb_s"][1][1].is_null());

@@ -93,7 +93,7 @@ TEST_F(PairsCli, ThreeLocalRanksUnderCairnLaunch) {
   EXPECT_NE(r.out.find("# bandwidth GB/s"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("3 ranks"), std::string::npos) << r.out;
   const Json doc = read_json_file(report);
-  require_schema(doc, "cairn.pairs", 1, report);
+  require_schema(doc, "cairn.pairs", 2, report);
   EXPECT_EQ(doc["run"]["backend"], "ucx");
   EXPECT_EQ(doc["run"]["mode"], "ranks");
   EXPECT_EQ(doc["run"]["bytes"], 65536);

@@ -10,7 +10,7 @@
 #include "collectives/measure/pairs/measure.h"
 #include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/error.h"
-#include "rank_harness.h"
+#include "tests/support/rank_harness.h"
 
 namespace cairn::coll::pairs {
 namespace {

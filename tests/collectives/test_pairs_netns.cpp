@@ -298,7 +298,7 @@ class PairsNetns : public ::testing::Test {
 
 TEST_F(PairsNetns, HealthyClusterRaisesNoFlag) {
   const Json doc = run(0);
-  require_schema(doc, "cairn.pairs", 1, "pairs.json");
+  require_schema(doc, "cairn.pairs", 2, "pairs.json");
   EXPECT_TRUE(doc["healthy"].get<bool>());
   EXPECT_TRUE(doc["flagged"].empty()) << doc["flagged"].dump();
   EXPECT_EQ(rank0_err_.find("slow pair"), std::string::npos) << rank0_err_;
@@ -314,7 +314,7 @@ TEST_F(PairsNetns, ThrottledLinkIsNamedExactly) {
   const std::string before = cluster_->tx_bytes(1, 2);
   cluster_->throttle(1, 2, kSlowRate);
   const Json doc = run(1);
-  require_schema(doc, "cairn.pairs", 1, "pairs.json");
+  require_schema(doc, "cairn.pairs", 2, "pairs.json");
   EXPECT_FALSE(doc["healthy"].get<bool>());
   ASSERT_EQ(doc["flagged"].size(), 1u) << doc["flagged"].dump();
   EXPECT_EQ(doc["flagged"][0]["i"], 1);

@@ -17,7 +17,7 @@
 
 #include "collectives/rendezvous/tcp_store.h"
 #include "common/error.h"
-#include "tests/error_of.h"
+#include "tests/support/error_of.h"
 
 namespace cairn::coll {
 namespace {

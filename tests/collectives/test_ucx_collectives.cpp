@@ -12,8 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "collectives/backends/ucx/ucx_communicator.h"
-#include "rank_harness.h"
-#include "reference.h"
+#include "tests/support/rank_harness.h"
+#include "tests/support/reference.h"
 
 namespace cairn::coll {
 namespace {

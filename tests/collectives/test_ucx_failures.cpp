@@ -14,7 +14,7 @@
 
 #include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/error.h"
-#include "rank_harness.h"
+#include "tests/support/rank_harness.h"
 
 namespace cairn::coll {
 namespace {

@@ -8,7 +8,7 @@
 #include "common/error.h"
 #include "common/json_io.h"
 #include "common/text_file.h"
-#include "tests/error_of.h"
+#include "tests/support/error_of.h"
 
 namespace {
 

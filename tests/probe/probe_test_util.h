@@ -8,13 +8,10 @@
 #include <unistd.h>
 
 #include "common/error.h"
-#include "tests/error_of.h"
+#include "tests/support/error_of.h"
+#include "tests/support/shared_topologies.h"
 
 namespace cairn::probe::test {
-
-inline std::string shared_hwloc(const std::string& name) {
-  return std::string(CAIRN_SHARED_DIR) + "/topologies/hwloc/" + name;
-}
 
 // A fresh directory under the system temp dir, removed when the object goes.
 class TempDir {

@@ -12,7 +12,6 @@
 namespace cairn::probe {
 namespace {
 
-using test::shared_hwloc;
 
 std::vector<std::string> ids(const std::vector<Finding>& f, Severity s) {
   std::vector<std::string> out;
@@ -28,7 +27,8 @@ NicInfo& nic(NodeInfo& n, const std::string& name) {
 }
 
 TEST(Health, ConanOnlyTheSocket0GpuLacksANearNic) {
-  auto n = read_hwloc_xml_file(shared_hwloc("32em64t-2n8c2t-pci-normalio.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/32em64t-2n8c2t-pci-normalio.xml");
   auto f = check_node(n);
   EXPECT_TRUE(ids(f, Severity::error).empty());
   // mlx5_0 is on NUMA node 1 with GPUs 83:00.0 and 84:00.0; 03:00.0 is on node 0.
@@ -36,14 +36,16 @@ TEST(Health, ConanOnlyTheSocket0GpuLacksANearNic) {
 }
 
 TEST(Health, MirageTwoSocket1GpusLackANearNic) {
-  auto n = read_hwloc_xml_file(shared_hwloc("24em64t-2n6c2t-pci.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/24em64t-2n6c2t-pci.xml");
   auto f = check_node(n);
   EXPECT_EQ(ids(f, Severity::warning), (std::vector<std::string>{"gpu_without_near_nic GPU 0000:11:00.0",
                                                                  "gpu_without_near_nic GPU 0000:14:00.0"}));
 }
 
 TEST(Health, ExpectationsOnTheDgx2) {
-  auto n = read_hwloc_xml_file(shared_hwloc("nvidiaDGX2.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/nvidiaDGX2.xml");
   ExpectSpec e;
   e.gpus = 16;
   e.nics = 8;
@@ -59,7 +61,8 @@ TEST(Health, ExpectationsOnTheDgx2) {
 }
 
 TEST(Health, GpuFaults) {
-  auto n = read_hwloc_xml_file(shared_hwloc("nvidiaDGX2.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/nvidiaDGX2.xml");
   n.gpus[3].nvlinks_supported = 6;
   n.gpus[3].nvlinks_active = 5;
   n.gpus[4].ecc_uncorrected = 2;
@@ -80,7 +83,8 @@ TEST(Health, GpuFaults) {
 }
 
 TEST(Health, PortsAndLinks) {
-  auto n = read_hwloc_xml_file(shared_hwloc("32em64t-2n8c2t-pci-normalio.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/32em64t-2n8c2t-pci-normalio.xml");
   auto& mlx = nic(n, "mlx5_0");
   mlx.ports[0].rate_gbit_s = 56;
   mlx.ports[0].speed = "FDR";
@@ -104,9 +108,10 @@ TEST(Health, PortsAndLinks) {
 }
 
 TEST(Health, SummaryFitsOneHundredColumns) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   for (const char* file : {"nvidiaDGX2.xml", "32em64t-2n8c2t-pci-normalio.xml", "24em64t-2n6c2t-pci.xml",
                            "96em64t-4n4d3ca2co-pci.xml", "16intel64-manyVFs.xml"}) {
-    auto n = read_hwloc_xml_file(shared_hwloc(file));
+    auto n = read_hwloc_xml_file(hwloc + "/" + file);
     n.notes.push_back("a long note " + std::string(150, 'x') + " that must wrap or be cut at the edge");
     ExpectSpec e;
     e.gpus = 99;

@@ -10,16 +10,13 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "tests/error_of.h"
+#include "tests/support/error_of.h"
 #include "common/text_file.h"
 #include "probe/hwloc_xml.h"
+#include "tests/support/shared_topologies.h"
 
 namespace cairn::probe {
 namespace {
-
-std::string hwloc_file(const std::string& name) {
-  return std::string(CAIRN_SHARED_DIR) + "/topologies/hwloc/" + name;
-}
 
 const GpuInfo* gpu_at(const NodeInfo& n, const std::string& bus) {
   for (const auto& g : n.gpus)
@@ -38,7 +35,8 @@ int count_kind(const NodeInfo& n, PciKind k) {
 }
 
 TEST(HwlocXml, Dgx2HasSixteenV100sEachLinkedToSixNvSwitches) {
-  auto n = read_hwloc_xml_file(hwloc_file("nvidiaDGX2.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/nvidiaDGX2.xml");
   EXPECT_EQ(n.cpu.packages, 2);
   EXPECT_EQ(n.cpu.pus, 4);
   EXPECT_EQ(n.cpu.model, "Intel(R) Xeon(R) Platinum 8174 CPU @ 3.10GHz");
@@ -87,7 +85,8 @@ TEST(HwlocXml, Dgx2HasSixteenV100sEachLinkedToSixNvSwitches) {
 }
 
 TEST(HwlocXml, Conan32CoreHasConnectX4AndTheCudaGpuOnSocket1) {
-  auto n = read_hwloc_xml_file(hwloc_file("32em64t-2n8c2t-pci-normalio.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/32em64t-2n8c2t-pci-normalio.xml");
   EXPECT_EQ(n.hostname, "conan");
   EXPECT_EQ(n.cpu.arch, "x86_64");
   EXPECT_EQ(n.cpu.packages, 2);
@@ -137,7 +136,8 @@ TEST(HwlocXml, Conan32CoreHasConnectX4AndTheCudaGpuOnSocket1) {
 }
 
 TEST(HwlocXml, Mirage24CoreHasConnectX3Mlx4) {
-  auto n = read_hwloc_xml_file(hwloc_file("24em64t-2n6c2t-pci.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/24em64t-2n6c2t-pci.xml");
   EXPECT_EQ(n.hostname, "mirage004");
   EXPECT_EQ(n.cpu.cores, 12);
   EXPECT_EQ(n.cpu.pus, 24);
@@ -158,7 +158,8 @@ TEST(HwlocXml, Mirage24CoreHasConnectX3Mlx4) {
 }
 
 TEST(HwlocXml, Bertha96CoreHasFourNumaNodesEightEthernetPortsNoGpu) {
-  auto n = read_hwloc_xml_file(hwloc_file("96em64t-4n4d3ca2co-pci.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/96em64t-4n4d3ca2co-pci.xml");
   EXPECT_EQ(n.hostname, "bertha");
   EXPECT_EQ(n.cpu.packages, 16);
   EXPECT_EQ(n.cpu.pus, 96);
@@ -176,7 +177,8 @@ TEST(HwlocXml, Bertha96CoreHasFourNumaNodesEightEthernetPortsNoGpu) {
 }
 
 TEST(HwlocXml, ManyVfsKeepsTheUsnicVirtualFunctions) {
-  auto n = read_hwloc_xml_file(hwloc_file("16intel64-manyVFs.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/16intel64-manyVFs.xml");
   EXPECT_EQ(n.cpu.pus, 16);
   EXPECT_TRUE(n.hostname.empty());
   // 12 "VIC Userspace NIC" virtual functions are PCI NIC functions without OS devices.
@@ -220,7 +222,8 @@ class BadXml : public ::testing::Test {
 };
 
 TEST_F(BadXml, TruncatedMalformedEmptyMissingAndWrongVersionNameTheFile) {
-  auto whole = read_text_file(hwloc_file("nvidiaDGX2.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto whole = read_text_file(hwloc + "/nvidiaDGX2.xml");
   expect_one_line(write("truncated.xml", whole.substr(0, whole.size() / 2)), "malformed XML");
   expect_one_line(write("garbage.xml", "<topology version=\"3.0\"><object type=\"Machine\"></topo>"), "malformed XML");
   expect_one_line(write("empty.xml", ""), "empty");

@@ -10,8 +10,8 @@
 namespace cairn::probe {
 namespace {
 
-NodeInfo rich_node() {
-  auto n = read_hwloc_xml_file(test::shared_hwloc("32em64t-2n8c2t-pci-normalio.xml"));
+NodeInfo rich_node(const std::string& hwloc) {
+  auto n = read_hwloc_xml_file(hwloc + "/32em64t-2n8c2t-pci-normalio.xml");
   n.notes.push_back("NVML not found");
   auto& g = n.gpus[2];
   g.cuda_index = 0;
@@ -42,7 +42,8 @@ NodeInfo rich_node() {
 }
 
 TEST(NodeJson, RoundTripKeepsEveryField) {
-  auto n = rich_node();
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = rich_node(hwloc);
   auto doc = node_to_json(n);
   EXPECT_EQ(doc["schema"], "cairn.probe");
   EXPECT_EQ(doc["schema_version"], 1);
@@ -56,14 +57,16 @@ TEST(NodeJson, RoundTripKeepsEveryField) {
 }
 
 TEST(NodeJson, EveryHwlocFileRoundTrips) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   for (const char* file : {"nvidiaDGX2.xml", "24em64t-2n6c2t-pci.xml", "96em64t-4n4d3ca2co-pci.xml", "16intel64-manyVFs.xml"}) {
-    auto doc = node_to_json(read_hwloc_xml_file(test::shared_hwloc(file)));
+    auto doc = node_to_json(read_hwloc_xml_file(hwloc + "/" + file));
     EXPECT_EQ(node_to_json(node_from_json(doc, file)), doc) << file;
   }
 }
 
 TEST(NodeJson, BadDocumentsNameTheFileAndField) {
-  auto doc = node_to_json(rich_node());
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto doc = node_to_json(rich_node(hwloc));
   auto err = [](const Json& d) { return test::error_of([&] { node_from_json(d, "probe.json"); }); };
   Json v2 = doc;
   v2["schema_version"] = 2;
@@ -83,7 +86,8 @@ TEST(NodeJson, BadDocumentsNameTheFileAndField) {
 }
 
 TEST(GpuFacts, MergeJoinsByBusIdAndOrdersByCuda) {
-  auto n = read_hwloc_xml_file(test::shared_hwloc("32em64t-2n8c2t-pci-normalio.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto n = read_hwloc_xml_file(hwloc + "/32em64t-2n8c2t-pci-normalio.xml");
   GpuFacts f;
   f.cuda_available = f.nvml_available = true;
   GpuInfo c0, c1, v;

@@ -8,6 +8,7 @@
 #include "common/json_io.h"
 #include "common/text_file.h"
 #include "probe_test_util.h"
+#include "tests/support/fixtures.h"
 
 namespace cairn::probe {
 namespace {
@@ -32,8 +33,8 @@ Run cairn(const std::string& args) {
 
 // A capture as `cairn probe --capture` writes it, of the Conan node (hwloc file): its
 // ConnectX-4 mlx5_0 with port 1 DOWN, and the CUDA GPU 84:00.0 trained at x8 of x16.
-void write_capture(const TempDir& cap) {
-  cap.write("hwloc.xml", read_text_file(test::shared_hwloc("32em64t-2n8c2t-pci-normalio.xml")));
+void write_capture(const TempDir& cap, const std::string& hwloc) {
+  cap.write("hwloc.xml", read_text_file(hwloc + "/32em64t-2n8c2t-pci-normalio.xml"));
   cap.write("meta.json", R"({"schema": "cairn.probe-capture", "schema_version": 1, "hostname": "conan",
                              "date": "2024-05-01T12:00:00Z", "cairn_version": "0.1.0"})");
   cap.write("verbs.json", R"({"schema": "cairn.probe-verbs", "schema_version": 1, "active_mtu": {"mlx5_0": {"1": 4096}}})");
@@ -79,8 +80,9 @@ void write_capture(const TempDir& cap) {
 }
 
 TEST(ProbeCli, CaptureWithPortDownAndHalfWidthLinkGivesExactlyTwoErrors) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   TempDir cap("capture");
-  write_capture(cap);
+  write_capture(cap, hwloc);
   auto r = cairn("probe --json --from '" + cap.str() + "'");
   EXPECT_EQ(r.code, 1) << r.err;
   auto doc = parse_json(r.out, "stdout");
@@ -111,8 +113,9 @@ TEST(ProbeCli, CaptureWithPortDownAndHalfWidthLinkGivesExactlyTwoErrors) {
 }
 
 TEST(ProbeCli, ExpectSpecTurnsShortfallsIntoErrors) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   TempDir cap("capture_expect");
-  write_capture(cap);
+  write_capture(cap, hwloc);
   cap.write("sysfs/class/infiniband/mlx5_0/ports/1/state", "4: ACTIVE\n");
   cap.write("sysfs/class/infiniband/mlx5_0/ports/1/rate", "56 Gb/sec (4X FDR)\n");
   cap.write("sysfs/bus/pci/devices/0000:84:00.0/current_link_width", "16\n");
@@ -136,8 +139,9 @@ void expect_bad_input(const std::string& args, const std::string& file, const st
 }
 
 TEST(ProbeCli, BadInputsFailWithOneLineNamingTheFile) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   TempDir d("bad_inputs");
-  auto xml = read_text_file(test::shared_hwloc("24em64t-2n6c2t-pci.xml"));
+  auto xml = read_text_file(hwloc + "/24em64t-2n6c2t-pci.xml");
   d.write("truncated.xml", xml.substr(0, xml.size() * 2 / 3));
   expect_bad_input("probe --from '" + (d / "truncated.xml") + "'", "truncated.xml", "malformed XML");
   d.write("v1.xml", "<?xml version=\"1.0\"?>\n<topology><object type=\"Machine\"/></topology>\n");
@@ -146,7 +150,7 @@ TEST(ProbeCli, BadInputsFailWithOneLineNamingTheFile) {
   expect_bad_input("probe --from '" + (d / "empty.xml") + "'", "empty.xml", "empty");
   expect_bad_input("probe --from '" + (d / "missing.xml") + "'", "missing.xml", "no such file");
 
-  auto json = read_text_file(test::shared_hwloc("nvidiaDGX2.xml"));
+  auto json = read_text_file(hwloc + "/nvidiaDGX2.xml");
   d.write("truncated.json", "{\"schema\": \"cairn.probe\", \"schema_version\": 1, \"gpus\": [");
   expect_bad_input("probe --from '" + (d / "truncated.json") + "'", "truncated.json", "malformed JSON");
   d.write("v9.json", R"({"schema": "cairn.probe", "schema_version": 9})");
@@ -159,7 +163,7 @@ TEST(ProbeCli, BadInputsFailWithOneLineNamingTheFile) {
   expect_bad_input("probe --from '" + (d / "notacapture") + "'", "notacapture", "not a capture");
 
   TempDir cap("capture_bad");
-  write_capture(cap);
+  write_capture(cap, hwloc);
   cap.write("gpus.json", R"({"schema": "cairn.probe-gpus", "schema_version": 1, "cuda_available": true)");
   expect_bad_input("probe --from '" + cap.str() + "'", "gpus.json", "malformed JSON");
   expect_bad_input("probe --frm x", "--frm", "unrecognised");
@@ -180,6 +184,38 @@ TEST(ProbeCli, LiveCaptureReplaysToTheSameNode) {
   auto again = cairn("probe --capture '" + (d / "cap") + "'");
   EXPECT_EQ(again.code, 2);
   EXPECT_NE(again.err.find("not an empty directory"), std::string::npos) << again.err;
+}
+
+// A committed capture (tests/fixtures/captures) through the built command: what a plain
+// clone has of the capture tests above, which need ../shared's hwloc files.
+TEST(ProbeCli, FromCommittedCapture) {
+  const std::string dir = ::cairn::test::fixture("captures/debian12-vm");
+  auto r = cairn("probe --json --from '" + dir + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto doc = parse_json(r.out, "capture");
+  EXPECT_EQ(doc["source"], "capture:" + dir);
+  EXPECT_EQ(doc["hostname"], "vm");
+  ASSERT_EQ(doc["nics"].size(), 1u);
+  EXPECT_EQ(doc["nics"][0]["name"], "eth0");
+  EXPECT_TRUE(doc["findings"].empty()) << doc["findings"].dump();
+  auto text = cairn("probe --from '" + dir + "'");
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("[capture:" + dir + "]"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Findings: 0 errors, 0 warnings"), std::string::npos) << text.out;
+}
+
+// A plain /sys + /proc snapshot (tests/fixtures/snapshots, hwloc-gather-topology's tree)
+// is read like a capture: the built command reports the VM it was saved on.
+TEST(ProbeCli, FromSnapshotDirectory) {
+  const std::string dir = ::cairn::test::fixture("snapshots/debian12-vm");
+  auto r = cairn("probe --json --from '" + dir + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto doc = parse_json(r.out, "snapshot");
+  EXPECT_EQ(doc["source"], "snapshot:" + dir);
+  EXPECT_EQ(doc["hostname"], "vm");
+  auto text = cairn("probe --from '" + dir + "'");
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("[snapshot:" + dir + "]"), std::string::npos) << text.out;
 }
 
 }  // namespace

@@ -101,8 +101,9 @@ TEST(IbSysfs, NoInfinibandIsZeroDevices) {
 }
 
 TEST(IbSysfs, MergeKeepsHwlocLocalityAndAddsUnseenDevices) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   // The Conan file's mlx5_0 (NUMA 1, netdev ib0), and a device hwloc did not see.
-  auto node = read_hwloc_xml_file(test::shared_hwloc("32em64t-2n8c2t-pci-normalio.xml"));
+  auto node = read_hwloc_xml_file(hwloc + "/32em64t-2n8c2t-pci-normalio.xml");
   NicInfo fresh;
   fresh.name = "mlx5_0";
   fresh.transport = "ibverbs";
@@ -125,8 +126,9 @@ TEST(IbSysfs, MergeKeepsHwlocLocalityAndAddsUnseenDevices) {
 }
 
 TEST(PcieSysfs, UpstreamPortLimitsTheMaximum) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   // The Conan file: root port 80:03.0 above the CUDA GPU 84:00.0 and the ConnectX 04:00.0.
-  auto node = read_hwloc_xml_file(test::shared_hwloc("32em64t-2n8c2t-pci-normalio.xml"));
+  auto node = read_hwloc_xml_file(hwloc + "/32em64t-2n8c2t-pci-normalio.xml");
   TempDir sys("pcie");
   auto link = [&](const std::string& bdf, const char* cur, const char* w, const char* max, const char* mw) {
     sys.write("bus/pci/devices/" + bdf + "/current_link_speed", std::string(cur) + "\n");
@@ -172,7 +174,8 @@ TEST(SysfsRoot, RecordsExactlyWhatWasRead) {
 }
 
 TEST(NetdevSysfs, EthernetPortsFromClassNet) {
-  auto node = read_hwloc_xml_file(test::shared_hwloc("96em64t-4n4d3ca2co-pci.xml"));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  auto node = read_hwloc_xml_file(hwloc + "/96em64t-4n4d3ca2co-pci.xml");
   TempDir sys("net");
   sys.write("class/net/eth0/operstate", "up\n");
   sys.write("class/net/eth0/speed", "1000\n");

@@ -9,12 +9,13 @@
 #include "topology/from_probe.h"
 #include "topology/nccl_xml.h"
 #include "topology/paths.h"
+#include "tests/support/shared_topologies.h"
 
 namespace cairn::topology {
 namespace {
 
-Graph load(const std::string& name) {
-  return graph_from_probe(probe::read_hwloc_xml_file(std::string(CAIRN_SHARED_DIR) + "/topologies/hwloc/" + name));
+Graph load(const std::string& hwloc, const std::string& name) {
+  return graph_from_probe(probe::read_hwloc_xml_file(hwloc + "/" + name));
 }
 
 int dev(const Graph& g, const std::string& bus_id) {
@@ -35,7 +36,8 @@ std::string cls(const Graph& g, int a, int b) { return to_string(find_path(g, a,
 const std::string kDgx2 = "nvidiaDGX2.xml";
 
 TEST(HwlocDgx2, SixteenGpusAllNv6ThroughTwelveNvSwitches) {
-  Graph g = load(kDgx2);
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  Graph g = load(hwloc, kDgx2);
   auto gpus = g.of_kind(VertexKind::gpu);
   ASSERT_EQ(gpus.size(), 16u);
   EXPECT_EQ(g.of_kind(VertexKind::nvswitch).size(), 12u);
@@ -53,7 +55,8 @@ TEST(HwlocDgx2, SixteenGpusAllNv6ThroughTwelveNvSwitches) {
 }
 
 TEST(HwlocDgx2, NvLinkPeersOfEachGpuAreTheSixSwitchesOfItsBoard) {
-  Graph g = load(kDgx2);
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  Graph g = load(hwloc, kDgx2);
   auto peers_of = [&](const std::string& gpu) {
     std::set<std::string> peers;
     int v = dev(g, gpu);
@@ -78,7 +81,8 @@ TEST(HwlocDgx2, NvLinkPeersOfEachGpuAreTheSixSwitchesOfItsBoard) {
 }
 
 TEST(HwlocDgx2, PcieTreeFoldsToTheSwitches) {
-  Graph g = load(kDgx2);
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  Graph g = load(hwloc, kDgx2);
   // 34:00.0 and 36:00.0 share the PLX switch 32:00.0; 39:00.0 is under the sibling switch
   // 37:00.0, both below 2c:00.0: PCIe alone would make them PIX and PXB.
   int a = dev(g, "0000:34:00.0");
@@ -96,7 +100,8 @@ TEST(HwlocDgx2, PcieTreeFoldsToTheSwitches) {
 }
 
 TEST(Hwloc32em64t, GpuAndMlx5PathClasses) {
-  Graph g = load("32em64t-2n8c2t-pci-normalio.xml");
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  Graph g = load(hwloc, "32em64t-2n8c2t-pci-normalio.xml");
   int mlx = nic_named(g, "mlx5_0");
   ASSERT_GE(mlx, 0);
   // cuda0 (0000:84:00.0) and mlx5_0 hang from root port 0000:80:03.0.
@@ -114,7 +119,8 @@ TEST(Hwloc32em64t, GpuAndMlx5PathClasses) {
 }
 
 TEST(Hwloc24em64t, ConnectX3OnNumaZero) {
-  Graph g = load("24em64t-2n6c2t-pci.xml");
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  Graph g = load(hwloc, "24em64t-2n6c2t-pci.xml");
   EXPECT_EQ(g.of_kind(VertexKind::gpu).size(), 3u);
   int mlx = nic_named(g, "mlx4_0");
   ASSERT_GE(mlx, 0);
@@ -129,7 +135,8 @@ TEST(Hwloc24em64t, ConnectX3OnNumaZero) {
 }
 
 TEST(Hwloc96em64t, FourNumaNodesEightEthernetPorts) {
-  Graph g = load("96em64t-4n4d3ca2co-pci.xml");
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  Graph g = load(hwloc, "96em64t-4n4d3ca2co-pci.xml");
   EXPECT_EQ(g.of_kind(VertexKind::cpu).size(), 4u);
   EXPECT_TRUE(g.of_kind(VertexKind::gpu).empty());
   EXPECT_EQ(g.of_kind(VertexKind::nic).size(), 8u);
@@ -144,7 +151,8 @@ TEST(Hwloc96em64t, FourNumaNodesEightEthernetPorts) {
 }
 
 TEST(Hwloc16intel64, VirtualFunctionsWithoutOsDevicesAreNotNics) {
-  Graph g = load("16intel64-manyVFs.xml");
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
+  Graph g = load(hwloc, "16intel64-manyVFs.xml");
   // eth0, eth1, usnic_0, usnic_1, usnic_2, eth7: the Userspace NIC VFs have no OS device.
   EXPECT_EQ(g.of_kind(VertexKind::nic).size(), 6u);
   // usnic_0 and usnic_1 share the Cisco VIC's internal switch 0000:09:00.0.
@@ -154,9 +162,10 @@ TEST(Hwloc16intel64, VirtualFunctionsWithoutOsDevicesAreNotNics) {
 }
 
 TEST(HwlocRoundTrip, EveryFileExportsAndReimportsTheSameGraph) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(hwloc, "hwloc");
   for (const char* f : {"nvidiaDGX2.xml", "32em64t-2n8c2t-pci-normalio.xml", "24em64t-2n6c2t-pci.xml",
                         "96em64t-4n4d3ca2co-pci.xml", "16intel64-manyVFs.xml"}) {
-    Graph g = load(f);
+    Graph g = load(hwloc, f);
     Graph again = parse_nccl_xml(to_nccl_xml(g), f);
     EXPECT_EQ(canonical_text(again), canonical_text(g)) << f;
     // The path matrix, NCCL's view of the node, is the same after the trip.

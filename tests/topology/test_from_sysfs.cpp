@@ -16,6 +16,7 @@
 #include "topology/from_probe.h"
 #include "topology/nccl_xml.h"
 #include "topology/paths.h"
+#include "tests/support/shared_topologies.h"
 
 namespace cairn::topology {
 namespace {
@@ -23,10 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(SysfsGpuNumaNodes, GpuMemoryNodesAreNotCpus) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(tarball, "hwloc/nvidiagpunumanodes.sysfs.tar.bz2");
   fs::path dir = fs::temp_directory_path() / ("cairn-topology-fsroot-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::string cmd = "tar -xjf '" + std::string(CAIRN_SHARED_DIR) +
-                    "/topologies/hwloc/nvidiagpunumanodes.sysfs.tar.bz2' -C '" + dir.string() + "'";
+  std::string cmd = "tar -xjf '" + tarball + "' -C '" + dir.string() + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   ::setenv("HWLOC_FSROOT", (dir / "nvidiagpunumanodes").c_str(), 1);
   std::string xml;

@@ -7,12 +7,10 @@
 #include "common/error.h"
 #include "topology/nccl_xml.h"
 #include "topology/paths.h"
+#include "tests/support/shared_topologies.h"
 
 namespace cairn::topology {
 namespace {
-
-const std::string kNdv5 = std::string(CAIRN_SHARED_DIR) + "/topologies/nccl/azure-ndv5-topo.xml";
-const std::string kNdv2 = std::string(CAIRN_SHARED_DIR) + "/topologies/nccl/azure-ndv2-topo.xml";
 
 int dev(const Graph& g, const std::string& bus_id) {
   int v = g.find_bus_id(bus_id);
@@ -35,7 +33,8 @@ std::string error_of(const std::string& xml) {
 }
 
 TEST(NcclXmlNdv5, DevicesAndNumaNodes) {
-  Graph g = read_nccl_xml_file(kNdv5);
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(ndv5, "nccl/azure-ndv5-topo.xml");
+  Graph g = read_nccl_xml_file(ndv5);
   EXPECT_EQ(g.of_kind(VertexKind::gpu).size(), 8u);
   EXPECT_EQ(g.of_kind(VertexKind::nic).size(), 8u);
   EXPECT_EQ(g.of_kind(VertexKind::pci).size(), 8u);  // one switch per GPU+NIC pair
@@ -54,7 +53,8 @@ TEST(NcclXmlNdv5, DevicesAndNumaNodes) {
 }
 
 TEST(NcclXmlNdv5, EachGpuSharesASwitchWithOneNic) {
-  Graph g = read_nccl_xml_file(kNdv5);
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(ndv5, "nccl/azure-ndv5-topo.xml");
+  Graph g = read_nccl_xml_file(ndv5);
   EXPECT_EQ(path_class(g, "0001:00:00.0", "0101:00:00.0"), "PIX");
   EXPECT_EQ(path_class(g, "0008:00:00.0", "0104:00:00.0"), "PIX");
   EXPECT_EQ(path_class(g, "000c:00:00.0", "0108:00:00.0"), "PIX");
@@ -72,7 +72,8 @@ TEST(NcclXmlNdv5, EachGpuSharesASwitchWithOneNic) {
 }
 
 TEST(NcclXmlNdv5, BestNicIsTheSwitchPartner) {
-  Graph g = read_nccl_xml_file(kNdv5);
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(ndv5, "nccl/azure-ndv5-topo.xml");
+  Graph g = read_nccl_xml_file(ndv5);
   const std::pair<const char*, const char*> partners[] = {
       {"0001:00:00.0", "0101:00:00.0"}, {"0002:00:00.0", "0102:00:00.0"}, {"0003:00:00.0", "0103:00:00.0"},
       {"0008:00:00.0", "0104:00:00.0"}, {"0009:00:00.0", "0105:00:00.0"}, {"000a:00:00.0", "0106:00:00.0"},
@@ -92,7 +93,8 @@ TEST(NcclXmlNdv5, BestNicIsTheSwitchPartner) {
 }
 
 TEST(NcclXmlNdv2, OneNicOnNumaZero) {
-  Graph g = read_nccl_xml_file(kNdv2);
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(ndv2, "nccl/azure-ndv2-topo.xml");
+  Graph g = read_nccl_xml_file(ndv2);
   EXPECT_EQ(g.of_kind(VertexKind::gpu).size(), 8u);
   ASSERT_EQ(g.of_kind(VertexKind::nic).size(), 1u);
   EXPECT_TRUE(g.of_kind(VertexKind::pci).empty());  // no switches in this file
@@ -114,7 +116,9 @@ TEST(NcclXmlNdv2, OneNicOnNumaZero) {
 }
 
 TEST(NcclXmlRoundTrip, AzureFiles) {
-  for (const auto& file : {kNdv5, kNdv2}) {
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(ndv5, "nccl/azure-ndv5-topo.xml");
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(ndv2, "nccl/azure-ndv2-topo.xml");
+  for (const auto& file : {ndv5, ndv2}) {
     Graph g = read_nccl_xml_file(file);
     std::string xml = to_nccl_xml(g);
     Graph again = parse_nccl_xml(xml, "exported");
@@ -125,7 +129,8 @@ TEST(NcclXmlRoundTrip, AzureFiles) {
 
 // What NCCL's own reader (src/graph/xml.cc) needs from a file.
 TEST(NcclXmlWriter, StaysWithinWhatNcclParses) {
-  Graph g = read_nccl_xml_file(kNdv5);
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(ndv5, "nccl/azure-ndv5-topo.xml");
+  Graph g = read_nccl_xml_file(ndv5);
   std::string xml = to_nccl_xml(g);
   EXPECT_EQ(xml.rfind("<system version=\"1\">\n", 0), 0u) << "no XML declaration; <system> first";
   EXPECT_EQ(xml.find('\t'), std::string::npos);
@@ -252,7 +257,8 @@ TEST(NcclXmlErrors, NameTheFileAndTheProblem) {
 }
 
 TEST(NcclXmlErrors, TruncatedFileNamesTheFile) {
-  std::string whole = to_nccl_xml(read_nccl_xml_file(kNdv5));
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(ndv5, "nccl/azure-ndv5-topo.xml");
+  std::string whole = to_nccl_xml(read_nccl_xml_file(ndv5));
   // Every cut inside the document must fail with the file named, never crash or pass.
   for (std::size_t cut = 1; cut + 2 < whole.size(); cut += 97) {
     std::string err = error_of(whole.substr(0, cut));

@@ -16,6 +16,7 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
+#include "common/env_knobs.h"
 #include "train/cuda/bf16.h"
 #include "train/cuda/device_buffer.h"
 
@@ -48,8 +49,8 @@ class CudaTest : public ::testing::Test {
     const std::string why = why_no_gpu();
     if (!why.empty()) GTEST_SKIP() << "no CUDA device: " << why;
     // CAIRN_TEST_SEED replays a failed run.
-    const char* fixed = std::getenv("CAIRN_TEST_SEED");
-    seed_ = fixed ? std::stoull(fixed) : std::random_device{}();
+    const auto fixed = env::integer("CAIRN_TEST_SEED");
+    seed_ = fixed ? static_cast<std::uint64_t>(*fixed) : std::random_device{}();
     rng_.seed(seed_);
     std::printf("random seed %llu (set CAIRN_TEST_SEED to replay)\n", static_cast<unsigned long long>(seed_));
   }

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "collectives/backends/ucx/ucx_communicator.h"
-#include "tests/collectives/rank_harness.h"
+#include "tests/support/rank_harness.h"
 #include "tests/train/train_test_util.h"
 #include "train/cpu/parallel.h"
 #include "train/data_parallel.h"

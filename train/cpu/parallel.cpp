@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/env_knobs.h"
 #include "common/error.h"
 
 namespace cairn::train::cpu {
@@ -15,14 +16,7 @@ namespace {
 std::atomic<int> g_threads_override{0};
 
 int default_threads() {
-  if (const char* env = std::getenv("CAIRN_CPU_THREADS")) {
-    char* end = nullptr;
-    const long n = std::strtol(env, &end, 10);
-    if (end == env || *end != '\0' || n < 1 || n > 1024)
-      throw Error(std::string("CAIRN_CPU_THREADS=") + env +
-                  ": expected a thread count between 1 and 1024");
-    return static_cast<int>(n);
-  }
+  if (auto n = env::integer("CAIRN_CPU_THREADS")) return static_cast<int>(*n);
   return std::max(1u, std::thread::hardware_concurrency());
 }
 

@@ -15,6 +15,7 @@
 #include "collectives/backends/ucx/chunk_schedule.h"
 #include "collectives/backends/ucx/ucx_transport.h"
 #include "collectives/backends/host_reduce.h"
+#include "common/env_knobs.h"
 #include "common/error.h"
 
 namespace cairn::coll {
@@ -60,12 +61,7 @@ class PostOncePlan final : public detail::Plan {
 // a 1 KiB all_reduce, 11-18 us without spinning; bench_ucx_vs_mpi), else the IdlePolicy
 // default.
 std::chrono::microseconds spin_time(bool oversubscribed) {
-  if (const char* s = std::getenv("CAIRN_UCX_SPIN_US")) {
-    char* end = nullptr;
-    const long v = std::strtol(s, &end, 10);
-    if (end == s || *end || v < 0) throw Error("CAIRN_UCX_SPIN_US='" + std::string(s) + "' is not a number of microseconds");
-    return std::chrono::microseconds(v);
-  }
+  if (auto us = env::integer("CAIRN_UCX_SPIN_US")) return std::chrono::microseconds(*us);
   return oversubscribed ? std::chrono::microseconds(0) : detail::IdlePolicy{}.spin;
 }
 

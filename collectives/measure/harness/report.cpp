@@ -3,6 +3,8 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "collectives/backends/ucx/algo_select.h"
+
 namespace cairn::coll::bench {
 namespace {
 
@@ -122,6 +124,14 @@ void TableSink::end(const CollectiveReport& report) {
   os_ << footer_lines(report) << "# Collective test concluded: " << report.test->perf_name << "\n#\n" << std::flush;
 }
 
+Json host_algo_config_json(const AlgoConfig& c) {
+  const detail::Knobs k = detail::resolve_knobs(c);
+  return {{"algorithm", std::string(to_string(c.algorithm))},
+          {"chunk_bytes", k.chunk_bytes},
+          {"pipeline_depth", k.depth},
+          {"channels", k.channels}};
+}
+
 Json to_json(const RunInfo& info, const std::vector<CollectiveReport>& reports) {
   const SweepOptions& o = info.options;
   Json config = {{"min_bytes", o.min_bytes},       {"max_bytes", o.max_bytes},  {"iters", o.iters},
@@ -149,7 +159,8 @@ Json to_json(const RunInfo& info, const std::vector<CollectiveReport>& reports) 
                            {"avg_busbw_gb_s", r.avg_busbw_gb_s}});
   }
   Json doc = {{"tool", info.tool_line},  {"backend", info.backend},          {"nranks", info.nranks},
-              {"config", config},        {"devices", info.devices},          {"collectives", collectives}};
+              {"config", config},        {"devices", info.devices},          {"collectives", collectives},
+              {"host_algo_config", host_algo_config_json(info.algo)},     {"environment", info.environment}};
   return with_schema(doc, kBenchSchema, kBenchSchemaVersion);
 }
 

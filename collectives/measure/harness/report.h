@@ -1,7 +1,8 @@
 // How `cairn bench` prints: the table in nccl-tests' layout (src/util.cu's
 // writeResultHeader, writeBenchmarkLinePreamble, writeBenchmarkLineBody,
 // writeResultFooter), byte for byte in the data lines so a user can diff against
-// all_reduce_perf, and the same as JSON (schema "cairn.bench" v1).
+// all_reduce_perf, and the same as JSON (schema "cairn.bench" v2: v1 and the host algorithm
+// config and environment in effect).
 #pragma once
 
 #include <ostream>
@@ -9,12 +10,14 @@
 #include <vector>
 
 #include "collectives/measure/harness/harness.h"
+#include "collectives/backends/communicator.h"
+#include "common/env_knobs.h"
 #include "common/json_io.h"
 
 namespace cairn::coll::bench {
 
 inline constexpr const char* kBenchSchema = "cairn.bench";
-inline constexpr int kBenchSchemaVersion = 1;
+inline constexpr int kBenchSchemaVersion = 2;
 
 // What the preamble reports about the run.
 struct RunInfo {
@@ -23,7 +26,15 @@ struct RunInfo {
   int nranks = 1;
   SweepOptions options;
   std::vector<std::string> devices;  // one line per rank, in rank order
+  // What the result records about how it ran: the host backend's algorithm knobs (the
+  // defaults unless set), and the NCCL_*, UCX_* and Cairn knob variables of this process.
+  AlgoConfig algo;
+  env::Vars environment = env::recorded_environment();
 };
+
+// The host backend's algorithm knobs as results record them, defaults filled in:
+// {"algorithm", "chunk_bytes", "pipeline_depth", "channels"}.
+Json host_algo_config_json(const AlgoConfig& c);
 
 // nccl-tests' names: "float", "half", "bfloat16", "double", "int32", "int64", "uint8";
 // "sum", "prod", "max", "min", "avg".

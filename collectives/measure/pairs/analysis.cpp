@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "collectives/measure/harness/report.h"
 #include "common/error.h"
 
 namespace cairn::coll::pairs {
@@ -201,10 +202,13 @@ std::string format_matrices(const PairsMatrix& m, const Verdict& v) {
   return out;
 }
 
-Json to_json(const PairsMatrix& m, const Verdict& v, const FlagRule& rule, const Json& run) {
+Json to_json(const PairsMatrix& m, const Verdict& v, const FlagRule& rule, const Json& run, const AlgoConfig& algo,
+             const env::Vars& environment) {
   const int n = m.size();
   Json doc = Json::object();
   doc["run"] = run;
+  doc["host_algo_config"] = bench::host_algo_config_json(algo);
+  doc["environment"] = environment;
   doc["participants"] = Json::array();
   for (int i = 0; i < n; ++i) doc["participants"].push_back(participant_json(m, i));
   Json bw = Json::array(), lat = Json::array(), pair_list = Json::array();

@@ -11,12 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "collectives/backends/communicator.h"
+#include "common/env_knobs.h"
 #include "common/json_io.h"
 
 namespace cairn::coll::pairs {
 
 inline constexpr const char* kPairsSchema = "cairn.pairs";
-inline constexpr int kPairsSchemaVersion = 1;
+inline constexpr int kPairsSchemaVersion = 2;
 
 // One endpoint of the measured pairs: a rank, or in per-node mode a node's first rank.
 struct Participant {
@@ -95,7 +97,9 @@ std::string format_pair_table(const PairsMatrix& matrix, const Verdict& verdict)
 // cells carry a '*'. A legend maps the row and column numbers to ranks and hosts.
 std::string format_matrices(const PairsMatrix& matrix, const Verdict& verdict);
 
-// The whole result; `run` (the measurement's settings) is stored as given.
-Json to_json(const PairsMatrix& matrix, const Verdict& verdict, const FlagRule& rule, const Json& run);
+// The whole result; `run` (the measurement's settings) is stored as given, beside the host
+// backend's algorithm knobs and the NCCL_*, UCX_* and Cairn knob variables in effect.
+Json to_json(const PairsMatrix& matrix, const Verdict& verdict, const FlagRule& rule, const Json& run,
+             const AlgoConfig& algo = {}, const env::Vars& environment = env::recorded_environment());
 
 }  // namespace cairn::coll::pairs

@@ -1,4 +1,4 @@
-#include "rank_harness.h"
+#include "tests/support/rank_harness.h"
 
 #include <poll.h>
 #include <signal.h>
