@@ -9,6 +9,7 @@
 #include "collectives/launch/local_launcher.h"
 #include "collectives/launch/rank_binding.h"
 #include "probe/cpuset.h"
+#include "tests/support/shared_topologies.h"
 #include "topology/load.h"
 #include "topology/paths.h"
 
@@ -135,13 +136,6 @@ TEST(NodeFacts, ThisNodeHasAnAllowedCpuOnAKnownNumaNode) {
   }
 }
 
-// The shared topologies, or a skip that says where they were looked for.
-std::optional<topology::Graph> shared_topology(const std::string& relative) {
-  const std::filesystem::path path = std::filesystem::path(CAIRN_SHARED_DIR) / "topologies" / relative;
-  if (!std::filesystem::exists(path)) return std::nullopt;
-  return topology::load_topology(path.string());
-}
-
 std::vector<int> cpus_of(const std::string& list) {
   std::vector<int> out;
   if (auto set = probe::CpuSet::from_list(list))
@@ -191,8 +185,8 @@ int expect_binding_follows_topology(const topology::Graph& g) {
 }
 
 TEST(PlanBindingFromTopology, AzureNdv5EachH100GetsTheNicOnItsSwitch) {
-  const auto g = shared_topology("nccl/azure-ndv5-topo.xml");
-  if (!g) GTEST_SKIP() << "no " << CAIRN_SHARED_DIR << "/topologies/nccl/azure-ndv5-topo.xml (the shared topologies)";
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(path, "nccl/azure-ndv5-topo.xml");
+  const std::optional<topology::Graph> g = topology::load_topology(path);
   ASSERT_EQ(g->of_kind(topology::VertexKind::gpu).size(), 8u);
   // One GPU and one NIC per PCIe switch, listed in the same order: both rules agree.
   EXPECT_EQ(expect_binding_follows_topology(*g), 0);
@@ -201,8 +195,8 @@ TEST(PlanBindingFromTopology, AzureNdv5EachH100GetsTheNicOnItsSwitch) {
 }
 
 TEST(PlanBindingFromTopology, AzureNdv2SharesItsOneNic) {
-  const auto g = shared_topology("nccl/azure-ndv2-topo.xml");
-  if (!g) GTEST_SKIP() << "no " << CAIRN_SHARED_DIR << "/topologies/nccl/azure-ndv2-topo.xml (the shared topologies)";
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(path, "nccl/azure-ndv2-topo.xml");
+  const std::optional<topology::Graph> g = topology::load_topology(path);
   // One NIC on one socket: best_nics gives it to all eight GPUs (cairn topo lists it for
   // each); the NUMA k-th rule left the four GPUs of the other socket without one.
   EXPECT_EQ(expect_binding_follows_topology(*g), 4);
@@ -210,8 +204,8 @@ TEST(PlanBindingFromTopology, AzureNdv2SharesItsOneNic) {
 }
 
 TEST(PlanBindingFromTopology, Dgx2SixteenGpusOnTwoSockets) {
-  const auto g = shared_topology("hwloc/nvidiaDGX2.xml");
-  if (!g) GTEST_SKIP() << "no " << CAIRN_SHARED_DIR << "/topologies/hwloc/nvidiaDGX2.xml (the shared topologies)";
+  CAIRN_SHARED_TOPOLOGY_OR_SKIP(path, "hwloc/nvidiaDGX2.xml");
+  const std::optional<topology::Graph> g = topology::load_topology(path);
   ASSERT_EQ(g->of_kind(topology::VertexKind::gpu).size(), 16u);
   // The capture has no NIC: GPUs and CPUs only.
   EXPECT_EQ(expect_binding_follows_topology(*g), 0);
