@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "collectives/backends/communicator.h"
@@ -41,6 +42,15 @@ struct NcclOptions {
   // Operations on a blocking copy of the communicator (ncclCommSplit after the
   // non-blocking init); false keeps every call non-blocking (see above for the cost).
   bool blocking_operations = true;
+
+  // ncclConfig_t fields, for sweeps over them; unset keeps NCCL's default (or its
+  // NCCL_* environment variable). Passed to ncclCommInitRankConfig and to every split.
+  // Validated by make_nccl_communicator (nccl_config.h says how).
+  std::optional<int> min_ctas;          // minCTAs: at least this many CTAs (channels), >= 1
+  std::optional<int> max_ctas;          // maxCTAs: at most this many, >= 1 and >= min_ctas
+  std::optional<int> cga_cluster_size;  // cgaClusterSize: 0 (off) to 8
+  std::optional<std::string> net_name;  // netName: the network plugin or transport ("IB", "Socket")
+  std::optional<bool> split_share;      // splitShare: children of split() share this one's resources
 };
 
 // Collective over `size` ranks: rank 0 creates the NCCL unique id and publishes it through
