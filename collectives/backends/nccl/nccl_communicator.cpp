@@ -209,12 +209,14 @@ class NcclState {
   void track(OpTrace trace, cudaEvent_t start, cudaEvent_t end) {
     std::lock_guard<std::mutex> lock(traces_mu_);
     traces_.push_back({std::move(trace), start, end});
+    tracked_.store(traces_.size(), std::memory_order_release);
   }
 
   // Ends the observed operations whose end event has completed, oldest first (stopping
   // at the first that has not): no host synchronisation, only cudaEventQuery. With
   // `all`, the rest end too, as failed (the communicator is going away).
   void finish_traces(bool all = false) {
+    if (tracked_.load(std::memory_order_acquire) == 0) return;  // nobody observes: no lock taken
     std::vector<std::pair<Traced, double>> done;  // the event's GPU time, -1 if unknown
     {
       std::lock_guard<std::mutex> lock(traces_mu_);
@@ -227,6 +229,7 @@ class NcclState {
         done.emplace_back(std::move(t), ms < 0 ? -1.0 : double(ms) * 1000.0);
         traces_.pop_front();
       }
+      tracked_.store(traces_.size(), std::memory_order_release);
     }
     if (done.empty()) return;
     const bool gone = aborted();
@@ -327,8 +330,9 @@ class NcclState {
     ncclCommAbort(comm);
   }
 
-  // With the lock held: the error text, the handle taken out, the lock dropped for the
-  // abort; throws.
+  // With mu_ held by the caller's lock_guard: builds the error text, takes the handle
+  // out, drops mu_ around ncclCommAbort (which may take a while) and takes it back for
+  // the guard to release; throws.
   [[noreturn]] void fail_locked(const std::string& what, ncclResult_t r) {
     const char* detail = comm_ ? ncclGetLastError(comm_) : "";
     const std::string message =
@@ -353,6 +357,7 @@ class NcclState {
   std::vector<cudaEvent_t> events_, timing_events_;
   std::mutex traces_mu_;
   std::deque<Traced> traces_;
+  std::atomic<std::size_t> tracked_{0};  // traces_.size(), readable without the lock
   ncclComm_t comm_;
   std::string reason_;
   const int rank_, size_, device_;

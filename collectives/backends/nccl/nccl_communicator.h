@@ -18,9 +18,14 @@
 // groupLaunchNonBlocking), 50-130 us per call on an H100, which made alltoall and sendrecv
 // 0.64x and 0.75x of nccl-tests at 128 MiB. Blocking calls enqueue inline as nccl-tests
 // and PyTorch do; kernels stuck on a lost peer are still timed out and aborted by the
-// waits. What a blocking call cannot be interrupted in is NCCL's own host code (a lazy
-// connection to a peer that died after init); fault-tolerant runs that need that set
-// blocking_operations = false.
+// waits. What the timeout cannot interrupt is a blocking call stuck in NCCL's own host
+// code (a lazy connection to a peer that died after init): abort() from another thread
+// (a watchdog) can, since it never waits behind the call and ncclCommAbort unblocks it;
+// fault-tolerant runs with no watchdog set blocking_operations = false.
+//
+// Observers (op_observer.h) get the GPU time of each operation from timing events
+// recorded on its stream around the enqueue; their ends are delivered when the end event
+// is found complete (later operations, Request::test/wait, poll_observers()).
 #pragma once
 
 #include <chrono>
