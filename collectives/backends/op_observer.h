@@ -48,16 +48,16 @@ struct OpRecord {
 };
 
 // Called from the communicator's threads (see above); an implementation that keeps
-// state shared with other threads locks it itself. Observers must not call the
-// communicator's operations from these callbacks.
+// state shared with other threads locks it itself. The callbacks must not call the
+// communicator's operations, and cannot throw (they may run on a progress thread).
 class OpObserver {
  public:
   virtual ~OpObserver() = default;
   // On the calling thread, after the arguments were checked and before the backend
   // runs the operation.
-  virtual void on_start(const OpRecord&) {}
+  virtual void on_start(const OpRecord&) noexcept {}
   // Once the operation has ended, in sequence order.
-  virtual void on_end(const OpRecord& record) = 0;
+  virtual void on_end(const OpRecord& record) noexcept = 0;
 };
 
 }  // namespace cairn::coll

@@ -11,11 +11,11 @@ namespace cairn::coll::testing {
 
 class RecordingObserver final : public OpObserver {
  public:
-  void on_start(const OpRecord& r) override {
+  void on_start(const OpRecord& r) noexcept override {
     std::lock_guard lock(mu_);
     starts_.push_back(r);
   }
-  void on_end(const OpRecord& r) override {
+  void on_end(const OpRecord& r) noexcept override {
     std::lock_guard lock(mu_);
     ends_.push_back(r);
   }
