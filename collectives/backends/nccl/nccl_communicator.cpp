@@ -114,6 +114,7 @@ class NcclState {
   // for a peer, and abort() must not wait behind it.
   template <typename F>
   void call(const std::string& what, F&& f) {
+    std::lock_guard<std::mutex> serial(call_mu_);
     ncclComm_t comm = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -264,6 +265,7 @@ class NcclState {
   // Finalizes and destroys the communicator (flushing what is in flight); aborts it
   // instead if that fails or takes longer than the timeout (a minute when none is set).
   void destroy() {
+    std::lock_guard<std::mutex> serial(call_mu_);
     ncclComm_t comm = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -353,6 +355,9 @@ class NcclState {
   }
 
   std::mutex mu_;
+  // Serialises the calls that may block (enqueues, splits, finalize), as NCCL allows one
+  // call at a time on a communicator; abort() never takes it.
+  std::mutex call_mu_;
   std::mutex events_mu_;
   std::vector<cudaEvent_t> events_, timing_events_;
   std::mutex traces_mu_;
