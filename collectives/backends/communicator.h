@@ -17,20 +17,11 @@
 #include <string>
 #include <string_view>
 
+#include "collectives/backends/dtype.h"
+#include "collectives/backends/op_log.h"
+#include "collectives/backends/op_observer.h"
+
 namespace cairn::coll {
-
-enum class DataType { f32, f16, bf16, f64, i32, i64, u8 };
-enum class ReduceOp { sum, prod, max, min, avg };
-enum class MemoryKind { host, device };
-
-std::size_t dtype_size(DataType t);
-std::string_view to_string(DataType t);
-std::string_view to_string(ReduceOp op);
-// Parse nccl-tests spellings ("float", "half", "bfloat16", "double", "int32", "int64",
-// "uint8") and Cairn's ("f32", "f16", "bf16", "f64", "i32", "i64", "u8"). Throws
-// cairn::Error listing the valid names.
-DataType parse_dtype(std::string_view s);
-ReduceOp parse_op(std::string_view s);
 
 // A cudaStream_t for device backends (kept opaque so host code needs no CUDA headers);
 // ignored by host backends.
@@ -56,8 +47,8 @@ class Request {
   std::shared_ptr<Impl> impl_;
 };
 
-// Knobs of the host backend's algorithms, swept by the tuner (issue 4). A device
-// backend reads its knobs (NCCL_ALGO, NCCL_PROTO, channels) from NCCL itself.
+// Knobs of the host backend's algorithms, swept by the tuner. A device backend reads its
+// knobs (NCCL_ALGO, NCCL_PROTO, channels) from NCCL itself.
 enum class Algorithm { automatic, ring, tree, rhd };  // tree: double binary tree; rhd:
                                                       // recursive halving/doubling
 struct AlgoConfig {
@@ -69,6 +60,11 @@ struct AlgoConfig {
 std::string_view to_string(Algorithm a);
 Algorithm parse_algorithm(std::string_view s);
 
+// The public operations check their arguments the same way for every backend
+// (argcheck.h: a null buffer with a count, a byte count that overflows size_t, a root or
+// peer outside [0, size()), a reduction the backend cannot do), throwing a one-line
+// cairn::Error naming the operation and the argument before anything is queued; then
+// they tell the observers and call the backend's do_ implementation.
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -78,46 +74,90 @@ class Communicator {
   virtual std::string_view backend() const = 0;  // "ucx", "nccl"
   virtual MemoryKind memory() const = 0;
 
-  virtual Request all_reduce(const void* send, void* recv, std::size_t count, DataType dt,
-                             ReduceOp op, Stream stream = nullptr) = 0;
+  Request all_reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op,
+                     Stream stream = nullptr);
   // recv gets recv_count elements; send holds size() * recv_count.
-  virtual Request reduce_scatter(const void* send, void* recv, std::size_t recv_count,
-                                 DataType dt, ReduceOp op, Stream stream = nullptr) = 0;
+  Request reduce_scatter(const void* send, void* recv, std::size_t recv_count, DataType dt,
+                         ReduceOp op, Stream stream = nullptr);
   // send holds send_count elements; recv gets size() * send_count, in rank order.
-  virtual Request all_gather(const void* send, void* recv, std::size_t send_count,
-                             DataType dt, Stream stream = nullptr) = 0;
-  virtual Request broadcast(const void* send, void* recv, std::size_t count, DataType dt,
-                            int root, Stream stream = nullptr) = 0;
-  virtual Request reduce(const void* send, void* recv, std::size_t count, DataType dt,
-                         ReduceOp op, int root, Stream stream = nullptr) = 0;
+  Request all_gather(const void* send, void* recv, std::size_t send_count, DataType dt,
+                     Stream stream = nullptr);
+  // send is read on the root only (may be null elsewhere).
+  Request broadcast(const void* send, void* recv, std::size_t count, DataType dt, int root,
+                    Stream stream = nullptr);
+  // recv is written on the root only (may be null elsewhere).
+  Request reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op,
+                 int root, Stream stream = nullptr);
   // send and recv hold size() blocks of count elements; block j of send goes to rank j.
-  virtual Request alltoall(const void* send, void* recv, std::size_t count, DataType dt,
-                           Stream stream = nullptr) = 0;
-  virtual Request send(const void* buf, std::size_t count, DataType dt, int peer,
-                       Stream stream = nullptr) = 0;
-  virtual Request recv(void* buf, std::size_t count, DataType dt, int peer,
-                       Stream stream = nullptr) = 0;
+  Request alltoall(const void* send, void* recv, std::size_t count, DataType dt,
+                   Stream stream = nullptr);
+  Request send(const void* buf, std::size_t count, DataType dt, int peer, Stream stream = nullptr);
+  Request recv(void* buf, std::size_t count, DataType dt, int peer, Stream stream = nullptr);
   // A send to `to` and a receive from `from` that progress together (no deadlock when
   // every rank sends first).
-  virtual Request send_recv(const void* send_buf, std::size_t send_count, int to,
-                            void* recv_buf, std::size_t recv_count, int from, DataType dt,
-                            Stream stream = nullptr) = 0;
-  virtual Request barrier(Stream stream = nullptr) = 0;
+  Request send_recv(const void* send_buf, std::size_t send_count, int to, void* recv_buf,
+                    std::size_t recv_count, int from, DataType dt, Stream stream = nullptr);
+  Request barrier(Stream stream = nullptr);
 
   // A new communicator of the ranks that pass the same color, ordered by key (then by
   // old rank); color < 0 takes no part and gets nullptr. Collective over this one.
+  // Observers are not carried over.
   virtual std::unique_ptr<Communicator> split(int color, int key) = 0;
 
   // Fails every pending and future operation with `reason`; safe from any thread (the
-  // watchdog's). A device backend aborts the NCCL communicator.
+  // watchdog's), and never waits behind an operation blocked in the backend: a device
+  // backend aborts the NCCL communicator, which unblocks it, and the blocked call throws
+  // an error naming `reason`.
   virtual void abort(const std::string& reason) = 0;
 
   // How long wait() lets an operation run before aborting the communicator with an error
   // that names the operation (0: forever).
   virtual void set_timeout(std::chrono::milliseconds timeout) = 0;
 
-  // Host algorithm knobs (no effect on device backends).
+  // Host algorithm knobs. A device backend accepts only the default AlgoConfig (its
+  // algorithms come from NCCL's environment and tuner) and throws for any other.
   virtual void set_algo_config(const AlgoConfig&) {}
+
+  // Observers (op_observer.h), from any thread. remove_observer takes effect for
+  // operations that start after it; one in flight may still report its end.
+  void add_observer(std::shared_ptr<OpObserver> observer) { log_.add(std::move(observer)); }
+  void remove_observer(const OpObserver* observer) { log_.remove(observer); }
+  // Delivers the ends of operations found complete since the last look (device
+  // backends; host backends deliver them as they complete).
+  void poll_observers() { do_poll_observers(); }
+
+ protected:
+  // Rooted and point-to-point operations may rely on the checks above; every do_ call
+  // ends its trace (OpTrace::finish) exactly once when it is non-empty, also on failure.
+  virtual Request do_all_reduce(const void* send, void* recv, std::size_t count, DataType dt,
+                                ReduceOp op, Stream stream, OpTrace trace) = 0;
+  virtual Request do_reduce_scatter(const void* send, void* recv, std::size_t recv_count,
+                                    DataType dt, ReduceOp op, Stream stream, OpTrace trace) = 0;
+  virtual Request do_all_gather(const void* send, void* recv, std::size_t send_count,
+                                DataType dt, Stream stream, OpTrace trace) = 0;
+  virtual Request do_broadcast(const void* send, void* recv, std::size_t count, DataType dt,
+                               int root, Stream stream, OpTrace trace) = 0;
+  virtual Request do_reduce(const void* send, void* recv, std::size_t count, DataType dt,
+                            ReduceOp op, int root, Stream stream, OpTrace trace) = 0;
+  virtual Request do_alltoall(const void* send, void* recv, std::size_t count, DataType dt,
+                              Stream stream, OpTrace trace) = 0;
+  // One implementation for send (recv_count 0, from -1), recv (send_count 0, to -1) and
+  // send_recv.
+  virtual Request do_send_recv(const void* send_buf, std::size_t send_count, int to,
+                               void* recv_buf, std::size_t recv_count, int from, DataType dt,
+                               Stream stream, OpTrace trace) = 0;
+  virtual Request do_barrier(Stream stream, OpTrace trace) = 0;
+  virtual void do_poll_observers() {}
+  // Whether the backend can reduce `dt` with `op` (checked before every reduction).
+  virtual bool can_reduce(ReduceOp, DataType) const { return true; }
+  // Whether send, recv and send_recv may name this rank as the peer.
+  virtual bool sends_to_self() const { return true; }
+
+ private:
+  // Runs one checked operation under the observers' eyes.
+  template <typename Run>
+  Request observed(OpRecord record, Run&& run);
+  detail::OpLog log_;
 };
 
 }  // namespace cairn::coll

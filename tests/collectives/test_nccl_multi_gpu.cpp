@@ -1,7 +1,8 @@
 // The NCCL backend across GPUs: one forked rank process per visible GPU (label gpu;
 // skips with fewer than two). Every collective x dtype x op checks clean through the
 // bench harness, and a rank killed mid-all_reduce is named by every survivor at once,
-// not only at the timeout.
+// not only at the timeout. A watchdog's abort() ends a receive whose sender never sends
+// (a real hang needs two ranks; NCCL refuses two ranks on one GPU, so this too needs two).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -86,6 +88,51 @@ TEST_F(NcclMultiGpu, KilledRankMidAllReduceIsNamedBySurvivorsBeforeTheTimeout) {
     env.expect(seconds < 30, "survivor took " + std::to_string(seconds) + " s to fail (timeout 60 s)");
   }, options);
   testing::expect_all_ok(out, {1});
+  for (const auto& s : testing::notes_with(out[0], "error ")) std::cout << "[ rank 0  ] " << s << "\n";
+}
+
+// Rank 0 receives from rank 1, which never sends. On the blocking communicator the first
+// receive from a peer connects to it inside NCCL's host code, where only ncclCommAbort can
+// end it; whether the thread is stuck there or in wait(), abort() from another thread
+// must not wait behind it, and the call must throw the abort's reason.
+TEST_F(NcclMultiGpu, WatchdogAbortEndsAReceiveWhoseSenderNeverSends) {
+  testing::HarnessOptions options;
+  options.limit = std::chrono::seconds(120);
+  const auto out = testing::run_ranks(2, [](RankEnv& env) {
+    auto comm = make_nccl_communicator(env.store(), env.rank(), env.size(), env.rank());
+    comm->set_timeout(90s);  // far beyond the abort: only abort() may end the receive
+    auto memory = bench::make_cuda_memory(env.rank());
+    bench::Buffer buf(*memory, 1024 * sizeof(float));
+    comm->barrier(memory->stream()).wait();
+    env.store().barrier("both out of the barrier", env.size());
+    if (env.rank() == 1) {
+      env.store().get("aborted");
+      comm->abort("the test is over");  // a blocking finalize would wait for rank 0
+      return;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    double abort_seconds = -1;
+    std::thread watchdog([&] {
+      std::this_thread::sleep_for(1s);
+      const auto t = std::chrono::steady_clock::now();
+      comm->abort("watchdog: rank 1 sent nothing");
+      abort_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    });
+    std::string message = "(no error)";
+    try {
+      comm->recv(buf.data(), 1024, DataType::f32, 1, memory->stream()).wait();
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    watchdog.join();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    env.note("error " + message);
+    env.expect(message.find("watchdog: rank 1 sent nothing") != std::string::npos, "the error does not name the reason: " + message);
+    env.expect(seconds < 20, "the receive took " + std::to_string(seconds) + " s to fail after the abort at 1 s");
+    env.expect(abort_seconds >= 0 && abort_seconds < 15, "abort() took " + std::to_string(abort_seconds) + " s");
+    env.store().set("aborted", "1");
+  }, options);
+  testing::expect_all_ok(out);
   for (const auto& s : testing::notes_with(out[0], "error ")) std::cout << "[ rank 0  ] " << s << "\n";
 }
 

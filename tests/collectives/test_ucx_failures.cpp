@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <limits>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +17,7 @@
 
 #include "collectives/backends/ucx/ucx_communicator.h"
 #include "common/error.h"
+#include "tests/collectives/recording_observer.h"
 #include "tests/support/rank_harness.h"
 
 namespace cairn::coll {
@@ -123,6 +127,47 @@ TEST(UcxFailures, AbortFromAnotherThreadUnblocksWaitAndReachesThePeer) {
   testing::expect_all_ok(out);
 }
 
+TEST(UcxFailures, WatchdogAbortEndsACollectiveThePeerNeverJoins) {
+  const auto out = testing::run_ranks(2, [](RankEnv& env) {
+    auto comm = make_ucx_communicator(env.store(), env.rank(), env.size());
+    comm->set_timeout(20000ms);
+    comm->barrier().wait();
+    env.store().barrier("both out of the barrier", env.size());
+    if (env.rank() == 0) {
+      // Rank 1 never enters this all_reduce: without abort() the wait would last 20 s.
+      std::vector<float> buf(4, 1.0f);  // small: the abort notice must not queue behind unread chunks
+      Request r = comm->all_reduce(buf.data(), buf.data(), buf.size(), DataType::f32, ReduceOp::sum);
+      const auto t0 = Clock::now();
+      std::thread watchdog([&] {
+        std::this_thread::sleep_for(200ms);
+        comm->abort("watchdog: rank 1 never joined all_reduce");
+      });
+      std::string error = "(no error)";
+      try {
+        r.wait();
+      } catch (const Error& e) {
+        error = e.what();
+      }
+      watchdog.join();
+      const double waited = ms_since(t0);
+      env.expect(contains(error, "all_reduce #") && contains(error, "watchdog: rank 1 never joined all_reduce"),
+                 "error: " + error);
+      env.expect(waited >= 150 && waited < 2000, "abort took " + std::to_string(waited) + " ms to end the wait");
+      env.store().set("aborted", "1");
+    } else {
+      env.store().get("aborted");
+      // The peer hears why (else its closing barrier would wait out the timeout).
+      try {
+        comm->barrier().wait();
+        env.fail("the peer of an aborted rank completed a barrier");
+      } catch (const Error& e) {
+        env.expect(contains(e.what(), "rank 0 aborted: watchdog: rank 1 never joined"), std::string("peer's error: ") + e.what());
+      }
+    }
+  });
+  testing::expect_all_ok(out);
+}
+
 TEST(UcxFailures, TimeoutNamesTheOperationAndTheRankItWaitsFor) {
   const auto out = testing::run_ranks(3, [](RankEnv& env) {
     auto comm = make_ucx_communicator(env.store(), env.rank(), env.size());
@@ -198,6 +243,70 @@ TEST(UcxFailures, BadArgumentsAreRefusedBeforeAnythingIsQueued) {
     float one = 1, sum = 0;
     comm->all_reduce(&one, &sum, 1, DataType::f32, ReduceOp::sum).wait();
     env.expect(sum == 2.f, "all_reduce after refused calls: " + std::to_string(sum));
+  });
+  testing::expect_all_ok(out);
+}
+
+// Every argument check, on the UCX backend: the message names the operation and the
+// argument, nothing reaches the observers, and no sequence number is used up.
+TEST(UcxFailures, EachBadArgumentGetsItsOwnMessageAndNoRecord) {
+  const auto out = testing::run_ranks(2, [](RankEnv& env) {
+    auto comm = make_ucx_communicator(env.store(), env.rank(), env.size());
+    auto seen = std::make_shared<testing::RecordingObserver>();
+    comm->add_observer(seen);
+    float x = 0;
+    const int other = 1 - env.rank();
+    constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
+    auto expect_error = [&](const std::function<void()>& f, const std::string& part) {
+      std::string error = "(no error)";
+      try {
+        f();
+      } catch (const Error& e) {
+        error = e.what();
+      }
+      env.expect(contains(error, part), "expected '" + part + "', got: " + error);
+      env.expect(error.find('\n') == std::string::npos, "not one line: " + error);
+    };
+    expect_error([&] { comm->all_reduce(nullptr, &x, 1, DataType::f32, ReduceOp::sum); },
+                 "all_reduce: send buffer is null with count 1");
+    expect_error([&] { comm->reduce_scatter(&x, nullptr, 3, DataType::f32, ReduceOp::sum); },
+                 "reduce_scatter: recv buffer is null with count 3");
+    expect_error([&] { comm->all_gather(nullptr, &x, 2, DataType::f32); }, "all_gather: send buffer is null");
+    expect_error([&] { comm->alltoall(&x, nullptr, 2, DataType::f32); }, "alltoall: recv buffer is null");
+    expect_error([&] { comm->all_reduce(&x, &x, kMax / 2, DataType::f32, ReduceOp::sum); },
+                 "all_reduce: count " + std::to_string(kMax / 2) + " of f32 x 1 blocks overflows");
+    // Fits as one block of f32, not as size() of them.
+    const std::size_t gathered = kMax / 4 / 2 + 1;
+    expect_error([&] { comm->all_gather(&x, &x, gathered, DataType::f32); },
+                 "all_gather: count " + std::to_string(gathered) + " of f32 x 2 blocks overflows");
+    expect_error([&] { comm->reduce_scatter(&x, &x, gathered, DataType::f32, ReduceOp::sum); }, "reduce_scatter: count");
+    expect_error([&] { comm->alltoall(&x, &x, gathered, DataType::f32); }, "alltoall: count");
+    expect_error([&] { comm->broadcast(&x, &x, 1, DataType::f32, 2); },
+                 "broadcast: root 2 is not a rank of this communicator (0..1)");
+    expect_error([&] { comm->reduce(&x, &x, 1, DataType::f32, ReduceOp::sum, -1); }, "reduce: root -1 is not a rank");
+    if (env.rank() == 0)
+      expect_error([&] { comm->broadcast(nullptr, &x, 1, DataType::f32, 0); }, "broadcast: the root's send buffer is null");
+    else
+      expect_error([&] { comm->reduce(&x, nullptr, 1, DataType::f32, ReduceOp::sum, 1); },
+                   "reduce: the root's recv buffer is null");
+    expect_error([&] { comm->send(&x, 1, DataType::f32, 5); }, "send: peer 5 is not another rank of this communicator (0..1");
+    expect_error([&] { comm->recv(&x, 1, DataType::f32, env.rank()); },
+                 "recv: peer " + std::to_string(env.rank()) + " is not another rank");
+    expect_error([&] { comm->send(nullptr, 1, DataType::f32, other); }, "send: send buffer is null");
+    expect_error([&] { comm->send_recv(&x, 1, other, &x, 1, -1, DataType::f32); }, "send_recv: source -1 is not another rank");
+    expect_error([&] { comm->send_recv(&x, 1, 9, &x, 1, other, DataType::f32); }, "send_recv: destination 9 is not");
+    expect_error([&] { comm->send_recv(&x, 1, other, nullptr, 1, other, DataType::f32); }, "send_recv: recv buffer is null");
+    expect_error([&] { comm->all_reduce(&x, &x, 1, DataType::f32, static_cast<ReduceOp>(17)); },
+                 "all_reduce: reduction 17 is not one of sum, prod, max, min, avg");
+    expect_error([&] { comm->broadcast(&x, &x, 1, static_cast<DataType>(42), 0); },
+                 "broadcast: data type 42 is not one of");
+    env.expect(seen->starts().empty() && seen->ends().empty(), "a refused call reached the observers");
+    float one = 1, sum = 0;
+    comm->all_reduce(&one, &sum, 1, DataType::f32, ReduceOp::sum).wait();
+    env.expect(sum == 2.f, "all_reduce after refused calls: " + std::to_string(sum));
+    const auto ends = seen->ends();
+    if (env.expect(ends.size() == 1, "records: " + std::to_string(ends.size())))
+      env.expect(ends[0].seq == 0, "refused calls used up sequence numbers: seq " + std::to_string(ends[0].seq));
   });
   testing::expect_all_ok(out);
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -13,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "collectives/backends/nccl/nccl_config.h"
 #include "collectives/backends/process_liveness.h"
 #include "common/error.h"
 
@@ -77,33 +79,54 @@ class Backoff {
   Clock::time_point start_ = Clock::now();
 };
 
-// What the communicator and its in-flight requests share. The mutex guards `comm`:
-// abort() may come from any thread (a watchdog) and frees it, so every NCCL call on it
-// runs under the lock and finds it null once aborted.
+// What the communicator and its in-flight requests share. The mutex guards `comm` and is
+// held only around NCCL calls that return at once (ncclCommGetAsyncError,
+// ncclGetLastError): abort() may come from any thread (a watchdog) while another thread
+// is blocked inside an enqueue, a split or a finalize, so those run outside the lock on
+// a copy of the handle, and abort() takes the handle out under the lock and calls
+// ncclCommAbort outside it, which sets NCCL's abort flag and so ends the blocked call
+// (as PyTorch's watchdog does). The blocked call then finds the handle gone and throws
+// the abort's reason. What this cannot guard is a call that copied the handle an instant
+// before abort() freed it; NCCL's own abort flag is the only protection there, as for
+// any caller of ncclCommAbort from another thread.
 class NcclState {
  public:
-  NcclState(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<detail::LocalPeerWatch> peers)
-      : comm_(comm), rank_(rank), size_(size), device_(device), blocking_(blocking), peers_(std::move(peers)) {}
+  NcclState(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<detail::LocalPeerWatch> peers,
+            NcclOptions options)
+      : comm_(comm), rank_(rank), size_(size), device_(device), blocking_(blocking), peers_(std::move(peers)),
+        options_(std::move(options)) {}
+
+  // Options children of split() are made with (their netName points into this copy).
+  const NcclOptions& options() const { return options_; }
 
   int rank() const { return rank_; }
   int size() const { return size_; }
   int device() const { return device_; }
   bool blocking() const { return blocking_; }
+  int library_version() const { return library_version_; }
   milliseconds timeout() const { return milliseconds(timeout_ms_.load()); }
   void set_timeout(milliseconds t) { timeout_ms_.store(t.count()); }
 
   // Runs f(comm) (an NCCL call or a group of them) and waits until NCCL has enqueued it:
   // a non-blocking communicator may answer ncclInProgress, and no further call may be
   // made on it until ncclCommGetAsyncError says ncclSuccess.
+  // f runs outside the lock: a blocking communicator's call may wait in NCCL's host code
+  // for a peer, and abort() must not wait behind it.
   template <typename F>
   void call(const std::string& what, F&& f) {
-    ncclResult_t r;
+    std::lock_guard<std::mutex> serial(call_mu_);
+    ncclComm_t comm = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
       ensure_alive(what);
-      set_device(what);
-      r = f(comm_);
-      if (r != ncclSuccess && r != ncclInProgress) fail_locked(what, r);
+      comm = comm_;
+    }
+    set_device(what);
+    const ncclResult_t r = f(comm);
+    if (r != ncclSuccess && r != ncclInProgress) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ensure_alive(what);  // aborted meanwhile: the abort's reason, not NCCL's code for it
+      fail_locked(what, r);
     }
     if (r == ncclInProgress) wait_ready(what, Clock::now());
   }
@@ -158,26 +181,65 @@ class NcclState {
   }
 
   // A completion event, reused: creating one per operation costs microseconds that a
-  // small collective's benchmark would count.
-  cudaEvent_t take_event() {
+  // small collective's benchmark would count. Timing events (for observers) come from
+  // their own pool.
+  cudaEvent_t take_event(bool timing = false) {
+    auto& pool = timing ? timing_events_ : events_;
     {
       std::lock_guard<std::mutex> lock(events_mu_);
-      if (!events_.empty()) {
-        cudaEvent_t e = events_.back();
-        events_.pop_back();
+      if (!pool.empty()) {
+        cudaEvent_t e = pool.back();
+        pool.pop_back();
         return e;
       }
     }
     cudaEvent_t e{};
-    check_cuda(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+    check_cuda(cudaEventCreateWithFlags(&e, timing ? cudaEventDefault : cudaEventDisableTiming), "cudaEventCreate");
     return e;
   }
-  void give_event(cudaEvent_t e) {
+  void give_event(cudaEvent_t e, bool timing = false) {
     std::lock_guard<std::mutex> lock(events_mu_);
-    events_.push_back(e);
+    (timing ? timing_events_ : events_).push_back(e);
   }
   ~NcclState() {
     for (cudaEvent_t e : events_) cudaEventDestroy(e);
+    for (cudaEvent_t e : timing_events_) cudaEventDestroy(e);
+  }
+
+  // An observed operation, between its two timing events on the stream.
+  void track(OpTrace trace, cudaEvent_t start, cudaEvent_t end) {
+    std::lock_guard<std::mutex> lock(traces_mu_);
+    traces_.push_back({std::move(trace), start, end});
+    tracked_.store(traces_.size(), std::memory_order_release);
+  }
+
+  // Ends the observed operations whose end event has completed, oldest first (stopping
+  // at the first that has not): no host synchronisation, only cudaEventQuery. With
+  // `all`, the rest end too, as failed (the communicator is going away).
+  void finish_traces(bool all = false) {
+    if (tracked_.load(std::memory_order_acquire) == 0) return;  // nobody observes: no lock taken
+    std::vector<std::pair<Traced, double>> done;  // the event's GPU time, -1 if unknown
+    {
+      std::lock_guard<std::mutex> lock(traces_mu_);
+      while (!traces_.empty()) {
+        Traced& t = traces_.front();
+        const cudaError_t q = cudaEventQuery(t.end);
+        if (q == cudaErrorNotReady && !all) break;
+        float ms = -1;
+        if (q != cudaSuccess || cudaEventElapsedTime(&ms, t.start, t.end) != cudaSuccess) ms = -1;
+        done.emplace_back(std::move(t), ms < 0 ? -1.0 : double(ms) * 1000.0);
+        traces_.pop_front();
+      }
+      tracked_.store(traces_.size(), std::memory_order_release);
+    }
+    if (done.empty()) return;
+    const bool gone = aborted();
+    const auto now = Clock::now();
+    for (auto& [t, us] : done) {
+      t.trace.finish(now, gone || us < 0, us);
+      give_event(t.start, true);
+      give_event(t.end, true);
+    }
   }
 
   // Throws if the communicator is gone, naming why.
@@ -190,18 +252,31 @@ class NcclState {
     return comm_ == nullptr;
   }
 
+  // Never waits behind a blocked operation (see the class comment).
   void abort(const std::string& reason) {
-    std::lock_guard<std::mutex> lock(mu_);
-    abort_locked(reason);
+    ncclComm_t comm = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      comm = take_locked(reason);
+    }
+    abort_comm(comm);
   }
 
   // Finalizes and destroys the communicator (flushing what is in flight); aborts it
   // instead if that fails or takes longer than the timeout (a minute when none is set).
   void destroy() {
+    std::lock_guard<std::mutex> serial(call_mu_);
+    ncclComm_t comm = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      comm = comm_;
+    }
+    if (!comm) return;
+    cudaSetDevice(device_);
+    // Outside the lock: finalizing a blocking communicator flushes what is in flight.
+    const ncclResult_t r = ncclCommFinalize(comm);
     std::unique_lock<std::mutex> lock(mu_);
     if (!comm_) return;
-    cudaSetDevice(device_);
-    const ncclResult_t r = ncclCommFinalize(comm_);
     const auto since = Clock::now();
     const milliseconds limit = timeout().count() > 0 ? timeout() : milliseconds(60000);
     Backoff backoff;
@@ -220,7 +295,9 @@ class NcclState {
       lock.lock();
       if (!comm_) return;
     }
-    abort_locked("finalizing it failed or timed out");
+    comm = take_locked("finalizing it failed or timed out");
+    lock.unlock();
+    abort_comm(comm);
   }
 
   // Throws if the communicator was aborted (under the lock).
@@ -230,22 +307,43 @@ class NcclState {
   }
 
  private:
-  void abort_locked(const std::string& reason) {
-    if (!comm_) return;
-    cudaSetDevice(device_);
-    // Blocking even for a non-blocking communicator (NCCL turns the group blocking when
-    // a communicator is being destroyed); it also stops kernels waiting on a lost peer.
-    ncclCommAbort(comm_);
-    comm_ = nullptr;
-    reason_ = reason;
+  struct Traced {
+    OpTrace trace;
+    cudaEvent_t start, end;
+  };
+
+  // Takes the handle out (under the lock), so that every later call finds it gone and
+  // names `reason`; null if it already was.
+  ncclComm_t take_locked(const std::string& reason) {
+    ncclComm_t comm = comm_;
+    if (comm) {
+      comm_ = nullptr;
+      reason_ = reason;
+    }
+    return comm;
   }
 
+  // Blocking even for a non-blocking communicator (NCCL turns the group blocking when a
+  // communicator is being destroyed); it also stops kernels waiting on a lost peer and
+  // host code blocked in the communicator.
+  void abort_comm(ncclComm_t comm) {
+    if (!comm) return;
+    cudaSetDevice(device_);
+    ncclCommAbort(comm);
+  }
+
+  // With mu_ held by the caller's lock_guard: builds the error text, takes the handle
+  // out, drops mu_ around ncclCommAbort (which may take a while) and takes it back for
+  // the guard to release; throws.
   [[noreturn]] void fail_locked(const std::string& what, ncclResult_t r) {
     const char* detail = comm_ ? ncclGetLastError(comm_) : "";
     const std::string message =
         fmt::format("NCCL {} on rank {} of {} (device {}) failed: {}{}{}; aborted the communicator", what, rank_, size_,
                     device_, ncclGetErrorString(r), detail && *detail ? ": " : "", detail ? detail : "");
-    abort_locked(message);
+    ncclComm_t comm = take_locked(message);
+    mu_.unlock();
+    abort_comm(comm);
+    mu_.lock();  // the caller's guard unlocks it
     throw Error(message);
   }
 
@@ -257,13 +355,21 @@ class NcclState {
   }
 
   std::mutex mu_;
+  // Serialises the calls that may block (enqueues, splits, finalize), as NCCL allows one
+  // call at a time on a communicator; abort() never takes it.
+  std::mutex call_mu_;
   std::mutex events_mu_;
-  std::vector<cudaEvent_t> events_;
+  std::vector<cudaEvent_t> events_, timing_events_;
+  std::mutex traces_mu_;
+  std::deque<Traced> traces_;
+  std::atomic<std::size_t> tracked_{0};  // traces_.size(), readable without the lock
   ncclComm_t comm_;
   std::string reason_;
   const int rank_, size_, device_;
   const bool blocking_;
   std::shared_ptr<detail::LocalPeerWatch> peers_;  // null: no peers watched (split children)
+  const NcclOptions options_;
+  const int library_version_ = nccl_library_version();
   std::atomic<long long> timeout_ms_{0};
 };
 
@@ -295,6 +401,7 @@ class NcclRequest final : public Request::Impl {
   bool poll() {
     if (done_) return true;
     const cudaError_t q = cudaEventQuery(event_);
+    state_->finish_traces();  // observed operations that have ended meanwhile, this one too
     if (q == cudaSuccess) {
       // An aborted communicator's kernels also end, early and with partial data.
       state_->check_alive(what_);
@@ -322,14 +429,16 @@ class NcclRequest final : public Request::Impl {
 
 class NcclCommunicator final : public Communicator {
  public:
-  NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<detail::LocalPeerWatch> peers)
-      : state_(std::make_shared<NcclState>(comm, rank, size, device, blocking, std::move(peers))) {
+  NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<detail::LocalPeerWatch> peers,
+                   NcclOptions options)
+      : state_(std::make_shared<NcclState>(comm, rank, size, device, blocking, std::move(peers), std::move(options))) {
     check_cuda(cudaSetDevice(device), "cudaSetDevice");
     check_cuda(cudaMalloc(&barrier_buf_, sizeof(float)), "cudaMalloc for the barrier");
     check_cuda(cudaMemset(barrier_buf_, 0, sizeof(float)), "cudaMemset for the barrier");
   }
   ~NcclCommunicator() override {
     state_->destroy();
+    state_->finish_traces(true);  // while the observers' log (in Communicator) still lives
     cudaFree(barrier_buf_);
   }
 
@@ -338,37 +447,59 @@ class NcclCommunicator final : public Communicator {
   std::string_view backend() const override { return "nccl"; }
   MemoryKind memory() const override { return MemoryKind::device; }
 
-  Request all_reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op,
-                     Stream stream) override {
-    return enqueue(describe("all_reduce", count, dt), stream, [&](ncclComm_t c) {
+  // NCCL takes its algorithm, protocol and channel count from the environment and the
+  // tuner plugin when the communicator is made; nothing can change them per call.
+  void set_algo_config(const AlgoConfig& c) override {
+    const AlgoConfig d;
+    if (c.algorithm == d.algorithm && c.chunk_bytes == d.chunk_bytes && c.pipeline_depth == d.pipeline_depth &&
+        c.channels == d.channels)
+      return;
+    throw Error(fmt::format(
+        "set_algo_config: the NCCL backend cannot apply algorithm {} (chunk {} B, depth {}, channels {}): NCCL takes its "
+        "algorithm, protocol and channels from NCCL_ALGO, NCCL_PROTO, NCCL_MIN_NCHANNELS/NCCL_MAX_NCHANNELS (or "
+        "NcclOptions min_ctas/max_ctas) and the tuner plugin when the communicator is created; set those instead",
+        to_string(c.algorithm), c.chunk_bytes, c.pipeline_depth, c.channels));
+  }
+
+ protected:
+  // ncclAvg and bfloat16 came with NCCL 2.10; the loaded library may be older than the
+  // headers this was built with.
+  bool can_reduce(ReduceOp op, DataType dt) const override {
+    return (op != ReduceOp::avg && dt != DataType::bf16) || state_->library_version() >= NCCL_VERSION(2, 10, 0);
+  }
+
+  // The arguments were checked by Communicator (argcheck.h).
+  Request do_all_reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, Stream stream,
+                        OpTrace trace) override {
+    return enqueue(describe("all_reduce", count, dt), stream, std::move(trace), [&](ncclComm_t c) {
       return ncclAllReduce(send, recv, count, nccl_type(dt), nccl_op(op), c, cuda(stream));
     });
   }
 
-  Request reduce_scatter(const void* send, void* recv, std::size_t recv_count, DataType dt, ReduceOp op,
-                         Stream stream) override {
-    return enqueue(describe("reduce_scatter", recv_count, dt), stream, [&](ncclComm_t c) {
+  Request do_reduce_scatter(const void* send, void* recv, std::size_t recv_count, DataType dt, ReduceOp op, Stream stream,
+                            OpTrace trace) override {
+    return enqueue(describe("reduce_scatter", recv_count, dt), stream, std::move(trace), [&](ncclComm_t c) {
       return ncclReduceScatter(send, recv, recv_count, nccl_type(dt), nccl_op(op), c, cuda(stream));
     });
   }
 
-  Request all_gather(const void* send, void* recv, std::size_t send_count, DataType dt, Stream stream) override {
-    return enqueue(describe("all_gather", send_count, dt), stream, [&](ncclComm_t c) {
+  Request do_all_gather(const void* send, void* recv, std::size_t send_count, DataType dt, Stream stream,
+                        OpTrace trace) override {
+    return enqueue(describe("all_gather", send_count, dt), stream, std::move(trace), [&](ncclComm_t c) {
       return ncclAllGather(send, recv, send_count, nccl_type(dt), c, cuda(stream));
     });
   }
 
-  Request broadcast(const void* send, void* recv, std::size_t count, DataType dt, int root, Stream stream) override {
-    check_rank(root, "broadcast root");
-    return enqueue(describe("broadcast", count, dt), stream, [&](ncclComm_t c) {
+  Request do_broadcast(const void* send, void* recv, std::size_t count, DataType dt, int root, Stream stream,
+                       OpTrace trace) override {
+    return enqueue(describe("broadcast", count, dt), stream, std::move(trace), [&](ncclComm_t c) {
       return ncclBroadcast(send, recv, count, nccl_type(dt), root, c, cuda(stream));
     });
   }
 
-  Request reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, int root,
-                 Stream stream) override {
-    check_rank(root, "reduce root");
-    return enqueue(describe("reduce", count, dt), stream, [&](ncclComm_t c) {
+  Request do_reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, int root, Stream stream,
+                    OpTrace trace) override {
+    return enqueue(describe("reduce", count, dt), stream, std::move(trace), [&](ncclComm_t c) {
       return ncclReduce(send, recv, count, nccl_type(dt), nccl_op(op), root, c, cuda(stream));
     });
   }
@@ -379,7 +510,7 @@ class NcclCommunicator final : public Communicator {
   // pair per peer (what nccl-tests' alltoall does there). In place, a receive into block
   // j would race the send of block j, so the send side is first copied to stream-ordered
   // scratch memory.
-  Request alltoall(const void* send, void* recv, std::size_t count, DataType dt, Stream stream) override {
+  Request do_alltoall(const void* send, void* recv, std::size_t count, DataType dt, Stream stream, OpTrace trace) override {
     const std::size_t block = count * dtype_size(dt);
     const auto n = static_cast<std::size_t>(size());
     void* scratch = nullptr;
@@ -390,7 +521,7 @@ class NcclCommunicator final : public Communicator {
                  "cudaMemcpyAsync for in-place alltoall");
       send = scratch;
     }
-    Request req = enqueue(describe("alltoall", count, dt), stream, [&](ncclComm_t c) {
+    Request req = enqueue(describe("alltoall", count, dt), stream, std::move(trace), [&](ncclComm_t c) {
 #if NCCL_VERSION_CODE >= NCCL_VERSION(2, 28, 0)
       if (kHaveAlltoAll) return ncclAlltoAll(send, recv, count, nccl_type(dt), c, cuda(stream));
 #endif
@@ -409,26 +540,16 @@ class NcclCommunicator final : public Communicator {
     return req;
   }
 
-  Request send(const void* buf, std::size_t count, DataType dt, int peer, Stream stream) override {
-    check_rank(peer, "send peer");
-    return enqueue(describe("send", count, dt) + fmt::format(" to rank {}", peer), stream, [&](ncclComm_t c) {
-      return ncclSend(buf, count, nccl_type(dt), peer, c, cuda(stream));
-    });
-  }
-
-  Request recv(void* buf, std::size_t count, DataType dt, int peer, Stream stream) override {
-    check_rank(peer, "recv peer");
-    return enqueue(describe("recv", count, dt) + fmt::format(" from rank {}", peer), stream, [&](ncclComm_t c) {
-      return ncclRecv(buf, count, nccl_type(dt), peer, c, cuda(stream));
-    });
-  }
-
-  // One group, so the two progress together. In place (one buffer for both), the send
-  // side is staged like alltoall's.
-  Request send_recv(const void* send_buf, std::size_t send_count, int to, void* recv_buf, std::size_t recv_count,
-                    int from, DataType dt, Stream stream) override {
-    check_rank(to, "send_recv destination");
-    check_rank(from, "send_recv source");
+  // send (from -1), recv (to -1), or both in one group so that they progress together.
+  // In place (one buffer for both), the send side is staged like alltoall's.
+  Request do_send_recv(const void* send_buf, std::size_t send_count, int to, void* recv_buf, std::size_t recv_count,
+                       int from, DataType dt, Stream stream, OpTrace trace) override {
+    if (from < 0)
+      return enqueue(describe("send", send_count, dt) + fmt::format(" to rank {}", to), stream, std::move(trace),
+                     [&](ncclComm_t c) { return ncclSend(send_buf, send_count, nccl_type(dt), to, c, cuda(stream)); });
+    if (to < 0)
+      return enqueue(describe("recv", recv_count, dt) + fmt::format(" from rank {}", from), stream, std::move(trace),
+                     [&](ncclComm_t c) { return ncclRecv(recv_buf, recv_count, nccl_type(dt), from, c, cuda(stream)); });
     void* scratch = nullptr;
     const std::size_t send_bytes = send_count * dtype_size(dt);
     if (send_buf == recv_buf && send_count > 0) {
@@ -439,7 +560,7 @@ class NcclCommunicator final : public Communicator {
       send_buf = scratch;
     }
     const std::string what = describe("send_recv", send_count, dt) + fmt::format(" to rank {} from rank {}", to, from);
-    Request req = enqueue(what, stream, [&](ncclComm_t c) {
+    Request req = enqueue(what, stream, std::move(trace), [&](ncclComm_t c) {
       ncclResult_t r = ncclGroupStart();
       if (r == ncclSuccess) r = ncclSend(send_buf, send_count, nccl_type(dt), to, c, cuda(stream));
       if (r == ncclSuccess) r = ncclRecv(recv_buf, recv_count, nccl_type(dt), from, c, cuda(stream));
@@ -451,12 +572,15 @@ class NcclCommunicator final : public Communicator {
   }
 
   // A one-element all_reduce: completes on a rank only once every rank has entered it.
-  Request barrier(Stream stream) override {
-    return enqueue("barrier", stream, [&](ncclComm_t c) {
+  Request do_barrier(Stream stream, OpTrace trace) override {
+    return enqueue("barrier", stream, std::move(trace), [&](ncclComm_t c) {
       return ncclAllReduce(barrier_buf_, barrier_buf_, 1, ncclFloat32, ncclSum, c, cuda(stream));
     });
   }
 
+  void do_poll_observers() override { state_->finish_traces(); }
+
+ public:
   // The child watches no peers: its ranks are numbered anew, by NCCL.
   std::unique_ptr<Communicator> split(int color, int key) override {
     return split_as(color, key, state_->blocking(), nullptr);
@@ -470,8 +594,7 @@ class NcclCommunicator final : public Communicator {
     const std::string what = fmt::format("split (color {}, key {})", color, key);
     const auto since = Clock::now();
     ncclComm_t child = nullptr;
-    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
-    config.blocking = blocking ? 1 : 0;
+    ncclConfig_t config = detail::make_nccl_config(state_->options(), blocking);
     // The child is written by NCCL's own thread once the split completes; the parent's
     // asynchronous state turns from ncclInProgress to the result at that point.
     state_->call(what, [&](ncclComm_t c) {
@@ -481,7 +604,7 @@ class NcclCommunicator final : public Communicator {
     if (color < 0) return nullptr;
     if (!child) throw Error(fmt::format("NCCL {} on rank {} returned no communicator", what, rank()));
     return std::make_unique<NcclCommunicator>(child, -1, -1, state_->device(), blocking, std::move(peers),
-                                              state_->timeout(), what, since, state_->timeout());
+                                              state_->options(), state_->timeout(), what, since, state_->timeout());
   }
 
   void abort(const std::string& reason) override { state_->abort(reason); }
@@ -495,9 +618,10 @@ class NcclCommunicator final : public Communicator {
   // -1 are read from NCCL. If the wait throws, the destructor runs (the delegated
   // constructor has completed) and frees what it allocated.
   NcclCommunicator(ncclComm_t comm, int rank, int size, int device, bool blocking, std::shared_ptr<detail::LocalPeerWatch> peers,
-                   milliseconds ready_timeout, const std::string& what, Clock::time_point since, milliseconds op_timeout)
+                   NcclOptions options, milliseconds ready_timeout, const std::string& what, Clock::time_point since,
+                   milliseconds op_timeout)
       : NcclCommunicator(comm, rank < 0 ? user_rank(comm) : rank, size < 0 ? count(comm) : size, device, blocking,
-                         std::move(peers)) {
+                         std::move(peers), std::move(options)) {
     state_->set_timeout(ready_timeout);
     state_->wait_ready(what, since);
     state_->set_timeout(op_timeout);
@@ -517,17 +641,32 @@ class NcclCommunicator final : public Communicator {
     return n;
   }
 
-  void check_rank(int r, const char* what) const {
-    if (r < 0 || r >= size()) throw Error(fmt::format("{} {} is not a rank of this communicator (0..{})", what, r, size() - 1));
-  }
-
   static std::string describe(const char* op, std::size_t count, DataType dt) {
     return fmt::format("{} of {} x {}", op, count, to_string(dt));
   }
 
+  // An observed operation gets timing events on its stream before and after the NCCL
+  // call (ending it is finish_traces' job). Every enqueue first ends the observed
+  // operations that have completed, so that observers hear of them without a poll.
   template <typename F>
-  Request enqueue(const std::string& what, Stream stream, F&& f) {
-    state_->call(what, std::forward<F>(f));
+  Request enqueue(const std::string& what, Stream stream, OpTrace trace, F&& f) {
+    if (!trace) {
+      state_->call(what, std::forward<F>(f));
+      return Request(std::make_shared<NcclRequest>(state_, what, cuda(stream)));
+    }
+    state_->finish_traces();
+    cudaEvent_t start = state_->take_event(true), end = state_->take_event(true);
+    try {
+      check_cuda(cudaEventRecord(start, cuda(stream)), fmt::format("NCCL {}: cudaEventRecord on its stream", what));
+      state_->call(what, std::forward<F>(f));
+      check_cuda(cudaEventRecord(end, cuda(stream)), fmt::format("NCCL {}: cudaEventRecord on its stream", what));
+    } catch (...) {
+      state_->give_event(start, true);
+      state_->give_event(end, true);
+      throw;  // Communicator ends the trace as failed
+    }
+    // Before the request's own event, so that a completed request has its end ready.
+    state_->track(std::move(trace), start, end);
     return Request(std::make_shared<NcclRequest>(state_, what, cuda(stream)));
   }
 
@@ -559,6 +698,7 @@ detail::LocalPeerWatch::Peers local_peers(Store& store, const std::string& host_
 
 std::unique_ptr<Communicator> make_nccl_communicator(Store& store, int rank, int size, int device,
                                                      const NcclOptions& options) {
+  detail::validate_nccl_options(options);
   if (size < 1 || rank < 0 || rank >= size)
     throw Error(fmt::format("NCCL communicator: rank {} is not within a world of {} ranks", rank, size));
   int devices = 0;
@@ -596,8 +736,8 @@ std::unique_ptr<Communicator> make_nccl_communicator(Store& store, int rank, int
   const std::int64_t slot = store.add(host_key, 1);
   store.set(fmt::format("{}/{}", host_key, slot), fmt::format("{} {}", rank, detail::to_string(me)));
 
-  ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
-  config.blocking = 0;  // init returns at once and can be aborted (NCCL fault tolerance)
+  // Non-blocking: init returns at once and can be aborted (NCCL fault tolerance).
+  ncclConfig_t config = detail::make_nccl_config(options, false);
   ncclComm_t comm = nullptr;
   const auto since = Clock::now();
   const ncclResult_t r = ncclCommInitRankConfig(&comm, size, id, rank, &config);
@@ -607,8 +747,8 @@ std::unique_ptr<Communicator> make_nccl_communicator(Store& store, int rank, int
                             ncclGetErrorString(r)));
   }
   const std::string what = fmt::format("init of {} ranks", size);
-  auto joined = std::make_unique<NcclCommunicator>(comm, rank, size, device, false, nullptr, options.init_timeout, what,
-                                                   since, milliseconds(0));
+  auto joined = std::make_unique<NcclCommunicator>(comm, rank, size, device, false, nullptr, options, options.init_timeout,
+                                                   what, since, milliseconds(0));
   // Every rank has registered its process before joining, and the join needs them all.
   auto peers = std::make_shared<detail::LocalPeerWatch>(local_peers(store, host_key, rank));
   if (!options.blocking_operations) {

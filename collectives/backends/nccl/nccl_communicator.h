@@ -18,13 +18,19 @@
 // groupLaunchNonBlocking), 50-130 us per call on an H100, which made alltoall and sendrecv
 // 0.64x and 0.75x of nccl-tests at 128 MiB. Blocking calls enqueue inline as nccl-tests
 // and PyTorch do; kernels stuck on a lost peer are still timed out and aborted by the
-// waits. What a blocking call cannot be interrupted in is NCCL's own host code (a lazy
-// connection to a peer that died after init); fault-tolerant runs that need that set
-// blocking_operations = false.
+// waits. What the timeout cannot interrupt is a blocking call stuck in NCCL's own host
+// code (a lazy connection to a peer that died after init): abort() from another thread
+// (a watchdog) can, since it never waits behind the call and ncclCommAbort unblocks it;
+// fault-tolerant runs with no watchdog set blocking_operations = false.
+//
+// Observers (op_observer.h) get the GPU time of each operation from timing events
+// recorded on its stream around the enqueue; their ends are delivered when the end event
+// is found complete (later operations, Request::test/wait, poll_observers()).
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "collectives/backends/communicator.h"
@@ -41,6 +47,15 @@ struct NcclOptions {
   // Operations on a blocking copy of the communicator (ncclCommSplit after the
   // non-blocking init); false keeps every call non-blocking (see above for the cost).
   bool blocking_operations = true;
+
+  // ncclConfig_t fields, for sweeps over them; unset keeps NCCL's default (or its
+  // NCCL_* environment variable). Passed to ncclCommInitRankConfig and to every split.
+  // Validated by make_nccl_communicator (nccl_config.h says how).
+  std::optional<int> min_ctas;          // minCTAs: at least this many CTAs (channels), >= 1
+  std::optional<int> max_ctas;          // maxCTAs: at most this many, >= 1 and >= min_ctas
+  std::optional<int> cga_cluster_size;  // cgaClusterSize: 0 (off) to 8
+  std::optional<std::string> net_name;  // netName: the network plugin or transport ("IB", "Socket")
+  std::optional<bool> split_share;      // splitShare: children of split() share this one's resources
 };
 
 // Collective over `size` ranks: rank 0 creates the NCCL unique id and publishes it through

@@ -47,6 +47,8 @@ void OpQueue::post(Op op) {
 }
 
 void OpQueue::complete(OpState& state, std::optional<std::string> error) {
+  // Before the waiters wake: once wait() returns, the observers have heard of the end.
+  state.trace.finish_now(error.has_value());
   {
     std::lock_guard lock(mu_);
     state.error_ = std::move(error);

@@ -39,6 +39,8 @@ class OpState final : public Request::Impl {
   bool test() override;
   void wait() override;  // runs the queue itself when nobody else does
 
+  OpTrace trace;  // set before the op is posted; finished when it completes
+
  private:
   friend class OpQueue;
   std::shared_ptr<OpQueue> queue_;

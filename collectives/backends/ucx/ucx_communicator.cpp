@@ -4,7 +4,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -124,79 +123,53 @@ class UcxCommunicator final : public Communicator, private detail::OpQueue::Exec
   std::string_view backend() const override { return "ucx"; }
   MemoryKind memory() const override { return MemoryKind::host; }
 
-  Request all_reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, Stream) override {
-    check_count("all_reduce", count, dt);
-    require("all_reduce", send, "send", count);
-    require("all_reduce", recv, "recv", count);
-    return planned("all_reduce", args(send, recv, count, dt, op, 0), count, [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig& c) {
-      switch (detail::choose_all_reduce(c, a.count * a.elem_bytes, a.size)) {
-        case Algorithm::tree: return detail::tree_all_reduce(a, k);
-        case Algorithm::rhd: return detail::rhd_all_reduce(a, k);
-        default: return detail::ring_all_reduce(a, k);
-      }
-    });
+  // The arguments were checked by Communicator (argcheck.h).
+  Request do_all_reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, Stream,
+                        OpTrace trace) override {
+    return planned("all_reduce", args(send, recv, count, dt, op, 0), count, std::move(trace),
+                   [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig& c) {
+                     switch (detail::choose_all_reduce(c, a.count * a.elem_bytes, a.size)) {
+                       case Algorithm::tree: return detail::tree_all_reduce(a, k);
+                       case Algorithm::rhd: return detail::rhd_all_reduce(a, k);
+                       default: return detail::ring_all_reduce(a, k);
+                     }
+                   });
   }
 
-  Request reduce_scatter(const void* send, void* recv, std::size_t recv_count, DataType dt, ReduceOp op, Stream) override {
-    check_count("reduce_scatter", recv_count, dt, std::size_t(size_));
-    require("reduce_scatter", send, "send", recv_count);
-    require("reduce_scatter", recv, "recv", recv_count);
-    return planned("reduce_scatter", args(send, recv, recv_count, dt, op, 0), recv_count,
+  Request do_reduce_scatter(const void* send, void* recv, std::size_t recv_count, DataType dt, ReduceOp op, Stream,
+                            OpTrace trace) override {
+    return planned("reduce_scatter", args(send, recv, recv_count, dt, op, 0), recv_count, std::move(trace),
                    [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig&) { return detail::ring_reduce_scatter(a, k); });
   }
 
-  Request all_gather(const void* send, void* recv, std::size_t send_count, DataType dt, Stream) override {
-    check_count("all_gather", send_count, dt, std::size_t(size_));
-    require("all_gather", send, "send", send_count);
-    require("all_gather", recv, "recv", send_count);
-    return planned("all_gather", args(send, recv, send_count, dt, ReduceOp::sum, 0), send_count,
+  Request do_all_gather(const void* send, void* recv, std::size_t send_count, DataType dt, Stream, OpTrace trace) override {
+    return planned("all_gather", args(send, recv, send_count, dt, ReduceOp::sum, 0), send_count, std::move(trace),
                    [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig&) { return detail::ring_all_gather(a, k); });
   }
 
-  Request broadcast(const void* send, void* recv, std::size_t count, DataType dt, int root, Stream) override {
-    check_root("broadcast", root);
-    check_count("broadcast", count, dt);
-    if (rank_ == root) require("broadcast", send, "the root's send", count);
-    require("broadcast", recv, "recv", count);
-    return planned("broadcast", args(send, recv, count, dt, ReduceOp::sum, root), count,
+  Request do_broadcast(const void* send, void* recv, std::size_t count, DataType dt, int root, Stream, OpTrace trace) override {
+    return planned("broadcast", args(send, recv, count, dt, ReduceOp::sum, root), count, std::move(trace),
                    [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig& c) {
                      return detail::choose_rooted(c) == Algorithm::ring ? detail::chain_broadcast(a, k) : detail::tree_broadcast(a, k);
                    });
   }
 
-  Request reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, int root, Stream) override {
-    check_root("reduce", root);
-    check_count("reduce", count, dt);
-    require("reduce", send, "send", count);
-    if (rank_ == root) require("reduce", recv, "the root's recv", count);
-    return planned("reduce", args(send, recv, count, dt, op, root), count,
+  Request do_reduce(const void* send, void* recv, std::size_t count, DataType dt, ReduceOp op, int root, Stream,
+                    OpTrace trace) override {
+    return planned("reduce", args(send, recv, count, dt, op, root), count, std::move(trace),
                    [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig& c) {
                      return detail::choose_rooted(c) == Algorithm::ring ? detail::chain_reduce(a, k) : detail::tree_reduce(a, k);
                    });
   }
 
-  Request alltoall(const void* send, void* recv, std::size_t count, DataType dt, Stream) override {
-    check_count("alltoall", count, dt, std::size_t(size_));
-    require("alltoall", send, "send", count);
-    require("alltoall", recv, "recv", count);
-    return planned("alltoall", args(send, recv, count, dt, ReduceOp::sum, 0), count * std::size_t(size_),
+  Request do_alltoall(const void* send, void* recv, std::size_t count, DataType dt, Stream, OpTrace trace) override {
+    return planned("alltoall", args(send, recv, count, dt, ReduceOp::sum, 0), count * std::size_t(size_), std::move(trace),
                    [](const CollArgs& a, const detail::Knobs& k, const AlgoConfig&) { return detail::pairwise_alltoall(a, k); });
   }
 
-  Request send(const void* buf, std::size_t count, DataType dt, int peer, Stream) override {
-    return send_recv_impl("send", buf, count, peer, nullptr, 0, -1, dt);
-  }
-  Request recv(void* buf, std::size_t count, DataType dt, int peer, Stream) override {
-    return send_recv_impl("recv", nullptr, 0, -1, buf, count, peer, dt);
-  }
-  Request send_recv(const void* send_buf, std::size_t send_count, int to, void* recv_buf, std::size_t recv_count, int from,
-                    DataType dt, Stream) override {
-    return send_recv_impl("send_recv", send_buf, send_count, to, recv_buf, recv_count, from, dt);
-  }
-
-  Request barrier(Stream) override {
+  Request do_barrier(Stream, OpTrace trace) override {
     const int rank = rank_, size = size_;
-    return collective("barrier", [rank, size](OpRun& run) {
+    return collective("barrier", std::move(trace), [rank, size](OpRun& run) {
       detail::run_plan(run, *detail::dissemination_barrier(rank, size));
     });
   }
@@ -238,6 +211,9 @@ class UcxCommunicator final : public Communicator, private detail::OpQueue::Exec
     config_ = c;
   }
 
+ protected:
+  bool sends_to_self() const override { return false; }
+
  private:
   static void local_copy(const std::byte* src, std::byte* dst, std::size_t bytes) {
     if (src != dst) std::memcpy(dst, src, bytes);
@@ -266,35 +242,21 @@ class UcxCommunicator final : public Communicator, private detail::OpQueue::Exec
     return a;
   }
 
-  void check_root(const char* what, int root) const {
-    if (root < 0 || root >= size_)
-      throw Error(std::string(what) + ": root " + std::to_string(root) + " is not a rank of this communicator (0.." +
-                  std::to_string(size_ - 1) + ")");
-  }
-
-  // `count` elements times `blocks` must fit in size_t bytes.
-  static void check_count(const char* what, std::size_t count, DataType dt, std::size_t blocks = 1) {
-    if (count > std::numeric_limits<std::size_t>::max() / dtype_size(dt) / std::max<std::size_t>(blocks, 1))
-      throw Error(std::string(what) + ": count " + std::to_string(count) + " overflows the buffer size");
-  }
-  static void require(const char* what, const void* buf, const char* which, std::size_t count) {
-    if (count > 0 && !buf) throw Error(std::string(what) + ": " + which + " buffer is null with count " + std::to_string(count));
-  }
-
-  Op make_op(const std::string& kind) {
+  Op make_op(const std::string& kind, OpTrace trace = {}) {
     Op op;
     op.name = kind + " #" + std::to_string(++ops_);
     op.timeout = timeout_;
     op.state = std::make_shared<detail::OpState>(queue_);
+    op.state->trace = std::move(trace);
     return op;
   }
 
   using PlanMaker = std::unique_ptr<detail::Plan> (*)(const CollArgs&, const detail::Knobs&, const AlgoConfig&);
   // Queues a collective run by a plan: nothing for a zero count, a copy of
   // `local_count` elements on a single rank.
-  Request planned(const char* kind, const CollArgs& a, std::size_t local_count, PlanMaker make) {
+  Request planned(const char* kind, const CollArgs& a, std::size_t local_count, OpTrace trace, PlanMaker make) {
     const AlgoConfig cfg = config();
-    return collective(kind, [a, cfg, local_count, make](OpRun& run) {
+    return collective(kind, std::move(trace), [a, cfg, local_count, make](OpRun& run) {
       if (a.count == 0) return;
       if (a.size == 1) return local_copy(a.send, a.recv, local_count * a.elem_bytes);
       const detail::Knobs k = detail::resolve_knobs(cfg);
@@ -303,9 +265,9 @@ class UcxCommunicator final : public Communicator, private detail::OpQueue::Exec
     });
   }
 
-  Request collective(const char* kind, std::function<void(OpRun&)> body) {
+  Request collective(const char* kind, OpTrace trace, std::function<void(OpRun&)> body) {
     std::lock_guard lock(mu_);
-    Op op = make_op(kind);
+    Op op = make_op(kind, std::move(trace));
     op.seq = coll_seq_++;
     op.body = std::move(body);
     return enqueue_locked(std::move(op));
@@ -321,20 +283,13 @@ class UcxCommunicator final : public Communicator, private detail::OpQueue::Exec
     return request;
   }
 
-  Request send_recv_impl(const char* kind, const void* send_buf, std::size_t send_count, int to, void* recv_buf,
-                         std::size_t recv_count, int from, DataType dt) {
+  // send (from -1), recv (to -1) or both; Communicator has checked the arguments.
+  Request do_send_recv(const void* send_buf, std::size_t send_count, int to, void* recv_buf, std::size_t recv_count,
+                       int from, DataType dt, Stream, OpTrace trace) override {
+    const char* kind = from < 0 ? "send" : to < 0 ? "recv" : "send_recv";
     const std::size_t es = dtype_size(dt);
-    for (int peer : {to, from}) {
-      if (peer == -1) continue;
-      if (peer < 0 || peer >= size_ || peer == rank_)
-        throw Error(std::string(kind) + ": peer " + std::to_string(peer) + " is not another rank of this communicator (0.." +
-                    std::to_string(size_ - 1) + ", this rank is " + std::to_string(rank_) + ")");
-    }
-    check_count(kind, std::max(send_count, recv_count), dt);
-    require(kind, send_buf, "send", send_count);
-    require(kind, recv_buf, "recv", recv_count);
     std::lock_guard lock(mu_);
-    Op op = make_op(kind);
+    Op op = make_op(kind, std::move(trace));
     // Point-to-point messages match in issue order per pair of ranks (as NCCL's), with
     // their own sequence numbers: only the two ranks involved call them.
     const bool sends = to >= 0 && send_count > 0, receives = from >= 0 && recv_count > 0;
