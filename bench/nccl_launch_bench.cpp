@@ -21,9 +21,10 @@
 
 #include <benchmark/benchmark.h>
 
-#include "collectives/measure/memory.h"
 #include "collectives/backends/nccl/nccl_communicator.h"
+#include "collectives/measure/memory.h"
 #include "collectives/rendezvous/tcp_store.h"
+#include "probe/cuda_devices.h"
 
 namespace cairn::coll {
 namespace {
@@ -87,7 +88,7 @@ void run_batches(benchmark::State& state, cudaStream_t stream, Launch launch, Dr
 // `events`: also record a completion event after each operation, cycling through a
 // batch's worth, as the Communicator's requests do.
 void raw(benchmark::State& state, bool split, bool sendrecv, bool events = false) {
-  if (bench::visible_cuda_devices() == 0) return state.SkipWithError("no CUDA device");
+  if (probe::visible_cuda_device_count() == 0) return state.SkipWithError("no CUDA device");
   Buffers b;
   ncclComm_t comm = raw_comm(split);
   std::vector<cudaEvent_t> done(kBatch);
@@ -109,7 +110,7 @@ void raw(benchmark::State& state, bool split, bool sendrecv, bool events = false
 }
 
 void cairn(benchmark::State& state, bool sendrecv) {
-  if (bench::visible_cuda_devices() == 0) return state.SkipWithError("no CUDA device");
+  if (probe::visible_cuda_device_count() == 0) return state.SkipWithError("no CUDA device");
   Buffers b;
   StoreServer server(0, "bench");
   auto store = connect_store(StoreOptions{"127.0.0.1", server.port(), "bench"});

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/host_name.h"
 
 namespace cairn::coll::detail {
 namespace {
@@ -37,8 +38,7 @@ bool read_stat(long pid, char& state, std::uint64_t& start_ticks) {
 ProcessIdentity this_process() {
   ProcessIdentity p;
   std::string boot = first_line("/proc/sys/kernel/random/boot_id");
-  char host[256] = {};
-  if (boot.empty() && ::gethostname(host, sizeof host - 1) == 0) boot = host;
+  if (boot.empty()) boot = host_name();
   struct stat ns {};
   const auto ns_inode = ::stat("/proc/self/ns/pid", &ns) == 0 ? std::uint64_t(ns.st_ino) : 0;
   p.host = (boot.empty() ? std::string("unknown") : boot) + "/pidns" + std::to_string(ns_inode);

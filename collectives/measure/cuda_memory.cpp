@@ -6,6 +6,7 @@
 
 #include "collectives/measure/memory.h"
 #include "common/error.h"
+#include "probe/cuda_devices.h"
 
 namespace cairn::coll::bench {
 namespace {
@@ -45,7 +46,7 @@ class EventTimer final : public Timer {
 class CudaMemory final : public Memory {
  public:
   explicit CudaMemory(int device) : device_(device) {
-    const int count = visible_cuda_devices();
+    const int count = probe::visible_cuda_device_count();
     if (count == 0)
       throw Error("no CUDA device is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES), or use --backend ucx");
     if (device < 0 || device >= count)

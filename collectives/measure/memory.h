@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "collectives/backends/communicator.h"
-#include "probe/cuda_devices.h"
 
 namespace cairn::coll::bench {
 
@@ -82,10 +81,6 @@ class Buffer {
 };
 
 std::unique_ptr<Memory> make_host_memory();
-
-// CUDA devices this process sees: 0 without a driver, a device, or a CUDA build
-// (probe::visible_cuda_device_count, under the name the harness's callers know).
-inline int visible_cuda_devices() { return probe::visible_cuda_device_count(); }
 
 #ifdef CAIRN_HAVE_CUDA
 // Device memory of CUDA device `device` (cudaMalloc), copies and a stream of its own.

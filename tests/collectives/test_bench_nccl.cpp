@@ -12,15 +12,16 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/measure/harness/harness.h"
-#include "collectives/measure/memory.h"
-#include "collectives/measure/harness/options.h"
 #include "collectives/backends/nccl/nccl_communicator.h"
+#include "collectives/measure/harness/harness.h"
+#include "collectives/measure/harness/options.h"
+#include "collectives/measure/memory.h"
 #include "collectives/rendezvous/tcp_store.h"
 #include "common/error.h"
-#include "tests/support/every_dtype_and_op.h"
-#include "tests/support/error_of.h"
 #include "common/json_io.h"
+#include "probe/cuda_devices.h"
+#include "tests/support/error_of.h"
+#include "tests/support/every_dtype_and_op.h"
 
 namespace cairn::coll {
 namespace {
@@ -30,7 +31,7 @@ using namespace std::chrono_literals;
 class NcclTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (bench::visible_cuda_devices() == 0) GTEST_SKIP() << "no CUDA device visible (nvidia-smi, CUDA_VISIBLE_DEVICES)";
+    if (probe::visible_cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible (nvidia-smi, CUDA_VISIBLE_DEVICES)";
     server_ = std::make_unique<StoreServer>(0, "s3cret");
     store_ = connect_store(StoreOptions{"127.0.0.1", server_->port(), "s3cret", 30s});
   }
@@ -102,7 +103,7 @@ TEST_F(NcclTest, InitTimesOutWhenARankNeverJoins) {
 }
 
 TEST(NcclCli, BenchRunsEveryCollectiveOnOneGpuWithZeroWrong) {
-  if (bench::visible_cuda_devices() == 0) GTEST_SKIP() << "no CUDA device visible (nvidia-smi, CUDA_VISIBLE_DEVICES)";
+  if (probe::visible_cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible (nvidia-smi, CUDA_VISIBLE_DEVICES)";
   const std::string cmd = std::string(CAIRN_BINARY_DIR) +
                           "/bin/cairn bench --backend nccl -b 8 -e 16M -f 4 -c 1 --op all --json 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");

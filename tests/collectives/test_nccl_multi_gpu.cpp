@@ -16,11 +16,12 @@
 
 #include <gtest/gtest.h>
 
-#include "collectives/measure/harness/harness.h"
-#include "collectives/measure/memory.h"
-#include "collectives/measure/harness/options.h"
 #include "collectives/backends/nccl/nccl_communicator.h"
+#include "collectives/measure/harness/harness.h"
+#include "collectives/measure/harness/options.h"
+#include "collectives/measure/memory.h"
 #include "common/error.h"
+#include "probe/cuda_devices.h"
 #include "tests/support/every_dtype_and_op.h"
 #include "tests/support/rank_harness.h"
 
@@ -33,7 +34,7 @@ using testing::RankEnv;
 // Counted in a child: a process that has started CUDA must not fork rank processes.
 int visible_gpus() {
   const pid_t pid = ::fork();
-  if (pid == 0) ::_exit(std::min(bench::visible_cuda_devices(), 100));
+  if (pid == 0) ::_exit(std::min(probe::visible_cuda_device_count(), 100));
   int status = 0;
   if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return 0;
   return WEXITSTATUS(status);

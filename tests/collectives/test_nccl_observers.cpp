@@ -14,6 +14,7 @@
 #include "collectives/measure/memory.h"
 #include "collectives/rendezvous/tcp_store.h"
 #include "common/error.h"
+#include "probe/cuda_devices.h"
 #include "tests/collectives/recording_observer.h"
 #include "tests/support/error_of.h"
 
@@ -28,7 +29,7 @@ using testing::RecordingObserver;
 class NcclObserverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (bench::visible_cuda_devices() == 0) GTEST_SKIP() << "no CUDA device visible (nvidia-smi, CUDA_VISIBLE_DEVICES)";
+    if (probe::visible_cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible (nvidia-smi, CUDA_VISIBLE_DEVICES)";
     server_ = std::make_unique<StoreServer>(0, "s3cret");
     store_ = connect_store(StoreOptions{"127.0.0.1", server_->port(), "s3cret", 30s});
     memory_ = bench::make_cuda_memory(0);

@@ -17,6 +17,7 @@
 #include "collectives/backends/nccl/nccl_config.h"
 #include "collectives/backends/process_liveness.h"
 #include "common/error.h"
+#include "probe/cuda_devices.h"
 
 namespace cairn::coll {
 namespace {
@@ -701,8 +702,8 @@ std::unique_ptr<Communicator> make_nccl_communicator(Store& store, int rank, int
   detail::validate_nccl_options(options);
   if (size < 1 || rank < 0 || rank >= size)
     throw Error(fmt::format("NCCL communicator: rank {} is not within a world of {} ranks", rank, size));
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0)
+  const int devices = probe::visible_cuda_device_count();
+  if (devices == 0)
     throw Error("NCCL communicator: no CUDA device is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES)");
   if (device < 0 || device >= devices)
     throw Error(fmt::format("NCCL communicator: rank {} asked for CUDA device {} but {} are visible; check LOCAL_RANK "
