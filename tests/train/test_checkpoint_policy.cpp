@@ -13,7 +13,7 @@
 
 #include "common/error.h"
 #include "common/text_file.h"
-#include "tests/train/fortunes_corpus.h"
+#include "tests/train/fortunes_shard_suite.h"
 #include "train/checkpoint_dir.h"
 #include "train/checkpoint_policy.h"
 #include "train/cpu/parallel.h"
@@ -50,24 +50,7 @@ std::vector<std::int64_t> steps_in(const std::string& dir) {
 }
 
 // A suite with the fortunes corpus as one byte shard, and one CPU thread (bitwise runs).
-class CheckpointPolicyTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir("ckpt_policy");
-    const auto files = test::fortune_files();
-    ASSERT_FALSE(files.empty()) << "the fortunes package is missing: run scripts/deps.sh";
-    write_byte_shard(files, dir_->file("fortunes.bin"), true);
-    shard_ = new TokenShard(dir_->file("fortunes.bin"));
-    cpu::set_cpu_threads(1);
-  }
-  static void TearDownTestSuite() {
-    cpu::set_cpu_threads(0);
-    delete shard_;
-    delete dir_;
-  }
-  inline static test::TempDir* dir_ = nullptr;
-  inline static TokenShard* shard_ = nullptr;
-};
+using CheckpointPolicyTest = test::FortunesShardSuite;
 
 TEST_F(CheckpointPolicyTest, BadOptionsNameTheFlag) {
   CheckpointOptions o;

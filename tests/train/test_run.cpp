@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "tests/train/fortunes_corpus.h"
+#include "tests/train/fortunes_shard_suite.h"
 #include "train/checkpoint_dir.h"
 #include "train/cpu/parallel.h"
 #include "train/data/text_shard.h"
@@ -21,21 +21,8 @@
 namespace cairn::train {
 namespace {
 
-class RunTest : public ::testing::Test {
+class RunTest : public test::FortunesShardSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir("train_run");
-    const auto files = test::fortune_files();
-    ASSERT_FALSE(files.empty()) << "the fortunes package is missing: run scripts/deps.sh";
-    write_byte_shard(files, dir_->file("fortunes.bin"), true);
-    shard_ = new TokenShard(dir_->file("fortunes.bin"));
-    cpu::set_cpu_threads(1);
-  }
-  static void TearDownTestSuite() {
-    cpu::set_cpu_threads(0);
-    delete shard_;
-    delete dir_;
-  }
   static TrainConfig config(std::int64_t steps) {
     TrainConfig c;
     c.model = preset("tiny");
@@ -46,8 +33,6 @@ class RunTest : public ::testing::Test {
     c.warmup_steps = 2;
     return c;
   }
-  inline static test::TempDir* dir_ = nullptr;
-  inline static TokenShard* shard_ = nullptr;
 };
 
 TEST_F(RunTest, TakesTheStepsOfATrainerLoopAndCallsTheHooksInOrder) {
