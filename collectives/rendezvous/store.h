@@ -1,6 +1,6 @@
 // The rendezvous key-value store: rank 0 hosts it over TCP, every rank (0 included)
 // talks to it as a client. It carries the NCCL unique id, UCX worker addresses, and
-// heartbeats (issue 6). Every connection presents the job's secret; a peer without it
+// ft/'s heartbeats. Every connection presents the job's secret; a peer without it
 // is refused and logged.
 #pragma once
 

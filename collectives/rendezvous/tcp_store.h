@@ -1,7 +1,7 @@
 // The rendezvous store over TCP: StoreServer runs on rank 0 (a background thread of its
 // process), connect_store() gives every rank (0 included) a client.
 //
-// Protocol (collectives/tcp_store.cpp): length-prefixed binary frames. A connection's
+// Protocol (store_wire.h; tcp_store_server.cpp and tcp_store_client.cpp): length-prefixed binary frames. A connection's
 // first frame is a hello carrying the job's secret, compared in constant time; a wrong
 // secret is answered with a refusal (the client raises a clear error) and the peer's
 // address is logged on the server's stderr. Frames before the hello are capped at 4 KiB

@@ -1,4 +1,4 @@
-// Done-when 2 of issue 3: `cairn pairs` finds one slow link in a 4-host cluster built from
+// `cairn pairs` finds one slow link in a 4-host cluster built from
 // network namespaces, and finds nothing when no link is slow.
 //
 // The cluster: four namespaces, a full mesh of veth pairs (one per pair of hosts, six in

@@ -1,6 +1,6 @@
 // The built `cairn probe` binary end to end: a captured tree with one InfiniBand port down
-// and one GPU link trained at half width reports exactly those two errors and exits 1
-// (done-when 4); bad inputs give one line naming the file and exit 2 (done-when 6).
+// and one GPU link trained at half width reports exactly those two errors and exits 1,
+// and bad inputs give one line naming the file and exit 2.
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Issue 5, done-when 4, end to end on the built `cairn train`: a run killed with SIGKILL
+// End to end on the built `cairn train`: a run killed with SIGKILL
 // after a checkpoint and resumed with --resume continues the loss curve of the
 // uninterrupted run bitwise (its --loss-log, %.17g per step, ends up byte-identical) and
 // ends with the same weights and moments.
