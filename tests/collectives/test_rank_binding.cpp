@@ -9,7 +9,10 @@
 #include "collectives/launch/local_launcher.h"
 #include "collectives/launch/rank_binding.h"
 #include "probe/cpuset.h"
+#include "probe/discover.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/shared_topologies.h"
+#include "topology/from_probe.h"
 #include "topology/load.h"
 #include "topology/paths.h"
 
@@ -251,6 +254,26 @@ TEST(RankEnvironment, NodeRankOffsetsTheGlobalRank) {
   EXPECT_EQ(info.local_rank, 1);
   EXPECT_EQ(info.local_size, 4);
   EXPECT_EQ(info.master_addr, "cairn-bench-0.cairn-bench");
+}
+
+// The live path's data on a GPU node Cairn captured itself (tests/fixtures): its one H100
+// gets every CPU of its NUMA node, and no NIC, since the node's only port is Ethernet
+// (UCX_NET_DEVICES and NCCL_IB_HCA name verbs devices).
+TEST(PlanBindingFromTopology, H100CaptureGivesItsGpuEveryCpuAndNoVerbsNic) {
+  const topology::Graph g = topology::graph_from_probe(probe::probe_capture(test::fixture("captures/h100-vm")));
+  std::vector<int> all(16);
+  for (int c = 0; c < 16; ++c) all[static_cast<std::size_t>(c)] = c;
+  const auto plan = plan_binding(g, all, 1);
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan[0].gpu, 0);
+  EXPECT_EQ(plan[0].cpus, all);
+  EXPECT_FALSE(plan[0].nic);
+  // Two ranks on the one GPU split its CPUs.
+  const auto two = plan_binding(g, all, 2);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].gpu, 0);
+  EXPECT_EQ(two[1].gpu, 0);
+  EXPECT_EQ(two[0].cpus.size() + two[1].cpus.size(), 16u);
 }
 
 }  // namespace

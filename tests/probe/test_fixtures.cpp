@@ -71,6 +71,29 @@ TEST(CaptureFixtures, Debian12VmIsTwoCoresOneNumaNodeAndOneEthernetPort) {
   EXPECT_EQ(count_findings(check_node(n), Severity::error), 0);
 }
 
+// Facts of the GPU machine the device tool lends (one H100 on a 16-core VM), as its
+// capture recorded them: CUDA's view of the GPU, the PCIe link from sysfs.
+TEST(CaptureFixtures, H100VmIsOneH100AtGen5x16OnOneNumaNode) {
+  NodeInfo n = probe_capture(fixture("captures/h100-vm"));
+  EXPECT_EQ(n.cpu.packages, 1);
+  EXPECT_EQ(n.cpu.pus, 16);
+  ASSERT_EQ(n.numa.size(), 1u);
+  EXPECT_EQ(n.numa[0].cpuset, "0-15");
+  ASSERT_EQ(n.gpus.size(), 1u);
+  const GpuInfo& gpu = n.gpus[0];
+  EXPECT_EQ(gpu.name, "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(gpu.bus_id, "0000:00:06.0");
+  EXPECT_EQ(gpu.cuda_index, 0);
+  EXPECT_EQ(gpu.memory_bytes, 85017493504u);
+  EXPECT_EQ(gpu.pcie.speed_gt_s, 32.0);  // Gen5
+  EXPECT_EQ(gpu.pcie.width, 16);
+  EXPECT_EQ(gpu.pcie.max_width, 16);
+  EXPECT_EQ(gpu.numa_node, 0);
+  ASSERT_EQ(n.nics.size(), 1u);
+  EXPECT_EQ(n.nics[0].transport, "ethernet");
+  EXPECT_EQ(count_findings(check_node(n), Severity::error), 0);
+}
+
 TEST(SnapshotFixture, PlainSysProcTreeReadsAsTheSameVm) {
   const std::string dir = fixture("snapshots/debian12-vm");
   NodeInfo n = probe_from(dir);
