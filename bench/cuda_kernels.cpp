@@ -18,8 +18,10 @@
 // exits 0.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <random>
 #include <string>
@@ -30,6 +32,7 @@
 #include "probe/cuda_devices.h"
 #include "train/config.h"
 #include "train/cpu/attention.h"
+#include "train/cpu/linear.h"
 #include "train/cpu/residual.h"
 #include "train/cpu/rmsnorm.h"
 #include "train/cpu/rope.h"
@@ -92,6 +95,18 @@ DeviceBuffer<T> to_device(const std::vector<T>& host) {
   return b;
 }
 DeviceBuffer<bf16> to_device_bf16(const std::vector<float>& host) { return to_device(cuda::to_bf16(host)); }
+
+// Random bf16 values for the large inputs no check reads at full size (logits, GEMM operands): one
+// seeded block of kTile values repeated, so 1b's [16384, 131072] logits take seconds to
+// make, not minutes. A repeat every kTile values does not change a kernel's time.
+constexpr std::int64_t kTile = std::int64_t{1} << 22;
+DeviceBuffer<bf16> random_device_bf16(std::int64_t count, double scale, std::uint64_t salt) {
+  if (count <= kTile) return to_device_bf16(random(count, scale, salt));
+  const auto block = cuda::to_bf16(random(kTile, scale, salt));
+  DeviceBuffer<bf16> b(count);
+  for (std::int64_t at = 0; at < count; at += kTile) b.upload(block.data(), std::min(kTile, count - at), at);
+  return b;
+}
 std::vector<float> host_f32(const DeviceBuffer<bf16>& b) { return cuda::to_float(b.to_host()); }
 std::vector<float> host_f32(const DeviceBuffer<float>& b) { return b.to_host(); }
 
@@ -138,6 +153,8 @@ void time_op(benchmark::State& state, cudaStream_t stream, double bytes, double 
   }
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
+  if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess)
+    return state.SkipWithError((std::string("CUDA error while timing: ") + cudaGetErrorString(e)).c_str());
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
   if (flops > 0)
     state.counters["flops"] = benchmark::Counter(flops * static_cast<double>(state.iterations()),
@@ -281,6 +298,7 @@ struct Projection {
   std::int64_t in, out;
   cuda::OutType y_type;
 };
+// The four of a layer.
 std::vector<Projection> projections(const ModelConfig& c) {
   const std::int64_t qd = c.n_heads * c.head_dim();
   return {{"qkv", c.d_model, c.qkv_dim(), cuda::OutType::bfloat16},
@@ -288,22 +306,35 @@ std::vector<Projection> projections(const ModelConfig& c) {
           {"up", c.d_model, c.up_dim(), cuda::OutType::bfloat16},
           {"down", c.ffn_dim, c.d_model, cuda::OutType::float32}};
 }
+// The output head after the last layer: the largest GEMM of a step, timed beside them.
+Projection head(const ModelConfig& c) { return {"head", c.d_model, c.vocab, cuda::OutType::bfloat16}; }
 
 void linear(benchmark::State& state, const Shape& s, const Projection& p, bool backward) {
   const std::int64_t n = s.n();
   cuda::Stream stream;
   cuda::Blas blas;
-  auto x = to_device_bf16(random(n * p.in, 1.0, 1));
-  auto W = to_device_bf16(random(p.out * p.in, 0.02, 2));
+  auto x = random_device_bf16(n * p.in, 1.0, 1);
+  auto W = random_device_bf16(p.out * p.in, 0.02, 2);
   const double y_size = p.y_type == cuda::OutType::float32 ? kF32 : kBf16;
   DeviceBuffer<float> y(n * p.out);  // big enough for either output type
   const double x_bytes = static_cast<double>(n * p.in) * kBf16, w_bytes = static_cast<double>(p.out * p.in) * kBf16;
   const double flops = 2.0 * n * p.in * p.out;
+  if (s.check && !backward) {
+    // At this size random_device_bf16 made exactly these values.
+    const auto hx = round_bf16(random(n * p.in, 1.0, 1)), hW = round_bf16(random(p.out * p.in, 0.02, 2));
+    std::vector<float> ref(static_cast<std::size_t>(n * p.out));
+    cpu::linear_forward(hx.data(), hW.data(), n, p.in, p.out, ref.data());
+    const bool f32 = p.y_type == cuda::OutType::float32;
+    DeviceBuffer<bf16> y16(f32 ? 0 : n * p.out);
+    cuda::linear_forward(blas, x.get(), W.get(), n, p.in, p.out, f32 ? static_cast<void*>(y.get()) : y16.get(),
+                         p.y_type, stream.get());
+    if (!checked(state, f32 ? host_f32(y) : host_f32(y16), ref, f32 ? kF32Tolerance : kBf16Tolerance)) return;
+  }
   if (!backward)
     return time_op(state, stream.get(), x_bytes + w_bytes + static_cast<double>(n * p.out) * y_size, flops, [&] {
       cuda::linear_forward(blas, x.get(), W.get(), n, p.in, p.out, y.get(), p.y_type, stream.get());
     });
-  auto dy = to_device_bf16(random(n * p.out, 1.0, 3));
+  auto dy = random_device_bf16(n * p.out, 1.0, 3);
   DeviceBuffer<bf16> dx(n * p.in);
   DeviceBuffer<float> dW(p.out * p.in);
   dW.fill_bytes(0);
@@ -318,8 +349,9 @@ void linear(benchmark::State& state, const Shape& s, const Projection& p, bool b
 void swiglu(benchmark::State& state, const Shape& s, bool backward) {
   const std::int64_t n = s.n(), f = s.c.ffn_dim;
   cuda::Stream stream;
-  const auto gu = round_bf16(random(n * 2 * f));
-  auto d_gu = to_device_bf16(gu);
+  // The host copy only where the reference reads it.
+  const auto gu = s.check ? round_bf16(random(n * 2 * f)) : std::vector<float>{};
+  auto d_gu = s.check ? to_device_bf16(gu) : random_device_bf16(n * 2 * f, 1.0, 0);
   DeviceBuffer<bf16> out(n * f);
   if (s.check && !backward) {
     cuda::swiglu_forward(d_gu.get(), n, f, out.get(), stream.get());
@@ -341,7 +373,7 @@ void swiglu(benchmark::State& state, const Shape& s, bool backward) {
 void xielu(benchmark::State& state, const Shape& s, bool backward) {
   const std::int64_t count = s.n() * s.c.ffn_dim;
   cuda::Stream stream;
-  auto x = to_device_bf16(random(count));
+  auto x = random_device_bf16(count, 1.0, 1);
   // The raw scalars a_p, a_n; softplus(a) ~ 0.8 as initialised (FIELD.md).
   auto a_p = to_device(std::vector<float>{0.2f}), a_n = to_device(std::vector<float>{-1.0f});
   DeviceBuffer<bf16> y(count);
@@ -386,7 +418,7 @@ void cross_entropy(benchmark::State& state, const Shape& s, bool backward) {
   std::uniform_int_distribution<std::int32_t> pick(0, static_cast<std::int32_t>(vocab - 1));
   for (auto& t : targets) t = pick(rng);
   auto d_targets = to_device(targets);
-  auto logits = to_device_bf16(random(n * vocab));
+  auto logits = random_device_bf16(n * vocab, 1.0, 1);
   DeviceBuffer<float> lse(n), row_loss(n), loss(1);
   cuda::cross_entropy_forward(logits.get(), d_targets.get(), n, vocab, n, lse.get(), row_loss.get(), loss.get(),
                               stream.get());
@@ -396,9 +428,10 @@ void cross_entropy(benchmark::State& state, const Shape& s, bool backward) {
       cuda::cross_entropy_forward(logits.get(), d_targets.get(), n, vocab, n, lse.get(), row_loss.get(),
                                   loss.get(), stream.get());
     });
-  DeviceBuffer<bf16> dlogits(n * vocab);
+  // In place, as the model runs it (dlogits overwrite the logits): later iterations read
+  // gradients for logits, which costs the kernel the same.
   time_op(state, stream.get(), 2 * z + n * (kI32 + kF32), 0, [&] {
-    cuda::cross_entropy_backward(logits.get(), d_targets.get(), lse.get(), n, vocab, n, 1.0f, dlogits.get(),
+    cuda::cross_entropy_backward(logits.get(), d_targets.get(), lse.get(), n, vocab, n, 1.0f, logits.get(),
                                  stream.get());
   });
 }
@@ -458,7 +491,13 @@ void add(const std::string& name, const Shape& s, F body) {
                                [s, body](benchmark::State& state) {
                                  if (probe::visible_cuda_device_count() == 0)
                                    return state.SkipWithError("no CUDA device visible");
-                                 body(state, s);
+                                 // An allocation the GPU cannot hold, or a failed launch, fails this
+                                 // row only, with its message.
+                                 try {
+                                   body(state, s);
+                                 } catch (const std::exception& e) {
+                                   state.SkipWithError(e.what());
+                                 }
                                })
       ->UseManualTime()
       ->Unit(benchmark::kMicrosecond);
@@ -474,7 +513,9 @@ void register_all() {
         add("QkNorm" + dir, s, [bwd](benchmark::State& st, const Shape& sh) { qk_norm(st, sh, bwd); });
       add("Rope" + dir, s, [bwd](benchmark::State& st, const Shape& sh) { rope(st, sh, bwd); });
       add("Attention" + dir, s, [bwd](benchmark::State& st, const Shape& sh) { attention(st, sh, bwd); });
-      for (const Projection& p : projections(s.c))
+      auto gemms = projections(s.c);
+      gemms.push_back(head(s.c));
+      for (const Projection& p : gemms)
         add(std::string("Linear_") + p.name + dir, s,
             [bwd, p](benchmark::State& st, const Shape& sh) { linear(st, sh, p, bwd); });
       add("SwiGlu" + dir, s, [bwd](benchmark::State& st, const Shape& sh) { swiglu(st, sh, bwd); });
