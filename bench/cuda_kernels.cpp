@@ -213,6 +213,7 @@ void rmsnorm(benchmark::State& state, const Shape& s, bool backward) {
   });
 }
 
+// Over q's heads; k's are the same kernel on n_kv_heads / n_heads of the rows.
 void qk_norm(benchmark::State& state, const Shape& s, bool backward) {
   const std::int64_t n = s.n(), h = s.c.n_heads, hd = s.c.head_dim();
   const float eps = static_cast<float>(s.c.norm_eps);
