@@ -5,7 +5,8 @@
 
 namespace cairn {
 
-// The host name, or "" when gethostname fails (callers choose their own placeholder).
+// The host name, or "" when gethostname fails; each caller says what an unnamed host
+// reads as in its own output.
 std::string host_name();
 
 }  // namespace cairn

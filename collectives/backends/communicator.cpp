@@ -7,19 +7,6 @@
 #include "collectives/backends/argcheck.h"
 
 namespace cairn::coll {
-namespace {
-
-OpRecord record_of(OpKind kind, std::size_t bytes, DataType dt, int peer = -1, int from = -1) {
-  OpRecord r;
-  r.kind = kind;
-  r.bytes = bytes;
-  r.dtype = dt;
-  r.peer = peer;
-  r.from = from;
-  return r;
-}
-
-}  // namespace
 
 // An operation whose implementation throws has ended too (failed): its trace is
 // finished here, so later operations' ends are not held back behind it.
@@ -40,7 +27,7 @@ Request Communicator::all_reduce(const void* send, void* recv, std::size_t count
   const std::size_t bytes = detail::check_bytes("all_reduce", count, dt);
   detail::check_buffer("all_reduce", "send", send, count);
   detail::check_buffer("all_reduce", "recv", recv, count);
-  return observed(record_of(OpKind::all_reduce, bytes, dt),
+  return observed(OpRecord{.kind = OpKind::all_reduce, .bytes = bytes, .dtype = dt},
                   [&](OpTrace t) { return do_all_reduce(send, recv, count, dt, op, stream, std::move(t)); });
 }
 
@@ -50,7 +37,7 @@ Request Communicator::reduce_scatter(const void* send, void* recv, std::size_t r
   const std::size_t bytes = detail::check_bytes("reduce_scatter", recv_count, dt, std::size_t(size()));
   detail::check_buffer("reduce_scatter", "send", send, recv_count);
   detail::check_buffer("reduce_scatter", "recv", recv, recv_count);
-  return observed(record_of(OpKind::reduce_scatter, bytes, dt),
+  return observed(OpRecord{.kind = OpKind::reduce_scatter, .bytes = bytes, .dtype = dt},
                   [&](OpTrace t) { return do_reduce_scatter(send, recv, recv_count, dt, op, stream, std::move(t)); });
 }
 
@@ -58,7 +45,7 @@ Request Communicator::all_gather(const void* send, void* recv, std::size_t send_
   const std::size_t bytes = detail::check_bytes("all_gather", send_count, dt, std::size_t(size()));
   detail::check_buffer("all_gather", "send", send, send_count);
   detail::check_buffer("all_gather", "recv", recv, send_count);
-  return observed(record_of(OpKind::all_gather, bytes, dt),
+  return observed(OpRecord{.kind = OpKind::all_gather, .bytes = bytes, .dtype = dt},
                   [&](OpTrace t) { return do_all_gather(send, recv, send_count, dt, stream, std::move(t)); });
 }
 
@@ -67,7 +54,7 @@ Request Communicator::broadcast(const void* send, void* recv, std::size_t count,
   const std::size_t bytes = detail::check_bytes("broadcast", count, dt);
   if (rank() == root) detail::check_buffer("broadcast", "the root's send", send, count);
   detail::check_buffer("broadcast", "recv", recv, count);
-  return observed(record_of(OpKind::broadcast, bytes, dt, root),
+  return observed(OpRecord{.kind = OpKind::broadcast, .bytes = bytes, .dtype = dt, .peer = root},
                   [&](OpTrace t) { return do_broadcast(send, recv, count, dt, root, stream, std::move(t)); });
 }
 
@@ -78,7 +65,7 @@ Request Communicator::reduce(const void* send, void* recv, std::size_t count, Da
   const std::size_t bytes = detail::check_bytes("reduce", count, dt);
   detail::check_buffer("reduce", "send", send, count);
   if (rank() == root) detail::check_buffer("reduce", "the root's recv", recv, count);
-  return observed(record_of(OpKind::reduce, bytes, dt, root),
+  return observed(OpRecord{.kind = OpKind::reduce, .bytes = bytes, .dtype = dt, .peer = root},
                   [&](OpTrace t) { return do_reduce(send, recv, count, dt, op, root, stream, std::move(t)); });
 }
 
@@ -86,7 +73,7 @@ Request Communicator::alltoall(const void* send, void* recv, std::size_t count, 
   const std::size_t bytes = detail::check_bytes("alltoall", count, dt, std::size_t(size()));
   detail::check_buffer("alltoall", "send", send, count);
   detail::check_buffer("alltoall", "recv", recv, count);
-  return observed(record_of(OpKind::alltoall, bytes, dt),
+  return observed(OpRecord{.kind = OpKind::alltoall, .bytes = bytes, .dtype = dt},
                   [&](OpTrace t) { return do_alltoall(send, recv, count, dt, stream, std::move(t)); });
 }
 
@@ -94,7 +81,7 @@ Request Communicator::send(const void* buf, std::size_t count, DataType dt, int 
   detail::check_peer("send", "peer", peer, rank(), size(), sends_to_self(), backend());
   const std::size_t bytes = detail::check_bytes("send", count, dt);
   detail::check_buffer("send", "send", buf, count);
-  return observed(record_of(OpKind::send, bytes, dt, peer),
+  return observed(OpRecord{.kind = OpKind::send, .bytes = bytes, .dtype = dt, .peer = peer},
                   [&](OpTrace t) { return do_send_recv(buf, count, peer, nullptr, 0, -1, dt, stream, std::move(t)); });
 }
 
@@ -102,7 +89,7 @@ Request Communicator::recv(void* buf, std::size_t count, DataType dt, int peer, 
   detail::check_peer("recv", "peer", peer, rank(), size(), sends_to_self(), backend());
   const std::size_t bytes = detail::check_bytes("recv", count, dt);
   detail::check_buffer("recv", "recv", buf, count);
-  return observed(record_of(OpKind::recv, bytes, dt, peer),
+  return observed(OpRecord{.kind = OpKind::recv, .bytes = bytes, .dtype = dt, .peer = peer},
                   [&](OpTrace t) { return do_send_recv(nullptr, 0, -1, buf, count, peer, dt, stream, std::move(t)); });
 }
 
@@ -114,13 +101,14 @@ Request Communicator::send_recv(const void* send_buf, std::size_t send_count, in
   detail::check_bytes("send_recv", recv_count, dt);
   detail::check_buffer("send_recv", "send", send_buf, send_count);
   detail::check_buffer("send_recv", "recv", recv_buf, recv_count);
-  return observed(record_of(OpKind::send_recv, bytes, dt, to, from), [&](OpTrace t) {
-    return do_send_recv(send_buf, send_count, to, recv_buf, recv_count, from, dt, stream, std::move(t));
-  });
+  return observed(OpRecord{.kind = OpKind::send_recv, .bytes = bytes, .dtype = dt, .peer = to, .from = from},
+                  [&](OpTrace t) {
+                    return do_send_recv(send_buf, send_count, to, recv_buf, recv_count, from, dt, stream, std::move(t));
+                  });
 }
 
 Request Communicator::barrier(Stream stream) {
-  return observed(record_of(OpKind::barrier, 0, DataType::u8), [&](OpTrace t) { return do_barrier(stream, std::move(t)); });
+  return observed(OpRecord{.kind = OpKind::barrier}, [&](OpTrace t) { return do_barrier(stream, std::move(t)); });
 }
 
 }  // namespace cairn::coll

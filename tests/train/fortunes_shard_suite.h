@@ -9,11 +9,23 @@
 #include "train/cpu/parallel.h"
 #include "train/data/text_shard.h"
 #include "train/data/token_shard.h"
+#include "train/trainer.h"
 
 namespace cairn::train::test {
 
 class FortunesShardSuite : public ::testing::Test {
  protected:
+  // `tiny` on batches of 2 x 32 tokens: steps that take milliseconds on one CPU thread.
+  static TrainConfig tiny_run(std::int64_t steps, std::uint64_t seed, std::int64_t warmup_steps) {
+    TrainConfig c;
+    c.model = preset("tiny");
+    c.steps = steps;
+    c.batch = 2;
+    c.seq_len = 32;
+    c.seed = seed;
+    c.warmup_steps = warmup_steps;
+    return c;
+  }
   static void SetUpTestSuite() {
     dir_ = new TempDir("fortunes_suite");
     const auto files = fortune_files();

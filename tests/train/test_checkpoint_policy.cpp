@@ -26,17 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TrainConfig config(std::int64_t steps) {
-  TrainConfig c;
-  c.model = preset("tiny");
-  c.steps = steps;
-  c.batch = 2;
-  c.seq_len = 32;
-  c.seed = 5;
-  c.warmup_steps = 1;
-  return c;
-}
-
 TrainState state_at(const TrainConfig& c, std::int64_t step) {
   TrainState s = initial_state(c);
   s.step = step;
@@ -50,7 +39,10 @@ std::vector<std::int64_t> steps_in(const std::string& dir) {
 }
 
 // A suite with the fortunes corpus as one byte shard, and one CPU thread (bitwise runs).
-using CheckpointPolicyTest = test::FortunesShardSuite;
+class CheckpointPolicyTest : public test::FortunesShardSuite {
+ protected:
+  static TrainConfig config(std::int64_t steps) { return tiny_run(steps, 5, 1); }
+};
 
 TEST_F(CheckpointPolicyTest, BadOptionsNameTheFlag) {
   CheckpointOptions o;

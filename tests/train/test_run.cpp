@@ -23,16 +23,7 @@ namespace {
 
 class RunTest : public test::FortunesShardSuite {
  protected:
-  static TrainConfig config(std::int64_t steps) {
-    TrainConfig c;
-    c.model = preset("tiny");
-    c.steps = steps;
-    c.batch = 2;
-    c.seq_len = 32;
-    c.seed = 9;
-    c.warmup_steps = 2;
-    return c;
-  }
+  static TrainConfig config(std::int64_t steps) { return tiny_run(steps, 9, 2); }
 };
 
 TEST_F(RunTest, TakesTheStepsOfATrainerLoopAndCallsTheHooksInOrder) {

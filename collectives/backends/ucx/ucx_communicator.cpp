@@ -76,8 +76,9 @@ class UcxCommunicator final : public Communicator, private detail::OpQueue::Exec
       : store_(store), prefix_(std::move(key_prefix)), rank_(rank), size_(size),
         transport_(std::make_unique<detail::UcxTransport>(store, prefix_, rank, size)),
         send_seq_(std::size_t(size), 0), recv_seq_(std::size_t(size), 0) {
-    idle_.spin = spin_time(transport_->oversubscribed());
-    idle_.yield = transport_->oversubscribed() ? kOversubscribedYield : std::chrono::microseconds(0);
+    const bool oversubscribed = transport_->oversubscribed();
+    idle_.spin = spin_time(oversubscribed);
+    idle_.yield = oversubscribed ? kOversubscribedYield : std::chrono::microseconds(0);
     queue_ = std::make_shared<detail::OpQueue>(idle_.spin);
     queue_->attach(this);
     thread_ = std::thread([this] {

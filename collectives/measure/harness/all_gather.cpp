@@ -25,15 +25,9 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest all_gather_test{.name = "all_gather",
-    .perf_name = "all_gather_perf",
-    .reduces = false,
-    .rooted = false,
-    .in_place_checked = true,
-    .counts = counts,
-    .alg_count_factor = [](int n) { return n; },
-    .bus_factor = bus_factor,
-    .expected = expected,
-    .run = run};
+const CollTest all_gather_test{.name = "all_gather", .perf_name = "all_gather_perf",
+                               .reduces = false, .rooted = false, .in_place_checked = true,
+                               .counts = counts, .alg_count_factor = [](int n) { return n; }, .bus_factor = bus_factor,
+                               .expected = expected, .run = run};
 
 }  // namespace cairn::coll::bench

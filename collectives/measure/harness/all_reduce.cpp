@@ -17,15 +17,9 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest all_reduce_test{.name = "all_reduce",
-    .perf_name = "all_reduce_perf",
-    .reduces = true,
-    .rooted = false,
-    .in_place_checked = true,
-    .counts = counts,
-    .alg_count_factor = [](int) { return 1; },
-    .bus_factor = bus_factor,
-    .expected = expected,
-    .run = run};
+const CollTest all_reduce_test{.name = "all_reduce", .perf_name = "all_reduce_perf",
+                               .reduces = true, .rooted = false, .in_place_checked = true,
+                               .counts = counts, .bus_factor = bus_factor,
+                               .expected = expected, .run = run};
 
 }  // namespace cairn::coll::bench

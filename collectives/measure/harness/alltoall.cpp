@@ -25,15 +25,9 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest alltoall_test{.name = "alltoall",
-    .perf_name = "alltoall_perf",
-    .reduces = false,
-    .rooted = false,
-    .in_place_checked = true,
-    .counts = counts,
-    .alg_count_factor = [](int n) { return n; },
-    .bus_factor = bus_factor,
-    .expected = expected,
-    .run = run};
+const CollTest alltoall_test{.name = "alltoall", .perf_name = "alltoall_perf",
+                             .reduces = false, .rooted = false, .in_place_checked = true,
+                             .counts = counts, .alg_count_factor = [](int n) { return n; }, .bus_factor = bus_factor,
+                             .expected = expected, .run = run};
 
 }  // namespace cairn::coll::bench

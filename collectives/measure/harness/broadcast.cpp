@@ -17,15 +17,9 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest broadcast_test{.name = "broadcast",
-    .perf_name = "broadcast_perf",
-    .reduces = false,
-    .rooted = true,
-    .in_place_checked = true,
-    .counts = counts,
-    .alg_count_factor = [](int) { return 1; },
-    .bus_factor = bus_factor,
-    .expected = expected,
-    .run = run};
+const CollTest broadcast_test{.name = "broadcast", .perf_name = "broadcast_perf",
+                              .reduces = false, .rooted = true, .in_place_checked = true,
+                              .counts = counts, .bus_factor = bus_factor,
+                              .expected = expected, .run = run};
 
 }  // namespace cairn::coll::bench

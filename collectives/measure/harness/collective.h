@@ -13,6 +13,9 @@
 
 namespace cairn::coll::bench {
 
+// alg_count_factor of a collective whose count is per call, not per rank.
+inline int count_per_call(int) { return 1; }
+
 struct CollTest {
   std::string_view name;       // as --op names it: "all_reduce"
   std::string_view perf_name;  // the nccl-tests binary it mirrors: "all_reduce_perf"
@@ -28,7 +31,7 @@ struct CollTest {
   // algbw = alg_bytes / time with alg_bytes = param count x elt size x this factor
   // (nccl-tests' getBw: 1, or nranks where the count is per rank); busbw = algbw x
   // bus_factor (doc/PERFORMANCE.md).
-  int (*alg_count_factor)(int nranks);
+  int (*alg_count_factor)(int nranks) = count_per_call;
   double (*bus_factor)(int nranks);
 
   // The value element i of this rank's compared receive region must hold after the

@@ -20,15 +20,9 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest reduce_test{.name = "reduce",
-    .perf_name = "reduce_perf",
-    .reduces = true,
-    .rooted = true,
-    .in_place_checked = true,
-    .counts = counts,
-    .alg_count_factor = [](int) { return 1; },
-    .bus_factor = bus_factor,
-    .expected = expected,
-    .run = run};
+const CollTest reduce_test{.name = "reduce", .perf_name = "reduce_perf",
+                           .reduces = true, .rooted = true, .in_place_checked = true,
+                           .counts = counts, .bus_factor = bus_factor,
+                           .expected = expected, .run = run};
 
 }  // namespace cairn::coll::bench

@@ -24,15 +24,9 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest reduce_scatter_test{.name = "reduce_scatter",
-    .perf_name = "reduce_scatter_perf",
-    .reduces = true,
-    .rooted = false,
-    .in_place_checked = true,
-    .counts = counts,
-    .alg_count_factor = [](int n) { return n; },
-    .bus_factor = bus_factor,
-    .expected = expected,
-    .run = run};
+const CollTest reduce_scatter_test{.name = "reduce_scatter", .perf_name = "reduce_scatter_perf",
+                                   .reduces = true, .rooted = false, .in_place_checked = true,
+                                   .counts = counts, .alg_count_factor = [](int n) { return n; }, .bus_factor = bus_factor,
+                                   .expected = expected, .run = run};
 
 }  // namespace cairn::coll::bench

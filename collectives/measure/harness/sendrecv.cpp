@@ -23,15 +23,9 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 
 }  // namespace
 
-const CollTest sendrecv_test{.name = "sendrecv",
-    .perf_name = "sendrecv_perf",
-    .reduces = false,
-    .rooted = false,
-    .in_place_checked = false,
-    .counts = counts,
-    .alg_count_factor = [](int) { return 1; },
-    .bus_factor = bus_factor,
-    .expected = expected,
-    .run = run};
+const CollTest sendrecv_test{.name = "sendrecv", .perf_name = "sendrecv_perf",
+                             .reduces = false, .rooted = false, .in_place_checked = false,
+                             .counts = counts, .bus_factor = bus_factor,
+                             .expected = expected, .run = run};
 
 }  // namespace cairn::coll::bench
