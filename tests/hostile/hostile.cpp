@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +39,12 @@ std::string slurp(const std::string& path) {
 [[noreturn]] void exec_child(const Command& c, const std::string& cwd, const std::string& out, const std::string& err,
                              char* const* argv, char* const* envp) {
   ::setpgid(0, 0);
+  // As a shell starts a command: default signal dispositions and no blocked signals, so
+  // a harness run under nohup (SIGHUP ignored, and inherited) tests what users get.
+  for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   if (c.max_open_files > 0) {
     const rlimit r{static_cast<rlim_t>(c.max_open_files), static_cast<rlim_t>(c.max_open_files)};
     ::setrlimit(RLIMIT_NOFILE, &r);
@@ -67,6 +74,24 @@ std::string first_lines(const std::string& text, int lines) {
   for (std::string line; lines-- > 0 && std::getline(in, line);)
     out += "\n    | " + (line.size() > 300 ? line.substr(0, 300) + "..." : line);
   return out;
+}
+
+// Live (not zombie) processes whose process group is `group`, from /proc.
+int live_members(pid_t group) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    const std::string stat = slurp(e.path().string() + "/stat");
+    const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    if (rest >> state >> ppid >> pgrp && pgrp == group && state != 'Z' && state != 'X') ++n;
+  }
+  return n;
 }
 
 }  // namespace
@@ -130,6 +155,7 @@ std::string Outcome::describe() const {
   if (timed_out) s << "timed out (killed)";
   else if (signal) s << "killed by signal " << signal << " (" << ::strsignal(signal) << ")";
   else s << "exit " << exit_code;
+  if (left_running) s << ", leaving " << left_running << " process(es) of its group running";
   s << " after " << seconds << " s; stderr:" << first_lines(err, 6);
   return s.str();
 }
@@ -169,6 +195,7 @@ Outcome Running::wait() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   reaped_ = true;
+  if (!o.timed_out) o.left_running = live_members(pid_);
   ::killpg(pid_, SIGKILL);  // whatever it started and left behind
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   if (!o.timed_out) {
@@ -205,12 +232,13 @@ Running start(const Sandbox& box, const Command& c) {
 Outcome run(const Sandbox& box, const Command& c) { return start(box, c).wait(); }
 
 ::testing::AssertionResult ended_cleanly(const Outcome& o) {
-  if (o.timed_out || o.signal) return ::testing::AssertionFailure() << o.describe();
+  if (o.timed_out || o.signal || o.left_running) return ::testing::AssertionFailure() << o.describe();
   return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult succeeded(const Outcome& o) {
-  if (o.timed_out || o.signal || o.exit_code != 0) return ::testing::AssertionFailure() << o.describe();
+  if (o.timed_out || o.signal || o.left_running || o.exit_code != 0)
+    return ::testing::AssertionFailure() << o.describe();
   return ::testing::AssertionSuccess();
 }
 
@@ -218,6 +246,7 @@ Outcome run(const Sandbox& box, const Command& c) { return start(box, c).wait();
                                    std::initializer_list<std::string> names) {
   auto fail = [&](const std::string& why) { return ::testing::AssertionFailure() << why << ": " << o.describe(); };
   if (o.timed_out || o.signal) return fail("did not end by itself");
+  if (o.left_running) return fail("left processes running");
   if (o.exit_code != exit_code) return fail("expected exit " + std::to_string(exit_code));
   if (o.err.empty() || o.err.back() != '\n' || o.err.find('\n') != o.err.size() - 1)
     return fail("expected exactly one line on stderr");

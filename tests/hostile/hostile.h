@@ -5,7 +5,9 @@
 // stderr that names the thing and stays short, and nothing of the user's lost.
 //
 // Everything a case starts runs in a process group of its own and is killed by pid at
-// the case's deadline, so a hang is a failure of that case, never of the suite.
+// the case's deadline, so a hang is a failure of that case, never of the suite; a member
+// of the group still running when the command itself has ended (a rank its launcher
+// forgot) fails the case too.
 #pragma once
 
 #include <sys/types.h>
@@ -62,6 +64,7 @@ struct Outcome {
   int exit_code = -1;  // -1 when killed
   int signal = 0;      // the signal that ended it, 0 if it exited
   bool timed_out = false;
+  int left_running = 0;  // processes of its group still alive after it ended (then killed)
   std::string out, err;
   double seconds = 0;
   std::string describe() const;  // exit/signal/timeout and the first lines of stderr, for messages
@@ -97,7 +100,8 @@ Outcome run(const Sandbox& box, const Command& c);
 ::testing::AssertionResult refused(const Outcome& o, int exit_code, const std::string& command,
                                    std::initializer_list<std::string> names = {});
 ::testing::AssertionResult succeeded(const Outcome& o);
-// Neither killed by a signal nor timed out, whatever the exit code.
+// Neither killed by a signal nor timed out, and nothing it started left running, whatever
+// the exit code.
 ::testing::AssertionResult ended_cleanly(const Outcome& o);
 
 // The longest line a refusal may print (a path and a sentence fit; a file's contents do not).
