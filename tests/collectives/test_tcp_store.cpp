@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
@@ -352,6 +353,7 @@ class StoreUnderDescriptorLimit {
     if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
   }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
@@ -371,6 +373,12 @@ TEST(TcpStore, IntrudersHoldingEveryDescriptorCannotKeepRanksOut) {
     intruders.push_back(fd);
   }
   std::this_thread::sleep_for(200ms);  // the store accepts until it is out of descriptors
+  // Those without the secret get an eighth of the 64 descriptors (8); the rest of rank 0
+  // keeps the others.
+  std::size_t open_files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(store.pid()) + "/fd"))
+    ++open_files;
+  EXPECT_LT(open_files, 32u);
   const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<Store> rank0, rank1;
   ASSERT_NO_THROW(rank0 = connect_store(local(store.port(), "s3cret", 8s)));
@@ -379,6 +387,21 @@ TEST(TcpStore, IntrudersHoldingEveryDescriptorCannotKeepRanksOut) {
   EXPECT_EQ(rank1->get("k"), "v");
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s) << "ranks got in only once intruders timed out";
   for (int fd : intruders) ::close(fd);
+}
+
+TEST(TcpStore, AConnectionWithoutTheSecretIsClosedWithinFiveSeconds) {
+  StoreServer server(0, "s3cret");
+  const int fd = silent_connection(server.port());
+  ASSERT_GE(fd, 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  timeval tv{8, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char byte;
+  EXPECT_EQ(::recv(fd, &byte, 1, 0), 0) << "not closed by the store";
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(waited, 4500ms);
+  EXPECT_LT(waited, 6500ms);
+  ::close(fd);
 }
 
 TEST(TcpStore, ShutdownReleasesBlockedClients) {
