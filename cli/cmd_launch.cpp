@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/options.h"
+#include "collectives/launch/launch_limits.h"
 #include "collectives/launch/local_launcher.h"
 #include "common/error.h"
 
@@ -31,7 +32,9 @@ int cmd_launch(const Args& args) {
        "port of rank 0's rendezvous store (default on one node: a free one)")
       ("no-prefix", po::bool_switch(&no_prefix), "pass rank output through without the \"[rank r] \" prefix")
       ("oversubscribe", po::bool_switch(&o.oversubscribe),
-       "allow more than 4 ranks per CPU this process may use (the launch is refused otherwise)")
+       fmt::format("allow more than {} ranks per CPU this process may use (the launch is refused otherwise)",
+                   coll::kRanksPerCpuWithoutOversubscribe)
+           .c_str())
       ("grace-s", po::value<double>(&grace_s)->default_value(5),
        "after a rank fails or on SIGINT/SIGTERM: seconds the others get before SIGKILL");
   po::variables_map vm;

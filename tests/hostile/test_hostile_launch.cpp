@@ -23,9 +23,9 @@ TEST(HostileLaunch, MoreRanksThanTheMemoryCanHoldIsRefused) {
 
 TEST(HostileLaunch, MoreRanksThanTheOpenFileLimitAllowsIsRefused) {
   Sandbox box;
-  const Outcome o = run(box, {.args = {"launch", "-n", "40", "--oversubscribe", "--", "/bin/true"}, .timeout = 10s,
-                              .max_open_files = 32});
-  EXPECT_TRUE(refused(o, 2, "launch", {"-n 40", "RLIMIT_NOFILE", "ulimit -n"}));
+  const Outcome o = run(box, {.args = {"launch", "-n", "12", "--oversubscribe", "--", "/bin/true"}, .timeout = 10s,
+                              .max_open_files = 24});
+  EXPECT_TRUE(refused(o, 2, "launch", {"-n 12", "RLIMIT_NOFILE", "ulimit -n"}));
 }
 
 TEST(HostileLaunch, ACommandThatDoesNotExistIsOneLineBeforeAnyRankStarts) {
