@@ -28,6 +28,7 @@ namespace bench = coll::bench;
 struct BenchArgs {
   coll::BackendChoice backend = coll::BackendChoice::automatic;
   std::vector<const bench::CollTest*> tests;
+  bool all_collectives = false;  // --op all: skip what needs more ranks than the run has
   bench::SweepOptions sweep;
   double timeout_s = 600;
   int device = -1;
@@ -47,7 +48,8 @@ BenchArgs parse(const Args& args, bool& help) {
   desc.add_options()
       ("backend", po::value(&backend)->default_value("auto"), "ucx (host memory), nccl (GPU memory) or auto")
       ("op", po::value(&op)->default_value("all_reduce"),
-       "collective: all_reduce, reduce_scatter, all_gather, broadcast, reduce, alltoall, sendrecv, a list, or all")
+       "collective: all_reduce, reduce_scatter, all_gather, broadcast, reduce, alltoall, sendrecv (2 ranks or "
+       "more), a list, or all (on one rank: all but sendrecv, which is listed as skipped)")
       ("minbytes,b", po::value(&minbytes)->default_value("32M"), "smallest size (K, M, G suffixes)")
       ("maxbytes,e", po::value(&maxbytes)->default_value("32M"), "largest size")
       ("stepbytes,i", po::value(&stepbytes)->default_value("1M"), "size increment when -f is 1")
@@ -75,6 +77,7 @@ BenchArgs parse(const Args& args, bool& help) {
   if (help) return a;
   a.backend = coll::parse_backend_choice(backend);
   a.tests = bench::parse_collectives(op);
+  a.all_collectives = op == "all";
   a.sweep.min_bytes = bench::parse_size(minbytes, "-b");
   a.sweep.max_bytes = bench::parse_size(maxbytes, "-e");
   a.sweep.step_bytes = bench::parse_size(stepbytes, "-i");
@@ -118,12 +121,14 @@ int cmd_bench(const Args& args) {
 #endif
   if (!memory) memory = bench::make_host_memory();
   const std::string backend = opened.name;
+  const bench::CollectiveSelection selection = bench::select_for_ranks(a.tests, comm->size(), a.all_collectives);
 
   bench::RunInfo info;
   info.tool_line = fmt::format("cairn bench {} {}", CAIRN_VERSION, opened.description);
   info.backend = backend;
   info.nranks = comm->size();
   info.options = a.sweep;
+  info.skipped = selection.skipped;
   info.devices = bench::gather_lines(
       *comm, *memory,
       fmt::format("#  Rank {:2d} Group {:2d} Pid {:6d} on {:>10} {}", comm->rank(), 0, ::getpid(), host_name(),
@@ -135,7 +140,7 @@ int cmd_bench(const Args& args) {
   if (sink) std::cout << bench::preamble(info) << std::flush;
   std::vector<bench::CollectiveReport> reports;
   int out_of_bounds = 0;
-  for (const bench::CollTest* test : a.tests) {
+  for (const bench::CollTest* test : selection.run) {
     reports.push_back(bench::run_collective(*comm, *memory, *test, a.sweep, sink));
     out_of_bounds += reports.back().out_of_bounds;
   }

@@ -3,7 +3,10 @@
 // --node-rank, one node's share of a multi-node job, as torchrun does it.
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "cli/options.h"
+#include "collectives/launch/launch_limits.h"
 #include "collectives/launch/local_launcher.h"
 #include "common/error.h"
 
@@ -28,14 +31,19 @@ int cmd_launch(const Args& args) {
       ("master-port", po::value<int>(&o.master_port),
        "port of rank 0's rendezvous store (default on one node: a free one)")
       ("no-prefix", po::bool_switch(&no_prefix), "pass rank output through without the \"[rank r] \" prefix")
+      ("oversubscribe", po::bool_switch(&o.oversubscribe),
+       fmt::format("allow more than {} ranks per CPU this process may use (the launch is refused otherwise)",
+                   coll::kRanksPerCpuWithoutOversubscribe)
+           .c_str())
       ("grace-s", po::value<double>(&grace_s)->default_value(5),
        "after a rank fails or on SIGINT/SIGTERM: seconds the others get before SIGKILL");
   po::variables_map vm;
-  if (!parse_options("launch", "-n N [--bind] [--nnodes M --node-rank K --master-addr HOST] [--master-port P] -- CMD [ARGS...]", own, desc, vm))
+  if (!parse_options("launch", "-n N [--bind] [--oversubscribe] [--nnodes M --node-rank K --master-addr HOST] [--master-port P] -- CMD [ARGS...]", own, desc, vm))
     return 0;
   if (dash == args.end() || dash + 1 == args.end())
     throw Error("no command: give it after '--' (cairn launch -n 4 -- python train.py)");
-  if (!(grace_s >= 0)) throw Error("--grace-s must be zero or more seconds");
+  if (!(grace_s >= 0 && grace_s <= 86400))
+    throw Error(fmt::format("--grace-s {} must be from 0 to 86400 seconds (a day)", grace_s));
   o.command.assign(dash + 1, args.end());
   o.prefix_output = !no_prefix;
   o.grace = std::chrono::milliseconds(static_cast<std::int64_t>(grace_s * 1000));

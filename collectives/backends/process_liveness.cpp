@@ -68,6 +68,23 @@ bool process_alive(const ProcessIdentity& p) {
   return p.start_ticks == 0 || start == p.start_ticks;
 }
 
+bool process_stopped(const ProcessIdentity& p) {
+  char state = 0;
+  std::uint64_t start = 0;
+  if (!read_stat(p.pid, state, start) || (p.start_ticks != 0 && start != p.start_ticks)) return false;
+  return state == 'T' || state == 't';  // stopped by a signal; by a tracer
+}
+
+std::optional<std::pair<int, std::string>> LocalPeerWatch::stopped() {
+  std::lock_guard lock(mu_);
+  for (const auto& [rank, identity] : peers_)
+    if (process_stopped(identity))
+      return std::pair{rank, "rank " + std::to_string(rank) + " is stopped (its process " +
+                                 std::to_string(identity.pid) + " on this host: SIGSTOP or a debugger; " +
+                                 "kill -CONT " + std::to_string(identity.pid) + " resumes it)"};
+  return std::nullopt;
+}
+
 std::optional<std::pair<int, std::string>> LocalPeerWatch::lost() {
   std::lock_guard lock(mu_);
   const auto now = std::chrono::steady_clock::now();

@@ -31,6 +31,10 @@ ProcessIdentity parse_process_identity(const std::string& s, const std::string& 
 // False once the process has exited (a zombie counts as exited) or its pid was reused.
 bool process_alive(const ProcessIdentity& p);
 
+// True while the process is stopped (SIGSTOP, SIGTSTP, a debugger): alive, but it will
+// never answer until resumed.
+bool process_stopped(const ProcessIdentity& p);
+
 // The ranks of one communicator that run on this host. Thread-safe.
 class LocalPeerWatch {
  public:
@@ -42,6 +46,11 @@ class LocalPeerWatch {
   // "rank R lost (its process P on this host has exited)" for the first watched rank
   // whose process is gone, with that rank; looks at /proc at most every 50 ms.
   std::optional<std::pair<int, std::string>> lost();
+  // "rank R is stopped (its process P on this host ...)" for the first watched rank whose
+  // process is stopped, with that rank. For a timeout's message: the rank that stopped is
+  // the one to blame, not the peer a rank was waiting on (which may itself be waiting on
+  // the stopped one). Reads /proc on every call.
+  std::optional<std::pair<int, std::string>> stopped();
 
  private:
   std::mutex mu_;

@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "collectives/launch/launch_limits.h"
 #include "collectives/launch/launch_plan.h"
 #include "collectives/launch/rank_binding.h"
 #include "collectives/launch/spawn.h"
@@ -14,6 +15,10 @@ namespace cairn::coll {
 
 int launch_local_ranks(const LaunchOptions& o, const EnvMap& base_env) {
   validate_launch_options(o);
+  check_launch_fits(o, read_launch_resources());
+  // execvp searches the PATH the ranks inherit, which is ours; glibc's default without one.
+  const auto path = base_env.find("PATH");
+  find_program(o.command[0], path == base_env.end() ? "/bin:/usr/bin" : path->second);
   const FreshJob fresh = draw_fresh_job(o);
   std::optional<NodeFacts> node;
   if (o.bind) node = read_node_facts();

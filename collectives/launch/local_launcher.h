@@ -26,6 +26,8 @@ struct LaunchOptions {
   int master_port = 0;               // 0: a port that is free now (one node only)
   bool bind = false;                 // CPUs, GPU and NIC per rank (rank_binding.h)
   bool prefix_output = true;         // false: ranks write straight to our stdout/stderr
+  // Allow more than kRanksPerCpuWithoutOversubscribe ranks per usable CPU (launch_limits.h).
+  bool oversubscribe = false;
   // After a rank fails or a signal arrives: how long the others get after SIGTERM before
   // SIGKILL.
   std::chrono::milliseconds grace{5000};
@@ -35,7 +37,9 @@ struct LaunchOptions {
 // of the first rank that failed (128 + signal if a signal killed it), after stopping the
 // others, with a line on stderr naming that rank; 128 + signal when SIGINT/SIGTERM
 // stopped the job. Installs handlers for SIGINT, SIGTERM and SIGCHLD while it runs
-// (one launch per process at a time). Throws cairn::Error for bad options.
+// (one launch per process at a time). Throws cairn::Error, before anything starts, for
+// bad options, a command not found, or more ranks than the node's CPUs, memory, open
+// files or processes allow (launch_limits.h).
 int launch_local_ranks(const LaunchOptions& options, const EnvMap& base_env);
 
 }  // namespace cairn::coll

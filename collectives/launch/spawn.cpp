@@ -2,7 +2,9 @@
 #include "collectives/launch/spawn.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,9 +42,12 @@ struct ChildSpec {
   }
 };
 
-[[noreturn]] void exec_rank(ChildSpec& spec, int out_w, int err_w, bool keep_stdin) {
+[[noreturn]] void exec_rank(ChildSpec& spec, int out_w, int err_w, bool keep_stdin, const sigset_t& mask) {
   ::setpgid(0, 0);
+  // Signals stay blocked until the launcher's handlers are gone: one caught here would
+  // run the launcher's handler and tell the launcher it got a SIGTERM it never did.
   for (int s : kLauncherSignals) ::signal(s, SIG_DFL);
+  ::sigprocmask(SIG_SETMASK, &mask, nullptr);
   if (out_w >= 0) ::dup2(out_w, 1);
   if (err_w >= 0) ::dup2(err_w, 2);
   if (!keep_stdin) {
@@ -84,13 +89,17 @@ SpawnedRank spawn_rank(const std::vector<std::string>& command, const EnvMap& en
     close_pipes();
     throw Error(fmt::format("pipe2 failed: {}", std::strerror(saved)));
   }
+  sigset_t all, mask;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, &mask);
   const pid_t pid = ::fork();
+  if (pid == 0) exec_rank(spec, out_pipe[1], err_pipe[1], keep_stdin, mask);
+  const int fork_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &mask, nullptr);
   if (pid < 0) {
-    const int saved = errno;
     close_pipes();
-    throw Error(fmt::format("fork failed for rank {}: {}", rank, std::strerror(saved)));
+    throw Error(fmt::format("fork failed for rank {}: {}", rank, std::strerror(fork_errno)));
   }
-  if (pid == 0) exec_rank(spec, out_pipe[1], err_pipe[1], keep_stdin);
   ::setpgid(pid, pid);  // also here, so no signal can arrive before the child did it
   SpawnedRank spawned;
   spawned.pid = pid;

@@ -146,6 +146,7 @@ int supervise(std::vector<SupervisedRank> started, const LauncherSignals& signal
   };
 
   std::optional<std::size_t> failed;  // first rank that failed on its own
+  bool failure_told = false;          // its line is out already
   std::optional<int> stop_signal;     // SIGINT/SIGTERM we received
   std::optional<std::chrono::steady_clock::time_point> kill_at;
   bool killed = false;
@@ -196,9 +197,12 @@ int supervise(std::vector<SupervisedRank> started, const LauncherSignals& signal
       const bool ok = WIFEXITED(rk.status) && WEXITSTATUS(rk.status) == 0;
       if (!ok && !failed && !stop_signal) {
         failed = r;
-        if (running > 0)
-          write_all(2, fmt::format("cairn launch: rank {} {}; stopping the other {} rank{}\n", rk.rank,
-                                   exit_text(rk.status), running, running == 1 ? "" : "s"));
+        // Said now, while the others are stopped; then not again at the end.
+        if (running > 0) {
+          write_all(2, fmt::format("cairn launch: rank {} {} (of {} ranks); stopping the other {} rank{}\n", rk.rank,
+                                   exit_text(rk.status), o.world_size, running, running == 1 ? "" : "s"));
+          failure_told = true;
+        }
         begin_stop();
       }
     }
@@ -223,7 +227,8 @@ int supervise(std::vector<SupervisedRank> started, const LauncherSignals& signal
 
   if (failed) {
     const auto& rk = ranks[*failed];
-    write_all(2, fmt::format("cairn launch: rank {} {} (of {} ranks)\n", rk.rank, exit_text(rk.status), o.world_size));
+    if (!failure_told)
+      write_all(2, fmt::format("cairn launch: rank {} {} (of {} ranks)\n", rk.rank, exit_text(rk.status), o.world_size));
     return exit_code_of(rk.status);
   }
   if (stop_signal) return 128 + *stop_signal;

@@ -22,8 +22,9 @@ inline constexpr std::uint32_t kMaxHelloBytes = 4096;
 // NCCL unique ids are 128 B and UCX worker addresses a few KiB; 64 MiB bounds what one
 // peer can make the server allocate.
 inline constexpr std::uint32_t kMaxFrameBytes = 64u << 20;
-// How long a new connection may take to present its hello.
-inline constexpr std::chrono::seconds kHelloTimeout{10};
+// How long a new connection may take to present its hello: a rank sends it at once, so
+// this bounds only how long a client without the secret holds a descriptor.
+inline constexpr std::chrono::seconds kHelloTimeout{5};
 
 enum class StoreOp : std::uint8_t { hello = 1, set = 2, get = 3, add = 4, wait = 5 };
 enum class StoreStatus : std::uint8_t { ok = 0, timeout = 1, refused = 2, error = 3 };

@@ -5,8 +5,11 @@
 // first frame is a hello carrying the job's secret, compared in constant time; a wrong
 // secret is answered with a refusal (the client raises a clear error) and the peer's
 // address is logged on the server's stderr. Frames before the hello are capped at 4 KiB
-// and must arrive within 10 s, later ones at 64 MiB, so a port scanner's garbage costs a
-// closed connection and nothing else.
+// and must arrive within 5 s, later ones at 64 MiB, so a port scanner's garbage costs a
+// closed connection and nothing else. At most 1024 connections (and an eighth of
+// RLIMIT_NOFILE) wait for their hello at once, the oldest dropped for a new one, and a
+// store out of descriptors drops the oldest too: intruders holding connections open can
+// keep neither the job's ranks out nor rank 0 short of descriptors.
 #pragma once
 
 #include <chrono>

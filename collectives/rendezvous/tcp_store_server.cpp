@@ -2,15 +2,24 @@
 // connection. Blocking gets and waits park on one condition variable; shutdown wakes them
 // (stopping_), ends reads (shutdown(2) of each socket's read side), lets replies in
 // flight drain, then cuts the write side too before joining every thread.
+//
+// A client without the secret must not keep the job from starting: the accept thread
+// closes finished connections every kReapInterval whether or not anyone connects, bounds
+// the connections that have not yet presented the secret (in number, and each to
+// kHelloTimeout), and when accept runs out of descriptors it drops the oldest of those to
+// make room, or stops listening for kDescriptorBackoff instead of spinning on a listener
+// that stays readable.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -38,8 +47,28 @@ namespace {
 // Enough for one connection per rank of a 4096-GPU job, several times over; past this a
 // flood of connections is refused instead of exhausting threads.
 constexpr std::size_t kMaxConnections = 16384;
+// Connections at once that have not presented the secret: at most this many, and at
+// most this share of the descriptors the process may open, which the rest of rank 0
+// (UCX, NCCL, files) needs too. A new one past the bound drops the oldest (a rank whose
+// hello was cut retries); ranks present it within milliseconds of connecting, so only a
+// flood of intruders comes near.
+constexpr std::size_t kMaxUnauthenticated = 1024;
+constexpr std::size_t kUnauthenticatedShareOfDescriptors = 8;  // one eighth
+constexpr std::size_t kMinUnauthenticated = 8;
 // How long shutdown lets replies in flight finish before cutting connections.
 constexpr std::chrono::seconds kShutdownDrain{2};
+// How often the accept thread closes finished connections while nobody connects.
+constexpr std::chrono::milliseconds kReapInterval{100};
+// How long the listener rests when accept fails for want of descriptors or memory and
+// there is no connection to drop.
+constexpr std::chrono::milliseconds kDescriptorBackoff{50};
+
+std::size_t unauthenticated_bound() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return kMaxUnauthenticated;
+  const auto share = static_cast<std::size_t>(r.rlim_cur) / kUnauthenticatedShareOfDescriptors;
+  return std::clamp(share, kMinUnauthenticated, kMaxUnauthenticated);
+}
 
 std::string peer_text(const sockaddr_storage& addr, socklen_t len) {
   char host[NI_MAXHOST] = "?";
@@ -100,7 +129,7 @@ int open_listener(int port) {
 
 class StoreServer::Impl {
  public:
-  Impl(int port, std::string secret) : secret_(std::move(secret)) {
+  Impl(int port, std::string secret) : secret_(std::move(secret)), max_unauthenticated_(unauthenticated_bound()) {
     listen_fd_ = open_listener(port);
     sockaddr_storage a{};
     socklen_t len = sizeof a;
@@ -149,29 +178,39 @@ class StoreServer::Impl {
   int port() const { return port_; }
 
  private:
+  // A connection's stage. The serving thread moves it from unauthenticated to
+  // authenticated, the accept thread to dropped; whichever comes first wins.
+  enum Stage : int { unauthenticated, authenticated, dropped };
+
   struct Conn {
     int fd = -1;
     std::string peer;
     std::thread thread;
     std::atomic<bool> finished{false};
+    std::atomic<int> stage{unauthenticated};
   };
 
   void accept_loop() {
+    auto listen_again_at = Clock::now();
     for (;;) {
-      pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) continue;  // EINTR
-      if (fds[1].revents) return;            // shutting down
-      if (!(fds[0].revents & POLLIN)) continue;
+      reap_finished();
+      const bool listening = Clock::now() >= listen_again_at;
+      pollfd fds[2] = {{wake_pipe_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}};
+      if (::poll(fds, listening ? 2 : 1, static_cast<int>(kReapInterval.count())) < 0) continue;  // EINTR
+      if (fds[0].revents) return;  // shutting down
+      if (!listening || !(fds[1].revents & POLLIN)) continue;
       sockaddr_storage addr{};
       socklen_t len = sizeof addr;
       const int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
       if (fd < 0) {
-        // Out of descriptors or a connection reset before accept: back off briefly.
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        continue;
+        const int err = errno;
+        if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+          reap_finished();
+          if (!drop_oldest_unauthenticated()) listen_again_at = Clock::now() + kDescriptorBackoff;
+        }
+        continue;  // otherwise a connection reset before accept: nothing to do
       }
-      reap_finished();
+      if (unauthenticated_count() >= max_unauthenticated_) drop_oldest_unauthenticated();
       if (conns_.size() >= kMaxConnections) {
         log_line(fmt::format("cairn store: refused a connection from {}: {} connections open",
                              peer_text(addr, len), conns_.size()));
@@ -200,16 +239,46 @@ class StoreServer::Impl {
     }
   }
 
+  // Joins and closes one connection and forgets it.
+  std::list<std::unique_ptr<Conn>>::iterator release(std::list<std::unique_ptr<Conn>>::iterator it) {
+    (*it)->thread.join();
+    ::close((*it)->fd);
+    return conns_.erase(it);
+  }
+
   void reap_finished() {
-    for (auto it = conns_.begin(); it != conns_.end();) {
-      if ((*it)->finished) {
-        (*it)->thread.join();
-        ::close((*it)->fd);
-        it = conns_.erase(it);
-      } else {
-        ++it;
+    for (auto it = conns_.begin(); it != conns_.end();)
+      it = (*it)->finished ? release(it) : std::next(it);
+  }
+
+  std::size_t unauthenticated_count() const {
+    std::size_t n = 0;
+    for (const auto& c : conns_)
+      if (c->stage == unauthenticated && !c->finished) ++n;
+    return n;
+  }
+
+  // Cuts the longest-waiting connection that has not presented the secret and frees its
+  // descriptor. false when every open connection belongs to the job.
+  bool drop_oldest_unauthenticated() {
+    for (auto it = conns_.begin(); it != conns_.end(); ++it) {  // oldest first
+      int expected = unauthenticated;
+      if ((*it)->finished || !(*it)->stage.compare_exchange_strong(expected, dropped)) continue;
+      // One line a second at most: an intruder's flood must not become a flood of logs.
+      ++dropped_since_log_;
+      const auto now = Clock::now();
+      if (now >= next_drop_log_) {
+        log_line(fmt::format("cairn store: out of room: dropped {} connection(s) that had not presented the "
+                             "job secret, the last from {}",
+                             dropped_since_log_, (*it)->peer));
+        dropped_since_log_ = 0;
+        next_drop_log_ = now + std::chrono::seconds(1);
       }
+      ::shutdown((*it)->fd, SHUT_RDWR);  // its thread's read of the hello returns at once
+      release(it);
+      return true;
     }
+    return false;
   }
 
   // One connection: the hello, then requests until the peer leaves or the server stops.
@@ -237,6 +306,8 @@ class StoreServer::Impl {
         write_all(c.fd, FrameWriter().u8(static_cast<std::uint8_t>(StoreStatus::refused)).frame());
         return;
       }
+      int expected = unauthenticated;
+      if (!c.stage.compare_exchange_strong(expected, authenticated)) return;  // dropped meanwhile
       if (!write_all(c.fd, FrameWriter().u8(static_cast<std::uint8_t>(StoreStatus::ok)).frame()))
         return;
       for (;;) {
@@ -349,11 +420,14 @@ class StoreServer::Impl {
   }
 
   std::string secret_;
+  std::size_t max_unauthenticated_;
   int listen_fd_ = -1;
   int port_ = 0;
   int wake_pipe_[2] = {-1, -1};
   std::thread accept_thread_;
   std::list<std::unique_ptr<Conn>> conns_;  // touched by the accept thread only (then ~Impl)
+  std::size_t dropped_since_log_ = 0;        // accept thread only, as the next one
+  Clock::time_point next_drop_log_{};
 
   std::mutex mu_;
   std::condition_variable cv_;

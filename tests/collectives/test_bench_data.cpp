@@ -51,6 +51,20 @@ TEST(BenchOptions, CollectiveListsAndAHintForNcclTestsOpSpelling) {
   EXPECT_NE(error_of([] { parse_collectives("all_reduce,bogus"); }).find("'bogus'"), std::string::npos);
 }
 
+TEST(BenchOptions, OneRankSkipsWhatNeedsTwoOnlyWhenAllIsAsked) {
+  const CollectiveSelection alone = select_for_ranks(parse_collectives("all"), 1, true);
+  EXPECT_EQ(alone.run.size(), 6u);
+  ASSERT_EQ(alone.skipped.size(), 1u);
+  EXPECT_EQ(alone.skipped[0].test, &sendrecv_test);
+  EXPECT_EQ(alone.skipped[0].reason, "needs at least 2 ranks, this run has 1");
+  EXPECT_TRUE(select_for_ranks(parse_collectives("all"), 2, true).skipped.empty());
+  EXPECT_EQ(select_for_ranks(parse_collectives("all"), 2, true).run.size(), 7u);
+  EXPECT_EQ(error_of([] { select_for_ranks(parse_collectives("broadcast,sendrecv"), 1, false); }),
+            "--op sendrecv needs at least 2 ranks and this run has 1: start them with 'cairn launch -n 2 -- "
+            "cairn bench --op sendrecv ...'");
+  EXPECT_EQ(select_for_ranks(parse_collectives("sendrecv"), 2, false).run.size(), 1u);
+}
+
 TEST(BenchData, InputsAreDeterministicSmallIntegersThatDifferByRank) {
   DataSpec spec;
   spec.nranks = 4;

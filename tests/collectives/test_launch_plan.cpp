@@ -2,6 +2,7 @@
 // rank's environment and CPUs, the job's port and secret, and the lines it reports first.
 #include <gtest/gtest.h>
 
+#include "collectives/launch/launch_limits.h"
 #include "collectives/launch/launch_plan.h"
 #include "collectives/launch/local_launcher.h"
 #include "tests/support/error_of.h"
@@ -113,6 +114,62 @@ TEST(PlanLaunch, BadOptionsNameTheFlag) {
   o.nnodes = 2;
   o.node_rank = 2;
   EXPECT_EQ(error_of([&] { validate_launch_options(o); }), "--node-rank 2 must be in [0, --nnodes 2)");
+}
+
+// A node of 2 CPUs, 16 GiB available, 1024 open files (20 open), 500 processes (100 in use).
+LaunchResources small_resources() {
+  return {.usable_cpus = 2, .available_memory_bytes = 16ull << 30, .max_open_files = 1024, .open_files = 20,
+          .max_processes = 500, .processes = 100};
+}
+
+TEST(LaunchLimits, UpToFourRanksPerCpuStartWithoutOversubscribe) {
+  EXPECT_NO_THROW(check_launch_fits(options(8), small_resources()));
+  EXPECT_EQ(error_of([] { check_launch_fits(options(9), small_resources()); }),
+            "-n 9 is more than 4 ranks for each of the 2 CPU(s) this process may use: lower -n, or pass "
+            "--oversubscribe if that is what you mean");
+  LaunchOptions o = options(200);
+  o.oversubscribe = true;
+  EXPECT_NO_THROW(check_launch_fits(o, small_resources()));
+}
+
+TEST(LaunchLimits, MemoryOpenFilesAndProcessesAreCheckedEachNamingItsLimit) {
+  LaunchOptions o = options(257);  // 257 x 64 MiB > 16 GiB
+  o.oversubscribe = true;
+  EXPECT_NE(error_of([&] { check_launch_fits(o, small_resources()); }).find("needs at least 16.1 GiB of memory"),
+            std::string::npos);
+  o.ranks = 200;  // 20 + 16 + 400 files > 1024? no: fits; 500 ranks do not
+  EXPECT_NO_THROW(check_launch_fits(o, small_resources()));
+  LaunchResources r = small_resources();
+  r.available_memory_bytes = 0;  // unknown: not checked
+  o.ranks = 600;
+  EXPECT_EQ(error_of([&] { check_launch_fits(o, r); }),
+            "-n 600 needs about 1236 open files in the launcher (two output pipes a rank) and its limit is 1024 "
+            "(RLIMIT_NOFILE): raise it with 'ulimit -n 1236', or lower -n");
+  o.prefix_output = false;  // no pipes: only the processes limit is left
+  EXPECT_EQ(error_of([&] { check_launch_fits(o, r); }),
+            "-n 600 more processes would pass this user's limit of 500 (RLIMIT_NPROC; 100 in use): raise it "
+            "with 'ulimit -u', or lower -n");
+  r.max_processes = 0;  // root, or unlimited
+  EXPECT_NO_THROW(check_launch_fits(o, r));
+}
+
+TEST(LaunchLimits, ThisNodesResourcesAreRead) {
+  const LaunchResources r = read_launch_resources();
+  EXPECT_GE(r.usable_cpus, 1);
+  EXPECT_GT(r.available_memory_bytes, 0u);
+  EXPECT_GT(r.open_files, 2u);
+}
+
+TEST(LaunchLimits, TheProgramIsFoundInPathOrNamedWithWhatIsWrong) {
+  EXPECT_EQ(find_program("sh", "/nonexistent:/bin"), "/bin/sh");
+  EXPECT_EQ(find_program("/bin/sh", ""), "/bin/sh");
+  EXPECT_EQ(error_of([] { find_program("no-such-program", "/nonexistent:/bin"); }),
+            "command 'no-such-program' not found in PATH (/nonexistent:/bin): give its full path or fix PATH");
+  EXPECT_EQ(error_of([] { find_program("/nonexistent/x", "/bin"); }),
+            "cannot run '/nonexistent/x': No such file or directory: check the path after '--'");
+  EXPECT_EQ(error_of([] { find_program("/tmp", "/bin"); }),
+            "cannot run '/tmp': it is a directory: check the path after '--'");
+  EXPECT_NE(error_of([] { find_program("x", std::string(5000, 'p')); }).find("pppp...)"), std::string::npos);
 }
 
 }  // namespace

@@ -1,13 +1,18 @@
 // The rendezvous store over real sockets: threads and forked processes as ranks, a wrong
-// secret, an unreachable master, a port scanner's garbage, shutdown under blocked clients.
+// secret, an unreachable master, a port scanner's garbage, intruders holding every
+// descriptor the store may have, shutdown under blocked clients.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
@@ -297,6 +302,106 @@ TEST(TcpStore, GarbageFromAPortScannerIsHarmless) {
   store->set("still", "serving");
   EXPECT_EQ(store->get("still"), "serving");
   ::close(idle);
+}
+
+// A plain TCP connection to the store that never says anything; -1 if it fails.
+int silent_connection(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
+  if (fd >= 0) ::close(fd);
+  return -1;
+}
+
+// The store in a process of its own under RLIMIT_NOFILE, so that intruders can exhaust
+// its descriptors without exhausting the test's. Stops when destroyed.
+class StoreUnderDescriptorLimit {
+ public:
+  explicit StoreUnderDescriptorLimit(rlim_t max_open_files) {
+    int port_pipe[2], stop_pipe[2];
+    if (::pipe(port_pipe) != 0 || ::pipe(stop_pipe) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(port_pipe[0]);
+      ::close(stop_pipe[1]);
+      const rlimit limit{max_open_files, max_open_files};
+      const int null_fd = ::open("/dev/null", O_WRONLY);
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0 || null_fd < 0 || ::dup2(null_fd, 2) < 0) ::_exit(10);
+      try {
+        StoreServer server(0, "s3cret");
+        const int port = server.port();
+        if (::write(port_pipe[1], &port, sizeof port) != sizeof port) ::_exit(11);
+        char byte;
+        while (::read(stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+        }
+      } catch (...) {
+        ::_exit(12);
+      }
+      ::_exit(0);
+    }
+    ::close(port_pipe[1]);
+    ::close(stop_pipe[0]);
+    stop_fd_ = stop_pipe[1];
+    if (pid_ < 0 || ::read(port_pipe[0], &port_, sizeof port_) != sizeof port_) port_ = 0;
+    ::close(port_pipe[0]);
+  }
+  ~StoreUnderDescriptorLimit() {
+    if (stop_fd_ >= 0) ::close(stop_fd_);
+    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
+  }
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int stop_fd_ = -1;
+  int port_ = 0;
+};
+
+TEST(TcpStore, IntrudersHoldingEveryDescriptorCannotKeepRanksOut) {
+  StoreUnderDescriptorLimit store(64);
+  ASSERT_GT(store.port(), 0) << "the store process did not start";
+  // More silent connections than the store may have descriptors, held open throughout:
+  // the kernel queues what the store has no room to accept.
+  std::vector<int> intruders;
+  for (int i = 0; i < 150; ++i) {
+    const int fd = silent_connection(store.port());
+    ASSERT_GE(fd, 0) << "intruder connection " << i;
+    intruders.push_back(fd);
+  }
+  std::this_thread::sleep_for(200ms);  // the store accepts until it is out of descriptors
+  // Those without the secret get an eighth of the 64 descriptors (8); the rest of rank 0
+  // keeps the others.
+  std::size_t open_files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(store.pid()) + "/fd"))
+    ++open_files;
+  EXPECT_LT(open_files, 32u);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<Store> rank0, rank1;
+  ASSERT_NO_THROW(rank0 = connect_store(local(store.port(), "s3cret", 8s)));
+  ASSERT_NO_THROW(rank1 = connect_store(local(store.port(), "s3cret", 8s)));
+  rank0->set("k", "v");
+  EXPECT_EQ(rank1->get("k"), "v");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s) << "ranks got in only once intruders timed out";
+  for (int fd : intruders) ::close(fd);
+}
+
+TEST(TcpStore, AConnectionWithoutTheSecretIsClosedWithinFiveSeconds) {
+  StoreServer server(0, "s3cret");
+  const int fd = silent_connection(server.port());
+  ASSERT_GE(fd, 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  timeval tv{8, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char byte;
+  EXPECT_EQ(::recv(fd, &byte, 1, 0), 0) << "not closed by the store";
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(waited, 4500ms);
+  EXPECT_LT(waited, 6500ms);
+  ::close(fd);
 }
 
 TEST(TcpStore, ShutdownReleasesBlockedClients) {

@@ -173,10 +173,12 @@ class NcclState {
     check_peers(what);
     const milliseconds limit = timeout();
     if (limit.count() <= 0 || Clock::now() - since < limit) return;
+    // A rank of this host that is stopped is the one to blame; else nobody can tell here.
+    const auto stopped = peers_ ? peers_->stopped() : std::nullopt;
     const std::string message = fmt::format(
-        "NCCL {} on rank {} of {} (device {}) did not complete within {}; aborted the communicator "
-        "(a peer rank may have died or stalled: check the other ranks' output)",
-        what, rank_, size_, device_, seconds_text(limit));
+        "NCCL {} on rank {} of {} (device {}) did not complete within {}; aborted the communicator ({})", what,
+        rank_, size_, device_, seconds_text(limit),
+        stopped ? stopped->second : "a peer rank may have died or stalled: check the other ranks' output");
     abort(message);
     throw Error(message);
   }

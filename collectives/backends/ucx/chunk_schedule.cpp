@@ -22,8 +22,14 @@ struct Slot {
   bool finished = false;  // step() said done; its last transfers may still be in flight
 };
 
+// The peer waited on may itself be waiting on the rank that is really stuck (a ring
+// passes the stall along), so a stopped rank on this host is named first.
 [[noreturn]] void timed_out(const OpRun& run, int peer) {
   std::string msg = run.name + " timed out after " + std::to_string(run.timeout.count()) + " ms";
+  if (const auto stopped = run.transport.stopped_local_peer()) {
+    msg += ": " + stopped->second;
+    throw OpFailure(msg, stopped->first);
+  }
   if (peer >= 0) msg += " waiting for rank " + std::to_string(peer);
   throw OpFailure(msg, peer);
 }

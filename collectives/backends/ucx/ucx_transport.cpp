@@ -325,6 +325,10 @@ void UcxTransport::watch_local_peers() {
   if (const auto lost = local_peers_->lost()) record_failure(lost->second, lost->second, lost->first, false);
 }
 
+std::optional<std::pair<int, std::string>> UcxTransport::stopped_local_peer() {
+  return local_peers_ ? local_peers_->stopped() : std::nullopt;
+}
+
 void UcxTransport::on_peer_error(void* arg, ucp_ep_h, ucs_status_t status) {
   const auto* ref = static_cast<const PeerRef*>(arg);
   ref->self->peer_failed(ref->rank, status);

@@ -97,6 +97,9 @@ class UcxTransport {
   // Checks (at most every 50 ms) that the peers on this host are still running; one
   // that is not fails the communicator. Called while waiting.
   void watch_local_peers();
+  // A rank of this host whose process is stopped (SIGSTOP, a debugger), with why: whom
+  // a timeout blames before the peer it was waiting on.
+  std::optional<std::pair<int, std::string>> stopped_local_peer();
 
   // Thread-safe: records why the communicator stops (first reason wins) and wakes the
   // thread running operations. `notice` is what peers are told (they prefix "rank R aborted: ").

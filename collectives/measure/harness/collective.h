@@ -24,6 +24,8 @@ struct CollTest {
   // false: the in-place column is timed but not checked ("N/A"), as nccl-tests does for
   // sendrecv, whose in-place form (send and receive in one buffer) is not defined.
   bool in_place_checked;
+  // Ranks it needs: sendrecv's ring sends to another rank, so one rank alone cannot run it.
+  int min_ranks = 1;
 
   // Element counts for a sweep size of `count` elements (nccl-tests' getCollByteCount).
   Counts (*counts)(std::size_t count, std::size_t elt_bytes, int nranks);

@@ -68,4 +68,21 @@ std::vector<const CollTest*> parse_collectives(std::string_view text) {
   return tests;
 }
 
+CollectiveSelection select_for_ranks(const std::vector<const CollTest*>& tests, int nranks, bool all) {
+  CollectiveSelection selection;
+  for (const CollTest* test : tests) {
+    if (nranks >= test->min_ranks) {
+      selection.run.push_back(test);
+      continue;
+    }
+    if (!all)
+      throw Error(fmt::format("--op {} needs at least {} ranks and this run has {}: start them with "
+                              "'cairn launch -n {} -- cairn bench --op {} ...'",
+                              test->name, test->min_ranks, nranks, test->min_ranks, test->name));
+    selection.skipped.push_back(
+        {test, fmt::format("needs at least {} ranks, this run has {}", test->min_ranks, nranks)});
+  }
+  return selection;
+}
+
 }  // namespace cairn::coll::bench

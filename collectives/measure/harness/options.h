@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,5 +27,21 @@ std::vector<ReduceOp> parse_ops(std::string_view text);
 // One collective name (all_reduce, reduce_scatter, all_gather, broadcast, reduce,
 // alltoall, sendrecv; nccl-tests' binary names too), a comma-separated list, or "all".
 std::vector<const CollTest*> parse_collectives(std::string_view text);
+
+// A collective `--op all` left out, and why ("needs at least 2 ranks, this run has 1").
+struct SkippedCollective {
+  const CollTest* test = nullptr;
+  std::string reason;
+};
+
+struct CollectiveSelection {
+  std::vector<const CollTest*> run;
+  std::vector<SkippedCollective> skipped;
+};
+
+// Which of `tests` a run of `nranks` ranks can measure. With `all` (--op all) those that
+// need more ranks are skipped with the reason; one the user named throws cairn::Error
+// saying how many ranks to start.
+CollectiveSelection select_for_ranks(const std::vector<const CollTest*>& tests, int nranks, bool all);
 
 }  // namespace cairn::coll::bench

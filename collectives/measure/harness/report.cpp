@@ -82,6 +82,8 @@ std::string preamble(const RunInfo& info) {
   if (o.blocking) s += "# Blocking Enabled: wait and barrier after each inner iteration (-m) \n";
   s += "#\n# Using devices\n";
   for (const std::string& d : info.devices) s += d + "\n";
+  for (const SkippedCollective& k : info.skipped)
+    s += "#\n# Skipped " + std::string(k.test->perf_name) + ": " + k.reason + "\n";
   return s;
 }
 
@@ -158,8 +160,11 @@ Json to_json(const RunInfo& info, const std::vector<CollectiveReport>& reports) 
                            {"out_of_bounds", r.out_of_bounds},
                            {"avg_busbw_gb_s", r.avg_busbw_gb_s}});
   }
+  Json skipped = Json::array();
+  for (const SkippedCollective& k : info.skipped) skipped.push_back({{"name", k.test->name}, {"reason", k.reason}});
   Json doc = {{"tool", info.tool_line},  {"backend", info.backend},          {"nranks", info.nranks},
               {"config", config},        {"devices", info.devices},          {"collectives", collectives},
+              {"skipped", skipped},
               {"host_algo_config", host_algo_config_json(info.algo)},     {"environment", info.environment}};
   return with_schema(doc, kBenchSchema, kBenchSchemaVersion);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "collectives/measure/harness/harness.h"
+#include "collectives/measure/harness/options.h"
 #include "collectives/backends/communicator.h"
 #include "common/env_knobs.h"
 #include "common/json_io.h"
@@ -26,6 +27,7 @@ struct RunInfo {
   int nranks = 1;
   SweepOptions options;
   std::vector<std::string> devices;  // one line per rank, in rank order
+  std::vector<SkippedCollective> skipped;  // what --op all could not run with this many ranks
   // What the result records about how it ran: the host backend's algorithm knobs (the
   // defaults unless set), and the NCCL_*, UCX_* and Cairn knob variables of this process.
   AlgoConfig algo;
@@ -45,6 +47,7 @@ std::string_view nccl_tests_name(ReduceOp op);
 // decimals, else one, else none, else exponent notation.
 std::string format_float(double value, int width);
 
+// Ends with a "# Skipped <perf_name>: <reason>" line per skipped collective.
 std::string preamble(const RunInfo& info);
 std::string header_lines();
 std::string format_row(const Row& row);
@@ -62,6 +65,7 @@ class TableSink final : public RowSink {
   std::ostream& os_;
 };
 
+// "skipped": [{"name", "reason"}] lists what was not run (empty when everything was).
 Json to_json(const RunInfo& info, const std::vector<CollectiveReport>& reports);
 
 }  // namespace cairn::coll::bench

@@ -24,7 +24,7 @@ Request run(Communicator& comm, const void* send, void* recv, const DataSpec& sp
 }  // namespace
 
 const CollTest sendrecv_test{.name = "sendrecv", .perf_name = "sendrecv_perf",
-                             .reduces = false, .rooted = false, .in_place_checked = false,
+                             .reduces = false, .rooted = false, .in_place_checked = false, .min_ranks = 2,
                              .counts = counts, .bus_factor = bus_factor,
                              .expected = expected, .run = run};
 
