@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -67,8 +68,16 @@ std::string read_record(int fd) {
 CheckpointDirLock::CheckpointDirLock(const std::string& dir) {
   const std::string path = (std::filesystem::path(dir) / kCheckpointLockName).string();
   // Not O_TRUNC: a run that holds the lock keeps its record until we have the lock.
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
   if (fd_ < 0) not_writable(dir, "cannot create " + std::string(kCheckpointLockName), errno);
+  // Never write into whatever else was put there under that name (a device, a FIFO).
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw Error("--checkpoint-dir " + dir + ": " + kCheckpointLockName +
+                " there is not a regular file: remove it (cairn keeps its lock there)");
+  }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     if (err == EWOULDBLOCK) {

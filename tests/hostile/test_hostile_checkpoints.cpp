@@ -108,12 +108,24 @@ TEST(HostileCheckpoints, AJobWhoseRankZeroIsRefusedEndsWithoutWaitingForTheOther
   // Only rank 0 takes the lock; rank 1 is training when rank 0 is refused.
   Command job = train(dir, 100000, {"--checkpoint-every", "0", "--backend", "ucx"});
   job.args.insert(job.args.begin(), {"launch", "-n", "2", "--", cairn_binary()});
-  job.timeout = std::chrono::seconds(20);
+  job.timeout = std::chrono::seconds(30);  // under the 60 s a rank would wait in the collective close
   const Outcome o = run(box, job);
   EXPECT_TRUE(ended_cleanly(o));
   EXPECT_EQ(o.exit_code, 2) << o.describe();
-  EXPECT_LT(o.seconds, 10) << "the refused rank waited for the others";
+  EXPECT_LT(o.seconds, 15) << "the refused rank waited for the others";
   EXPECT_NE(o.err.find("in use by pid " + std::to_string(first.pid())), std::string::npos) << o.describe();
+}
+
+TEST(HostileCheckpoints, ALockFileThatIsASymlinkOrADeviceIsNeitherFollowedNorWritten) {
+  Sandbox box;
+  const std::string victim = box.write("victim", "keep me\n");
+  const std::string dir = box.mkdir("ck");
+  box.symlink(victim, "ck/cairn.lock");
+  EXPECT_TRUE(refused(run(box, train(dir, 2)), 2, "train", {"--checkpoint-dir " + dir, "cairn.lock"}));
+  EXPECT_EQ(slurp(victim), "keep me\n");
+  const std::string other = box.mkdir("ck2");
+  ASSERT_EQ(::mknod((other + "/cairn.lock").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  EXPECT_TRUE(refused(run(box, train(other, 2)), 2, "train", {"cairn.lock", "not a regular file"}));
 }
 
 TEST(HostileCheckpoints, OnlyTheLastComponentOfAMissingDirectoryIsCreated) {
