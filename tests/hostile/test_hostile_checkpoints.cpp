@@ -23,6 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Permission cases drop to `nobody`, and device nodes need mknod: both need root.
+constexpr const char* kNeedsRoot = "needs root, as the hostile suite runs in CI";
+
 // A short CPU run of the tiny preset: batch 2 of 16 tokens, a checkpoint after every
 // step, unless `extra` gives those flags itself.
 Command train(const std::string& dir, int steps, std::vector<std::string> extra = {},
@@ -117,6 +120,7 @@ TEST(HostileCheckpoints, AJobWhoseRankZeroIsRefusedEndsWithoutWaitingForTheOther
 }
 
 TEST(HostileCheckpoints, ALockFileThatIsASymlinkOrADeviceIsNeitherFollowedNorWritten) {
+  if (::geteuid() != 0) GTEST_SKIP() << kNeedsRoot;
   Sandbox box;
   const std::string victim = box.write("victim", "keep me\n");
   const std::string dir = box.mkdir("ck");
@@ -138,6 +142,7 @@ TEST(HostileCheckpoints, OnlyTheLastComponentOfAMissingDirectoryIsCreated) {
 }
 
 TEST(HostileCheckpoints, AnUnwritableDirectoryIsRefusedBeforeTheFirstStep) {
+  if (::geteuid() != 0) GTEST_SKIP() << kNeedsRoot;
   Sandbox box;
   const std::string shard = box.path("tiny.shard");
   fs::copy_file(tiny_shard(), shard);
@@ -167,6 +172,7 @@ TEST(HostileCheckpoints, AFullFilesystemIsRefusedBeforeTheFirstStep) {
 }
 
 TEST(HostileCheckpoints, ADirectoryThatIsAFileOrADeviceIsRefusedBeforeTheFirstStep) {
+  if (::geteuid() != 0) GTEST_SKIP() << kNeedsRoot;
   Sandbox box;
   const std::string file = box.write("plain", "not a directory\n");
   Outcome o = run(box, train(file, 2));
@@ -194,6 +200,7 @@ TEST(HostileCheckpoints, ASymlinkToADirectoryAndATrailingSlashAreFine) {
 }
 
 TEST(HostileCheckpoints, AnUnreadableCheckpointStopsTheRunAndIsNotMovedAside) {
+  if (::geteuid() != 0) GTEST_SKIP() << kNeedsRoot;
   Sandbox box;
   const std::string shard = box.path("tiny.shard");
   fs::copy_file(tiny_shard(), shard);
