@@ -1,5 +1,6 @@
 // cairn train: the options of a training run (train/run.h) on a token shard, alone or as
 // one rank of a data-parallel job started by `cairn launch -n N`, srun, mpirun or torchrun.
+#include <exception>
 #include <memory>
 
 #include "cli/commands.h"
@@ -19,11 +20,18 @@ namespace {
 // they do.
 void add_checkpoint_options(po::options_description& desc, train::CheckpointOptions& o) {
   desc.add_options()
-      ("checkpoint-dir", po::value(&o.dir), "write checkpoints (step-N.ckpt) to this directory")
+      ("checkpoint-dir", po::value(&o.dir),
+       "write checkpoints (step-N.ckpt) to this directory (created if only its last component is missing), "
+       "locked against other runs while this one lives")
       ("checkpoint-every", po::value(&o.every)->default_value(0), "checkpoint every N steps (0: only at the end)")
       ("keep-checkpoints", po::value(&o.keep)->default_value(train::kDefaultKeepCheckpoints),
        "keep the newest N checkpoints")
-      ("resume", po::bool_switch(&o.resume), "continue from the newest whole checkpoint in --checkpoint-dir")
+      ("resume", po::bool_switch(&o.resume),
+       "continue from the newest whole checkpoint in --checkpoint-dir (an empty or new one: start at step 0; "
+       "only damaged ones: refuse)")
+      ("start-over", po::bool_switch(&o.start_over),
+       "with --resume: when every checkpoint in --checkpoint-dir is damaged, start again at step 0 instead of "
+       "refusing")
       ("loss-log", po::value(&o.loss_log), "write each step's loss, grad norm and lr in full precision to FILE");
 }
 
@@ -86,7 +94,15 @@ int cmd_train(const Args& args) {
     open.key_prefix = "cairn/train";
     comm = coll::open_backend(*job, open).comm;
   }
-  train::run(opts, shard, comm.get());
+  try {
+    train::run(opts, shard, comm.get());
+  } catch (const std::exception& e) {
+    // A rank that stops alone (rank 0 refused the checkpoint directory) must not wait in
+    // the collective close for peers that are still training: abort, and the peers'
+    // next collective fails on the lost rank (cairn launch stops them first).
+    if (comm) comm->abort(e.what());
+    throw;
+  }
   if (job) {
     comm.reset();  // collective
     job->finish();

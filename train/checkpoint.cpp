@@ -1,11 +1,16 @@
 #include "train/checkpoint.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
 #include <bit>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <vector>
 
 #include <xxhash.h>
@@ -57,23 +62,66 @@ void put_u64(char* p, std::uint64_t x) { std::memcpy(p, &x, 8); }
 std::uint32_t get_u32(const char* p) { std::uint32_t x; std::memcpy(&x, p, 4); return x; }
 std::uint64_t get_u64(const char* p) { std::uint64_t x; std::memcpy(&x, p, 8); return x; }
 
+// A checkpoint file open for reading. Bytes that are not there (a short file) are damage,
+// for the callers' size checks to name; a failing read (EACCES, EIO, ...) is not: it stops
+// the run as a plain cairn::Error, so a file that may well be whole is never moved aside.
+class CheckpointReader {
+ public:
+  explicit CheckpointReader(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      if (errno == ENOENT) corrupt(path, "cannot open (missing)");
+      system_error("cannot open");
+    }
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) system_error("cannot stat");
+    size_ = static_cast<std::uint64_t>(st.st_size);
+  }
+  ~CheckpointReader() { ::close(fd_); }
+  CheckpointReader(const CheckpointReader&) = delete;
+  CheckpointReader& operator=(const CheckpointReader&) = delete;
+
+  std::uint64_t size() const { return size_; }
+  // All `bytes` at `offset`, or false if the file ends first.
+  bool read_at(std::uint64_t offset, void* out, std::size_t bytes) const {
+    char* p = static_cast<char*>(out);
+    while (bytes > 0) {
+      const ssize_t n = ::pread(fd_, p, bytes, static_cast<off_t>(offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) system_error("read error at byte " + std::to_string(offset));
+      if (n == 0) return false;
+      p += n;
+      offset += static_cast<std::uint64_t>(n);
+      bytes -= static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+ private:
+  [[noreturn]] void system_error(const std::string& what) const {
+    fail(path_, what + " (" + std::strerror(errno) +
+                    "): not damage, so the file was left in place; give this user read access to it (or fix "
+                    "the storage) and run again");
+  }
+  std::string path_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
+
 // The parts of a file every reader needs: the preamble checked, the header parsed.
 struct OpenedFile {
-  std::ifstream in;
-  std::uint64_t size = 0;
+  explicit OpenedFile(const std::string& path) : in(path) {}
+  CheckpointReader in;
   Preamble pre;
   Json header;
   std::uint64_t data_start = 0;
 };
 
 void open_checkpoint(const std::string& path, OpenedFile& f) {
-  f.in.open(path, std::ios::binary | std::ios::ate);
-  if (!f.in) corrupt(path, "cannot open (missing or unreadable)");
-  f.size = static_cast<std::uint64_t>(f.in.tellg());
-  f.in.seekg(0);
+  const std::uint64_t size = f.in.size();
   char pre[kPreambleBytes];
-  if (f.size < kPreambleBytes || !f.in.read(pre, kPreambleBytes))
-    corrupt(path, "truncated: " + std::to_string(f.size) + " bytes, shorter than the " +
+  if (size < kPreambleBytes || !f.in.read_at(0, pre, kPreambleBytes))
+    corrupt(path, "truncated: " + std::to_string(size) + " bytes, shorter than the " +
                       std::to_string(kPreambleBytes) + "-byte preamble");
   if (std::memcmp(pre, kMagic.data(), kMagic.size()) != 0)
     corrupt(path, "not a Cairn checkpoint (bad magic; expected CAIRNCKP)");
@@ -81,11 +129,11 @@ void open_checkpoint(const std::string& path, OpenedFile& f) {
   if (f.pre.version != kCheckpointFormatVersion)
     fail(path, "checkpoint format version " + std::to_string(f.pre.version) + "; this cairn reads version " +
                    std::to_string(kCheckpointFormatVersion) + ": resume with the cairn that wrote it");
-  if (f.pre.header_bytes > kMaxHeaderBytes || kPreambleBytes + f.pre.header_bytes > f.size)
+  if (f.pre.header_bytes > kMaxHeaderBytes || kPreambleBytes + f.pre.header_bytes > size)
     corrupt(path, "truncated or damaged: header of " + std::to_string(f.pre.header_bytes) + " bytes in a " +
-                      std::to_string(f.size) + "-byte file");
+                      std::to_string(size) + "-byte file");
   std::string text(f.pre.header_bytes, '\0');
-  if (!f.in.read(text.data(), static_cast<std::streamsize>(text.size()))) corrupt(path, "read error in the header");
+  if (!f.in.read_at(kPreambleBytes, text.data(), text.size())) corrupt(path, "truncated in the header");
   const std::uint64_t h = XXH3_64bits(text.data(), text.size());
   if (h != f.pre.header_hash)
     corrupt(path, "header checksum mismatch (stored " + hex64(f.pre.header_hash) + ", computed " + hex64(h) + ")");
@@ -156,12 +204,28 @@ std::array<SectionEntry, 3> section_table(const OpenedFile& f, const CheckpointI
     end = out[i].offset + out[i].bytes;
   }
   const std::uint64_t want_size = f.data_start + end;
-  if (f.size < want_size)
-    corrupt(path, "truncated: " + std::to_string(f.size) + " bytes, the header describes " +
+  if (f.in.size() < want_size)
+    corrupt(path, "truncated: " + std::to_string(f.in.size()) + " bytes, the header describes " +
                       std::to_string(want_size) + " (the write was cut short)");
-  if (f.size > want_size)
-    corrupt(path, std::to_string(f.size - want_size) + " trailing bytes after the last section");
+  if (f.in.size() > want_size)
+    corrupt(path, std::to_string(f.in.size() - want_size) + " trailing bytes after the last section");
   return out;
+}
+
+// The padding before each section is written as zeros and covered by no checksum, so a
+// byte changed there is the one damage the hashes would miss: check it is still zero.
+void check_padding(const OpenedFile& f, const std::array<SectionEntry, 3>& table, const std::string& path) {
+  std::uint64_t from = kPreambleBytes + f.pre.header_bytes;
+  std::vector<char> buf;
+  for (int i = 0; i < 3; ++i) {
+    const std::uint64_t to = f.data_start + table[i].offset;
+    buf.assign(to - from, '\0');
+    if (!f.in.read_at(from, buf.data(), buf.size())) corrupt(path, "truncated before section " + std::string(kSectionNames[i]));
+    if (std::any_of(buf.begin(), buf.end(), [](char c) { return c != 0; }))
+      corrupt(path, std::string("nonzero padding before section ") + kSectionNames[i] +
+                        " (the file was changed after it was written)");
+    from = to + table[i].bytes;
+  }
 }
 
 }  // namespace
@@ -239,34 +303,39 @@ void write_checkpoint(const std::string& path, const TrainConfig& cfg, const Tra
 }
 
 CheckpointInfo read_checkpoint_info(const std::string& path) {
-  OpenedFile f;
+  OpenedFile f(path);
   open_checkpoint(path, f);
   return info_from_header(f, path);
 }
 
 Checkpoint read_checkpoint(const std::string& path) {
-  OpenedFile f;
+  OpenedFile f(path);
   open_checkpoint(path, f);
   Checkpoint c;
   c.info = info_from_header(f, path);
   const auto table = section_table(f, c.info, path);
+  check_padding(f, table, path);
   c.state.step = c.info.step;
   for (int i = 0; i < 3; ++i) {
     auto& buf = section_of(c.state, i);
     buf.resize(static_cast<std::size_t>(c.info.layout_elements));
-    f.in.seekg(static_cast<std::streamoff>(f.data_start + table[i].offset));
+    const std::uint64_t start = f.data_start + table[i].offset;
     XXH3_state_t* st = XXH3_createState();
     XXH3_64bits_reset(st);
     bool ok = true;
-    for (std::size_t at = 0; ok && at < buf.size(); at += kReadChunkElements) {
-      const std::size_t count = std::min(kReadChunkElements, buf.size() - at);
-      ok = static_cast<bool>(f.in.read(reinterpret_cast<char*>(buf.data() + at),
-                                       static_cast<std::streamsize>(count * sizeof(float))));
-      if (ok) XXH3_64bits_update(st, buf.data() + at, count * sizeof(float));
+    try {
+      for (std::size_t at = 0; ok && at < buf.size(); at += kReadChunkElements) {
+        const std::size_t count = std::min(kReadChunkElements, buf.size() - at);
+        ok = f.in.read_at(start + at * sizeof(float), buf.data() + at, count * sizeof(float));
+        if (ok) XXH3_64bits_update(st, buf.data() + at, count * sizeof(float));
+      }
+    } catch (...) {
+      XXH3_freeState(st);
+      throw;
     }
     const std::uint64_t h = XXH3_64bits_digest(st);
     XXH3_freeState(st);
-    if (!ok) corrupt(path, std::string("read error in section ") + kSectionNames[i]);
+    if (!ok) corrupt(path, std::string("truncated in section ") + kSectionNames[i]);
     if (h != table[i].hash)
       corrupt(path, std::string("section ") + kSectionNames[i] + " checksum mismatch (stored " +
                         hex64(table[i].hash) + ", computed " + hex64(h) + ")");

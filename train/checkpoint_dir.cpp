@@ -1,7 +1,11 @@
 #include "train/checkpoint_dir.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "common/atomic_file.h"
@@ -14,6 +18,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kPrefix = "step-";
 constexpr const char* kSuffix = ".ckpt";
+constexpr const char* kDamagedSuffix = ".corrupt";
 
 // The step of "step-<digits>.ckpt", or -1 for any other name.
 std::int64_t step_of(const std::string& name) {
@@ -33,7 +38,54 @@ bool is_unfinished_write(const std::string& name) {
   return at != std::string::npos && step_of(name.substr(0, at + std::string(kSuffix).size())) >= 0;
 }
 
+const char* kind_of(mode_t mode) {
+  if (S_ISREG(mode)) return "a regular file";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a directory";
+}
+
 }  // namespace
+
+void prepare_checkpoint_dir(const std::string& dir) {
+  const std::string flag = "--checkpoint-dir " + dir;
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 && errno == ENOENT) {
+    if (::mkdir(dir.c_str(), 0777) == 0) return;
+    const int err = errno;
+    if (err == ENOENT) {
+      // The last component's parent, with trailing slashes ("a/b/") not taken for one.
+      fs::path p(dir);
+      while (!p.has_filename() && p.has_parent_path() && p != p.parent_path()) p = p.parent_path();
+      std::string parent = p.parent_path().string();
+      if (parent.empty()) parent = ".";
+      throw Error(flag + ": its parent " + parent +
+                  " does not exist (cairn creates only the last component, as mkdir does): create the parent "
+                  "first, or check the path for a typo");
+    }
+    if (err != EEXIST)
+      throw Error(flag + " cannot be created (" + std::strerror(err) +
+                  "): give a directory this user can write, or create it first");
+  }
+  if (::stat(dir.c_str(), &st) != 0)
+    throw Error(flag + " cannot be used (" + std::strerror(errno) + "): give a directory this user can reach");
+  if (!S_ISDIR(st.st_mode))
+    throw Error(flag + " is " + kind_of(st.st_mode) + ", not a directory: give a directory for the checkpoints");
+}
+
+int count_damaged_checkpoints(const std::string& dir) {
+  int n = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const std::string suffix = kDamagedSuffix;
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        step_of(name.substr(0, name.size() - suffix.size())) >= 0)
+      ++n;
+  }
+  return n;
+}
 
 std::string checkpoint_path(const std::string& dir, std::int64_t step) {
   char name[40];
@@ -55,9 +107,8 @@ std::vector<CheckpointFile> list_checkpoints(const std::string& dir) {
 std::string save_checkpoint(const std::string& dir, const TrainConfig& cfg, const TrainState& state, int keep,
                             std::int64_t world_size) {
   if (keep < 1) fail(dir, "must keep at least 1 checkpoint (got " + std::to_string(keep) + ")");
+  prepare_checkpoint_dir(dir);
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) fail(dir, "cannot create the checkpoint directory: " + ec.message());
   const std::string path = checkpoint_path(dir, state.step);
   write_checkpoint(path, cfg, state, world_size);
   // Only now, with the new one durable: drop the oldest beyond `keep`. Newer files than
@@ -85,12 +136,16 @@ std::optional<ResumePoint> load_latest_checkpoint(const std::string& dir, const 
   for (auto f = files.rbegin(); f != files.rend(); ++f) {
     try {
       ResumePoint r{f->path, read_checkpoint(f->path)};
+      if (r.checkpoint.info.step != f->step)
+        throw CorruptCheckpoint(f->path + ": not whole: its name says step " + std::to_string(f->step) +
+                                " but its header holds step " + std::to_string(r.checkpoint.info.step) +
+                                " (renamed or copied over)");
       require_resumable(r.checkpoint.info, cfg, world_size, f->path);
       return r;
     } catch (const CorruptCheckpoint& e) {
       std::string why = e.what();
       if (tidy) {
-        const std::string aside = f->path + ".corrupt";
+        const std::string aside = f->path + kDamagedSuffix;
         std::error_code mv;
         fs::rename(f->path, aside, mv);
         why += mv ? " (could not move it aside: " + mv.message() + ")" : " (moved aside to " + aside + ")";

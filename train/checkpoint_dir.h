@@ -22,11 +22,19 @@ struct CheckpointFile {
 
 std::string checkpoint_path(const std::string& dir, std::int64_t step);
 
+// Makes dir if it is missing -- its last component only, as mkdir(1) does, so a mistyped
+// path is not silently built -- and checks that it is a directory (a symlink to one is
+// fine). cairn::Error naming --checkpoint-dir and, for a missing parent, the parent.
+void prepare_checkpoint_dir(const std::string& dir);
+
+// How many checkpoints in dir were moved aside as damaged (NAME.corrupt).
+int count_damaged_checkpoints(const std::string& dir);
+
 // dir's checkpoints, oldest first. Unfinished writes (NAME.tmp.PID) and files moved aside
 // (NAME.corrupt) are not listed; a missing directory lists none.
 std::vector<CheckpointFile> list_checkpoints(const std::string& dir);
 
-// Writes the checkpoint of state.step (creating dir), then removes older ones beyond the
+// Writes the checkpoint of state.step (prepare_checkpoint_dir first), then removes older ones beyond the
 // newest `keep` — only once the new one is durable, so there is always a whole one.
 // Returns its path.
 std::string save_checkpoint(const std::string& dir, const TrainConfig& cfg, const TrainState& state,
@@ -42,10 +50,13 @@ struct ResumePoint {
 using SkipReport = std::function<void(const std::string& path, const std::string& why)>;
 
 // The newest checkpoint in dir that reads back whole, or nullopt if there is none. Each
-// newer one that fails its integrity checks (CorruptCheckpoint) is renamed PATH.corrupt,
+// newer one that fails its integrity checks (CorruptCheckpoint), or whose header holds
+// another step than its name says (a renamed or copied file), is renamed PATH.corrupt,
 // kept for inspection and never read again, and reported; so are removed leftovers of
 // writes that were killed. A whole checkpoint that a run of cfg cannot continue bitwise
-// (another model, settings or world size) throws cairn::Error: that needs the user.
+// (another model, settings or world size) throws cairn::Error: that needs the user; so
+// does a file that cannot be read for a reason that is not damage (permission denied, an
+// I/O error), which is left where it is.
 // tidy false (every data-parallel rank but one): pass over the same files, touch nothing.
 std::optional<ResumePoint> load_latest_checkpoint(const std::string& dir, const TrainConfig& cfg,
                                                   std::int64_t world_size, const SkipReport& report,

@@ -1,5 +1,6 @@
 #include "train/checkpoint_policy.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -8,10 +9,15 @@
 namespace cairn::train {
 
 void check_checkpoint_options(const CheckpointOptions& o) {
-  if (o.every < 0) throw Error("cairn train: --checkpoint-every must be >= 0");
-  if (o.keep < 1) throw Error("cairn train: --keep-checkpoints must be >= 1");
+  if (o.every < 0)
+    throw Error("--checkpoint-every must be >= 0 (got " + std::to_string(o.every) +
+                "): a checkpoint every N steps, or 0 for one at the end only");
+  if (o.keep < 1)
+    throw Error("--keep-checkpoints must be >= 1 (got " + std::to_string(o.keep) +
+                "): the newest N checkpoints stay, so a resume always has one");
   if (o.dir.empty() && (o.resume || o.every > 0))
-    throw Error("cairn train: --resume and --checkpoint-every need --checkpoint-dir DIR");
+    throw Error("--resume and --checkpoint-every need --checkpoint-dir DIR");
+  if (o.start_over && !o.resume) throw Error("--start-over only changes --resume: add --resume, or drop --start-over");
 }
 
 StartingPoint starting_point(const CheckpointOptions& o, const TrainConfig& cfg, int rank, int world,
@@ -22,7 +28,21 @@ StartingPoint starting_point(const CheckpointOptions& o, const TrainConfig& cfg,
     start.state = initial_state(cfg);
     return start;
   }
+  std::vector<std::string> warnings;
+  if (rank == 0) {
+    prepare_checkpoint_dir(o.dir);
+    start.lock = std::make_unique<CheckpointDirLock>(o.dir);
+    if (!start.lock->warning().empty()) warnings.push_back(start.lock->warning());
+  }
+  // Said once the start is settled (a refusal is then its one line), or on the way out.
+  auto tell = [&] {
+    for (const auto& why : warnings) {
+      if (on_passed_over) on_passed_over(why);
+    }
+    warnings.clear();
+  };
   if (!o.resume) {
+    tell();
     const auto existing = list_checkpoints(o.dir);
     if (!existing.empty())
       fail(o.dir, "already holds checkpoints of a run (newest: step " + std::to_string(existing.back().step) +
@@ -31,16 +51,35 @@ StartingPoint starting_point(const CheckpointOptions& o, const TrainConfig& cfg,
     return start;
   }
   const bool leader = rank == 0;
-  auto report = [&](const std::string&, const std::string& why) {
+  int damaged_seen = 0;  // checkpoints (not leftovers of killed writes) passed over
+  auto report = [&](const std::string& path, const std::string& why) {
     start.passed_over.push_back(why);
-    if (on_passed_over) on_passed_over(why);
+    warnings.push_back(why);
+    if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".ckpt") == 0) ++damaged_seen;
   };
-  auto found = load_latest_checkpoint(o.dir, cfg, world, report, leader);
+  std::optional<ResumePoint> found;
+  try {
+    found = load_latest_checkpoint(o.dir, cfg, world, report, leader);
+  } catch (...) {
+    tell();
+    throw;
+  }
   if (!found) {
+    // Also counted from the files moved aside, by this run or an earlier one, so that a
+    // second --resume after a refusal refuses again instead of finding "nothing" and
+    // starting over.
+    const int damaged = std::max(damaged_seen, count_damaged_checkpoints(o.dir));
+    if (damaged > 0 && !o.start_over)
+      fail("--checkpoint-dir " + o.dir,
+           "no whole checkpoint to resume: " + std::to_string(damaged) +
+               " damaged (moved aside as *.corrupt for inspection): put back a good checkpoint, or add --start-over "
+               "to begin again at step 0");
+    tell();
     start.nothing_to_resume = true;
     start.state = initial_state(cfg);
     return start;
   }
+  tell();
   start.resumed_from = found->path;
   start.state = std::move(found->checkpoint.state);
   return start;

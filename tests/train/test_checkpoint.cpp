@@ -1,11 +1,13 @@
 // The checkpoint format (docs/checkpoint-format.md): a round trip keeps every bit; each
 // kind of damage is refused with its own message (and as CorruptCheckpoint, which a
-// resume may fall back from, or as a plain cairn::Error, which it must not); a run of
+// resume may fall back from, or as a plain cairn::Error, which it must not), and so is
+// every kind the hostile sweep tries; a run of
 // other settings is refused; the directory keeps the newest K and falls back past a
 // damaged newest one; and a Trainer resumed from a checkpoint repeats the uninterrupted
 // run bitwise.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -179,6 +181,56 @@ TEST_F(CheckpointFormat, EachSectionChecksumMismatchIsNamed) {
   }
 }
 
+// Every kind of damage the hostile sweep tries, each detected as damage: a cut at every
+// boundary of the layout, one changed byte in every region (the zero padding included,
+// which no checksum covers), a zero-filled tail, an appended tail, and the preamble and
+// header of another model's checkpoint in front of this file's sections.
+TEST_F(CheckpointFormat, EveryKindOfDamageIsDetected) {
+  std::uint32_t header_bytes;
+  std::memcpy(&header_bytes, bytes_.data() + 12, 4);
+  const std::size_t header_end = 24 + header_bytes, d = data_start(), n = section_bytes();
+  const std::size_t padded = (n + 4095) / 4096 * 4096;
+  ASSERT_GT(padded, n) << "the tiny layout must leave padding between sections";
+  ASSERT_GT(d, header_end);
+  const std::size_t boundaries[] = {0, 8, 24, header_end, d, d + n, d + padded, d + padded + n, d + 2 * padded,
+                                    bytes_.size() - 1};
+  for (std::size_t keep : boundaries) {
+    const auto e = damaged([&](std::string& b) { b.resize(keep); });
+    EXPECT_TRUE(e.corrupt) << "cut at " << keep << ": " << e.message;
+  }
+  struct Region {
+    const char* name;
+    std::size_t at;
+  };
+  const Region regions[] = {{"magic", 2},
+                            {"header length", 13},
+                            {"header checksum", 17},
+                            {"header", 24 + header_bytes / 2},
+                            {"padding after the header", header_end + 1},
+                            {"params", d + 1},
+                            {"padding after params", d + n + 1},
+                            {"adam.m", d + padded + n / 3},
+                            {"padding after adam.m", d + padded + n + 2},
+                            {"adam.v", bytes_.size() - 1}};
+  for (const Region& r : regions) {
+    const auto e = damaged([&](std::string& b) { b[r.at] ^= 0x04; });
+    EXPECT_TRUE(e.corrupt) << r.name << ": " << e.message;
+  }
+  auto e = damaged([&](std::string& b) { std::fill(b.end() - 4096, b.end(), '\0'); });
+  EXPECT_TRUE(e.corrupt) << "zero-filled tail: " << e.message;
+  e = damaged([&](std::string& b) { b += std::string(4096, '\0'); });
+  EXPECT_TRUE(e.corrupt) << "appended tail: " << e.message;
+
+  TrainConfig other = cfg_;
+  other.model = preset("tiny-xielu");
+  write_checkpoint(dir_.file("other.ckpt"), other, some_state(other, 3));
+  const std::string theirs = read_bytes(dir_.file("other.ckpt"));
+  std::uint32_t their_header;
+  std::memcpy(&their_header, theirs.data() + 12, 4);
+  e = damaged([&](std::string& b) { b = theirs.substr(0, 24 + their_header) + b.substr(header_end); });
+  EXPECT_TRUE(e.corrupt) << "another model's header: " << e.message;
+}
+
 TEST_F(CheckpointFormat, OtherModelSettingsOrWorldSizeAreRefused) {
   const CheckpointInfo info = read_checkpoint_info(path_);
   auto refusal = [&](const TrainConfig& c, std::int64_t world) {
@@ -291,6 +343,41 @@ TEST(CheckpointDir, ResumeFallsBackPastADamagedNewestButNotPastAMismatch) {
   other.batch = 3;
   EXPECT_THROW(load_latest_checkpoint(sub, other, 1, nullptr), Error);
   EXPECT_EQ(list_checkpoints(sub).size(), 2u);
+}
+
+TEST(CheckpointDir, AFileWhoseNameIsNotItsStepIsPassedOver) {
+  test::TempDir dir("ckpt_name");
+  const TrainConfig c = config();
+  const std::string sub = dir.file("run");
+  for (std::int64_t step : {2, 4}) save_checkpoint(sub, c, some_state(c, step), 3);
+  fs::copy_file(checkpoint_path(sub, 2), checkpoint_path(sub, 99));
+  std::vector<std::string> reports;
+  const auto r = load_latest_checkpoint(sub, c, 1, [&](const std::string&, const std::string& why) {
+    reports.push_back(why);
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->path, checkpoint_path(sub, 4));
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_NE(reports[0].find("its name says step 99 but its header holds step 2"), std::string::npos) << reports[0];
+  EXPECT_EQ(count_damaged_checkpoints(sub), 1);
+}
+
+TEST(CheckpointDir, OnlyTheLastComponentIsCreatedAndOnlyADirectoryIsTaken) {
+  test::TempDir dir("ckpt_prepare");
+  try {
+    prepare_checkpoint_dir(dir.file("a/b"));
+    FAIL() << "created a missing parent";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("its parent " + dir.file("a") + " does not exist"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir.file("a")));
+  prepare_checkpoint_dir(dir.file("a/"));  // a trailing slash names the same directory
+  EXPECT_TRUE(fs::is_directory(dir.file("a")));
+  prepare_checkpoint_dir(dir.file("a"));  // and an existing one is taken as it is
+  write_bytes(dir.file("file"), "x");
+  EXPECT_THROW(prepare_checkpoint_dir(dir.file("file")), Error);
+  EXPECT_THROW(prepare_checkpoint_dir(dir.file("file/sub")), Error);
 }
 
 TEST(CheckpointResume, TrainerFromACheckpointRepeatsTheRunBitwise) {

@@ -1,9 +1,11 @@
 // The checkpoint policy of a training run (train/checkpoint_policy.h), called directly:
 // a fresh run refuses a directory that holds checkpoints; a resume starts from the
 // newest whole checkpoint and passes over a damaged newer one; which steps are due;
-// only rank 0 writes (checkpoints and the loss log); keep-N pruning; and a run resumed
-// at its last step trains nothing (train::run).
+// only rank 0 writes (checkpoints and the loss log) and locks the directory; a resume
+// refuses a directory of only damaged checkpoints unless starting over; keep-N pruning;
+// and a run resumed at its last step trains nothing (train::run).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -66,11 +68,13 @@ TEST_F(CheckpointPolicyTest, FreshRunRefusesADirectoryHoldingCheckpoints) {
   const TrainConfig c = config(6);
   CheckpointOptions o;
   o.dir = dir.file("run");
-  // An empty (or missing) directory is a fresh start at step 0.
-  const StartingPoint fresh = starting_point(o, c, 0, 1);
-  EXPECT_EQ(fresh.state.step, 0);
-  EXPECT_TRUE(fresh.resumed_from.empty());
-  EXPECT_EQ(fresh.state.params, initial_state(c).params);
+  {  // An empty (or missing) directory is a fresh start at step 0. (Scoped: the starting
+     // point holds the directory's lock until it goes.)
+    const StartingPoint fresh = starting_point(o, c, 0, 1);
+    EXPECT_EQ(fresh.state.step, 0);
+    EXPECT_TRUE(fresh.resumed_from.empty());
+    EXPECT_EQ(fresh.state.params, initial_state(c).params);
+  }
 
   save_checkpoint(o.dir, c, state_at(c, 4));
   try {
@@ -91,9 +95,11 @@ TEST_F(CheckpointPolicyTest, ResumePicksTheNewestWholeCheckpointAndSkipsACorrupt
   CheckpointOptions o;
   o.dir = dir.file("run");
   o.resume = true;
-  const StartingPoint none = starting_point(o, c, 0, 2);
-  EXPECT_TRUE(none.nothing_to_resume);
-  EXPECT_EQ(none.state.step, 0);
+  {
+    const StartingPoint none = starting_point(o, c, 0, 2);
+    EXPECT_TRUE(none.nothing_to_resume);
+    EXPECT_EQ(none.state.step, 0);
+  }
 
   for (std::int64_t step : {2, 4, 6}) save_checkpoint(o.dir, c, state_at(c, step), 3, /*world_size=*/2);
   const std::string newest = checkpoint_path(o.dir, 6);
@@ -114,6 +120,64 @@ TEST_F(CheckpointPolicyTest, ResumePicksTheNewestWholeCheckpointAndSkipsACorrupt
   EXPECT_NE(start.passed_over[0].find(newest), std::string::npos) << start.passed_over[0];
   EXPECT_FALSE(fs::exists(newest));  // moved aside by rank 0
   EXPECT_EQ(steps_in(o.dir), (std::vector<std::int64_t>{2, 4}));
+}
+
+TEST_F(CheckpointPolicyTest, RankZeroLocksTheDirectoryForAsLongAsItsStartingPointLives) {
+  test::TempDir dir("ckpt_policy_lock");
+  const TrainConfig c = config(6);
+  CheckpointOptions o;
+  o.dir = dir.file("run");
+  {
+    const StartingPoint first = starting_point(o, c, 0, 1);
+    ASSERT_TRUE(first.lock);
+    EXPECT_TRUE(first.lock->warning().empty()) << first.lock->warning();
+    const std::string record = read_text_file(o.dir + "/" + kCheckpointLockName, true);
+    EXPECT_NE(record.find("pid " + std::to_string(::getpid())), std::string::npos) << record;
+    try {
+      starting_point(o, c, 0, 1);
+      FAIL() << "a second run took a locked directory";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("--checkpoint-dir " + o.dir + " is in use by pid " + std::to_string(::getpid())),
+                std::string::npos) << what;
+      EXPECT_NE(what.find("give each run its own directory"), std::string::npos) << what;
+    }
+    // The other ranks of the job take no lock.
+    EXPECT_FALSE(starting_point(o, c, 1, 2).lock);
+  }
+  EXPECT_TRUE(starting_point(o, c, 0, 1).lock);  // released with the first
+}
+
+TEST_F(CheckpointPolicyTest, ResumeRefusesADirectoryOfOnlyDamagedCheckpointsUnlessStartingOver) {
+  test::TempDir dir("ckpt_policy_damaged");
+  const TrainConfig c = config(6);
+  CheckpointOptions o;
+  o.dir = dir.file("run");
+  o.resume = true;
+  for (std::int64_t step : {2, 4}) {
+    save_checkpoint(o.dir, c, state_at(c, step), 3);
+    fs::resize_file(checkpoint_path(o.dir, step), 50);
+  }
+  std::vector<std::string> told;
+  for (int attempt = 0; attempt < 2; ++attempt) {  // the second finds them moved aside
+    try {
+      starting_point(o, c, 0, 1, [&](const std::string& why) { told.push_back(why); });
+      FAIL() << "resumed from a directory of damaged checkpoints";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("--checkpoint-dir " + o.dir + ": no whole checkpoint to resume: 2 damaged"),
+                std::string::npos) << what;
+      EXPECT_NE(what.find("--start-over"), std::string::npos) << what;
+    }
+  }
+  EXPECT_TRUE(told.empty()) << "a refusal is its one line";
+  o.start_over = true;
+  const StartingPoint start = starting_point(o, c, 0, 1);
+  EXPECT_TRUE(start.nothing_to_resume);
+  EXPECT_EQ(start.state.step, 0);
+
+  o.resume = false;  // --start-over means nothing without --resume
+  EXPECT_THROW(check_checkpoint_options(o), Error);
 }
 
 TEST_F(CheckpointPolicyTest, DueEveryNStepsAndAtTheEnd) {
