@@ -169,3 +169,36 @@ TEST(ParameterLayout, AlignedDisjointAndNamed) {
 
 }  // namespace
 }  // namespace cairn::train
+
+namespace cairn::train {
+namespace {
+
+TEST(CheckedSize, ProductsAndSumsReportOverflowInsteadOfWrapping) {
+  EXPECT_EQ((CheckedSize(3) * 4 + 5).value(), 17);
+  EXPECT_FALSE((CheckedSize(std::int64_t{1} << 31) * (std::int64_t{1} << 31)).overflowed());
+  EXPECT_TRUE((CheckedSize(std::int64_t{1} << 32) * (std::int64_t{1} << 31)).overflowed());
+  EXPECT_TRUE((CheckedSize(INT64_MAX) + 1).overflowed());
+  EXPECT_TRUE((CheckedSize(INT64_MAX) + 1 + 0).overflowed()) << "an overflow stays overflowed";
+  EXPECT_TRUE(CheckedSize(-1).overflowed()) << "a negative size is no size";
+}
+
+TEST(ModelConfig, EveryDimensionIsBoundedAndTheParameterCountChecked) {
+  ModelConfig c = preset("tiny");
+  c.ffn_dim = std::int64_t{1} << 62;
+  EXPECT_THROW(validate(c, "m"), Error);
+  EXPECT_TRUE(checked_parameter_count(c).overflowed());
+  c = preset("tiny");
+  c.n_layers = 1000000000000;
+  EXPECT_THROW(validate(c, "m"), Error);
+  // The largest shape the bounds allow still counts within 64 bits.
+  c.n_layers = 1024;
+  c.d_model = 65536;
+  c.ffn_dim = 1 << 20;
+  c.vocab = (std::int64_t{1} << 31) - 1;
+  c.context = 1 << 20;
+  EXPECT_NO_THROW(validate(c, "m"));
+  EXPECT_GT(parameter_count(c), 0);
+}
+
+}  // namespace
+}  // namespace cairn::train
