@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "train/init.h"
 #include "train/optim/lr_schedule.h"
+#include "train/train_config_check.h"
 
 namespace cairn::train {
 namespace {
@@ -24,15 +25,17 @@ SamplerConfig sampler_config(const TrainConfig& cfg, std::uint64_t seed, const D
 }
 
 TrainConfig resolved(TrainConfig cfg, const TokenShard& shard) {
+  validate(cfg.model, "model \"" + cfg.model.name + "\"");
+  check_train_config(cfg);
   if (cfg.seq_len == 0) cfg.seq_len = cfg.model.context;
-  if (cfg.steps <= 0 || cfg.batch <= 0)
-    throw Error("train: --steps and --batch must be positive (got " + std::to_string(cfg.steps) +
-                " and " + std::to_string(cfg.batch) + ")");
-  if (cfg.adamw.lr <= 0) throw Error("train: --lr must be positive");
   if (shard.vocab_size() > static_cast<std::uint64_t>(cfg.model.vocab))
     fail(shard.path(), "holds tokens of a " + std::to_string(shard.vocab_size()) +
                            "-token vocabulary; model \"" + cfg.model.name + "\" has " +
-                           std::to_string(cfg.model.vocab));
+                           std::to_string(cfg.model.vocab) + " (use a model of that vocabulary, or re-tokenise)");
+  if (shard.size() < static_cast<std::uint64_t>(cfg.seq_len) + 1)
+    fail(shard.path(), "holds " + std::to_string(shard.size()) + " tokens, fewer than one sequence of " +
+                           std::to_string(cfg.seq_len + 1) + " (--seq-len " + std::to_string(cfg.seq_len) +
+                           " + 1); use more text or a smaller --seq-len");
   return cfg;
 }
 

@@ -71,6 +71,12 @@ TEST(HostileShard, AnEmptyFileIsRefused) {
   EXPECT_TRUE(refused(train_on(box, shard), 2, "train", {shard, "0 bytes", "cairn data"}));
 }
 
+TEST(HostileShard, AShardShorterThanOneSequenceNamesTheFileAndTheSequence) {
+  Sandbox box;
+  const std::string shard = box.write("short.shard", shard_bytes(5));
+  EXPECT_TRUE(refused(train_on(box, shard), 2, "train", {shard, "5 tokens", "--seq-len 8"}));
+}
+
 TEST(HostileShard, AVocabularyLargerThanTheModelsIsRefused) {
   Sandbox box;
   const std::string shard = box.write("wide.shard", shard_bytes(100, 300));

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "train/config.h"
+#include "train/memory_plan.h"
 #include "train/parameter_layout.h"
 
 namespace cairn::train {
@@ -198,6 +199,44 @@ TEST(ModelConfig, EveryDimensionIsBoundedAndTheParameterCountChecked) {
   c.context = 1 << 20;
   EXPECT_NO_THROW(validate(c, "m"));
   EXPECT_GT(parameter_count(c), 0);
+}
+
+}  // namespace
+}  // namespace cairn::train
+
+namespace cairn::train {
+namespace {
+
+TEST(MemoryPlan, CountsWeightsGradientsMomentsAndActivationsWhereTheyLive) {
+  TrainConfig cfg;
+  cfg.model = preset("tiny");
+  cfg.batch = 2;
+  cfg.seq_len = 32;
+  const std::int64_t P = ParameterLayout(cfg.model).total_elements();
+  const MemoryPlan cpu = memory_plan(cfg);
+  EXPECT_EQ(cpu.host.weights, 4 * P);
+  EXPECT_EQ(cpu.host.gradients, 4 * P);
+  EXPECT_EQ(cpu.host.moments, 8 * P);
+  EXPECT_GT(cpu.host.activations, 0);
+  EXPECT_EQ(cpu.device.total(), 0);
+  cfg.batch = 4;
+  EXPECT_EQ(memory_plan(cfg).host.activations, 2 * cpu.host.activations) << "activations scale with the tokens";
+
+  cfg.device = Device::cuda;  // f32 and bf16 weights, gradients, moments on the GPU; a host copy for checkpoints
+  const MemoryPlan gpu = memory_plan(cfg);
+  EXPECT_EQ(gpu.device.weights, 6 * P);
+  EXPECT_EQ(gpu.device.gradients, 4 * P);
+  EXPECT_EQ(gpu.device.moments, 8 * P);
+  EXPECT_EQ(gpu.host.total(), 12 * P);
+
+  cfg.batch = std::int64_t{1} << 62;
+  try {
+    memory_plan(cfg);
+    ADD_FAILURE() << "a batch of 2^62 sequences has a size";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--batch 4611686018427387904 x --seq-len 32"), std::string::npos) << e.what();
+  }
+  EXPECT_GT(host_memory_available().bytes, 0);
 }
 
 }  // namespace

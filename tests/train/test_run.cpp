@@ -114,3 +114,31 @@ TEST_F(RunTest, BadOptionsAreRefused) {
 
 }  // namespace
 }  // namespace cairn::train
+
+namespace cairn::train {
+namespace {
+
+// A std::bad_alloc during the run (here thrown by a hook, as an allocation inside a step
+// would) ends as one cairn::Error saying what the run was doing and what it needs.
+TEST_F(RunTest, AnAllocationThatFailsAnywayNamesWhatWasBeingDone) {
+  RunOptions o;
+  o.config = config(3);
+  o.log_every = 100;
+  TrainHooks hooks;
+  hooks.before_step.emplace_back([](std::int64_t step) {
+    if (step == 1) throw std::bad_alloc();
+  });
+  ::testing::internal::CaptureStdout();
+  try {
+    run(o, *shard_, nullptr, std::move(hooks));
+    ADD_FAILURE() << "expected an out-of-memory error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("out of memory during a training step"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("model \"tiny\" needs"), std::string::npos) << msg;
+  }
+  ::testing::internal::GetCapturedStdout();
+}
+
+}  // namespace
+}  // namespace cairn::train
