@@ -43,7 +43,7 @@ int cmd_train(const Args& args) {
       ("steps", po::value(&cfg.steps)->default_value(200), "optimizer steps (>= 1)")
       ("batch", po::value(&cfg.batch)->default_value(16), "sequences per step and rank (>= 1; refused if it does not fit in memory)")
       ("seq-len", po::value(&cfg.seq_len)->default_value(0), "tokens per sequence, up to the model's context (0: the context)")
-      ("lr", po::value(&cfg.adamw.lr)->default_value(3e-3), "peak learning rate (finite, > 0)")
+      ("lr", po::value(&cfg.adamw.lr)->default_value(3e-3), "peak learning rate (finite, > 0; a run that goes NaN/Inf stops, exit 1)")
       ("warmup", po::value(&cfg.warmup_steps)->default_value(20), "linear warmup steps (>= 0)")
       ("min-lr-ratio", po::value(&cfg.min_lr_ratio)->default_value(0.1), "cosine decay floor, as a fraction of --lr (0 to 1)")
       ("weight-decay", po::value(&cfg.adamw.weight_decay)->default_value(0.1), "AdamW decoupled weight decay (0 to 1)")

@@ -43,7 +43,9 @@ void check_run_options(const RunOptions& o);
 // Collective when comm is given (every rank calls it with the same options). Checks the
 // options, then that the run fits this rank's memory (train/memory_plan.h), before it
 // allocates anything. Rank 0 prints the progress and writes the checkpoints; every rank
-// returns the result.
+// returns the result. A step whose loss or gradient norm is not finite stops the run
+// with cairn::CheckFailed naming the step, before the optimizer applies it and before
+// any checkpoint of it.
 RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm = nullptr,
               TrainHooks hooks = {});
 

@@ -140,5 +140,26 @@ TEST_F(RunTest, AnAllocationThatFailsAnywayNamesWhatWasBeingDone) {
   ::testing::internal::GetCapturedStdout();
 }
 
+// A run whose gradient goes NaN stops with CheckFailed naming the step, before the
+// optimizer applies it: the state stays at the last good step.
+TEST_F(RunTest, ADivergingRunStopsBeforeApplyingTheStep) {
+  TrainConfig c = config(50);
+  c.adamw.lr = 1e4;
+  c.warmup_steps = 0;
+  Trainer t(c, *shard_);
+  std::int64_t good = -1;
+  try {
+    while (t.state().step < c.steps) {
+      t.step();
+      good = t.state().step;
+    }
+    ADD_FAILURE() << "lr 1e4 trained 50 steps without diverging";
+  } catch (const CheckFailed& e) {
+    EXPECT_EQ(t.state().step, good) << "the diverged step was applied";
+    EXPECT_NE(std::string(e.what()).find("at step " + std::to_string(good + 1) + " "), std::string::npos) << e.what();
+    for (float p : t.state().params) ASSERT_TRUE(std::isfinite(p)) << "a weight of the last good step is not finite";
+  }
+}
+
 }  // namespace
 }  // namespace cairn::train
