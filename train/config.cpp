@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <iterator>
-#include <limits>
 
 #include "common/checked_size.h"
 #include "common/error.h"
@@ -176,6 +175,7 @@ ModelConfig preset(std::string_view name) {
 }
 
 CheckedSize checked_parameter_count(const ModelConfig& c) {
+  if (c.n_heads < 1) return CheckedSize(-1);  // no head size: no count
   const CheckedSize d = c.d_model, hd = c.head_dim();
   CheckedSize layer = 2 * d;                                     // attention and MLP norm gains
   layer += CheckedSize(c.n_heads) * hd * d + 2 * CheckedSize(c.n_kv_heads) * hd * d;  // fused q, k, v

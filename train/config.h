@@ -67,7 +67,8 @@ std::vector<std::string> preset_names();
 ModelConfig preset(std::string_view name);  // cairn::Error listing the names if unknown
 
 // Parameters in the model: embeddings + head + per-layer matrices, norms and scalars.
-// The checked form reports an overflow (any shape); the plain one throws cairn::Error on it.
+// The checked form reports an overflow for any shape (and for n_heads < 1, which has no
+// head size); the plain one throws cairn::Error then.
 CheckedSize checked_parameter_count(const ModelConfig& c);
 std::int64_t parameter_count(const ModelConfig& c);
 
