@@ -174,21 +174,26 @@ MemoryAvailable host_memory_available() {
   return best;
 }
 
-void require_memory_fits(const TrainConfig& cfg) {
+std::string require_memory_fits(const TrainConfig& cfg) {
   const MemoryPlan plan = memory_plan(cfg);
   const MemoryAvailable host = host_memory_available();
   if (plan.host.total() > host.bytes) does_not_fit(cfg, "host", plan.host, host);
+  std::string summary = fmt::format("memory: {} of host memory ({}) of {} available ({})", format_bytes(plan.host.total()),
+                                    breakdown(plan.host), format_bytes(host.bytes), host.source);
 #if CAIRN_HAVE_CUDA
   if (cfg.device == Device::cuda && cuda_available()) {
     std::size_t free_bytes = 0, total_bytes = 0;
     if (cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess) {
       const MemoryAvailable gpu{static_cast<std::int64_t>(free_bytes), "cudaMemGetInfo"};
       if (plan.device.total() > gpu.bytes) does_not_fit(cfg, "GPU", plan.device, gpu);
+      summary += fmt::format("; {} of GPU memory ({}) of {} free", format_bytes(plan.device.total()),
+                             breakdown(plan.device), format_bytes(gpu.bytes));
     } else {
       (void)cudaGetLastError();  // make_model reports a GPU that cannot be used
     }
   }
 #endif
+  return summary;
 }
 
 std::string format_bytes(std::int64_t bytes) {

@@ -42,7 +42,9 @@ MemoryAvailable host_memory_available();
 
 // cairn::Error, one line naming the model, batch x seq-len, the need broken down and what
 // is available, when the plan does not fit (the GPU part only when a GPU is visible).
-void require_memory_fits(const TrainConfig& cfg);
+// Otherwise the same facts for the progress output: "memory: 12.9 MB of host memory
+// (weights ..., activations ...) of 23.6 GB available (MemAvailable)".
+std::string require_memory_fits(const TrainConfig& cfg);
 
 // "1.23 GB", "456 MB", "789 kB", "12 bytes" (powers of 1000, as df -H).
 std::string format_bytes(std::int64_t bytes);

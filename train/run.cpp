@@ -36,13 +36,14 @@ TrainConfig with_seq_len(TrainConfig cfg) {
 
 // The run itself; `doing` says what it is allocating or doing, for an out-of-memory error.
 RunResult run_checked(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks,
-                      std::string& doing) {
+                      const std::string& memory, std::string& doing) {
   const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
   doing = "while allocating the weights and AdamW moments";
   const ProgressPrinter print(rank == 0, o.log_every);  // one table for the job
   StartingPoint start = starting_point(o.checkpoints, o.config, rank, ranks,
                                        [&](const std::string& why) { print.passed_over(why); });
   print.starting_point(start, o.checkpoints, o.config.steps);
+  print.memory(memory);
 
   doing = "while allocating the gradients and activations";
   Trainer t(o.config, shard, std::move(start.state), comm);
@@ -97,12 +98,12 @@ void check_run_options(const RunOptions& o) {
 RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks) {
   check_run_options(o);
   const TrainConfig cfg = with_seq_len(o.config);
-  require_memory_fits(cfg);
+  const std::string memory = require_memory_fits(cfg);
   // An allocation that fails although the plan fitted (other processes took the memory
   // meanwhile) ends as one line saying what was being allocated.
   std::string doing = "while starting the run";
   try {
-    return run_checked(o, shard, comm, std::move(hooks), doing);
+    return run_checked(o, shard, comm, std::move(hooks), memory, doing);
   } catch (const std::bad_alloc&) {
     const MemoryPlan plan = memory_plan(cfg);
     throw Error(fmt::format("out of memory {} (model \"{}\" needs {} of host memory{}); free memory, "

@@ -222,6 +222,11 @@ TEST(MemoryPlan, CountsWeightsGradientsMomentsAndActivationsWhereTheyLive) {
   cfg.batch = 4;
   EXPECT_EQ(memory_plan(cfg).host.activations, 2 * cpu.host.activations) << "activations scale with the tokens";
 
+  const std::string summary = require_memory_fits(cfg);  // tiny fits anywhere this test runs
+  EXPECT_EQ(summary.rfind("memory: ", 0), 0u) << summary;
+  EXPECT_NE(summary.find("AdamW moments 1.05 MB"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(" available ("), std::string::npos) << summary;
+
   cfg.device = Device::cuda;  // f32 and bf16 weights, gradients, moments on the GPU; a host copy for checkpoints
   const MemoryPlan gpu = memory_plan(cfg);
   EXPECT_EQ(gpu.device.weights, 6 * P);
