@@ -12,6 +12,7 @@
 #include "train/data/token_shard.h"
 #include "train/model.h"
 #include "train/run.h"
+#include "train/train_config_check.h"
 
 namespace cairn::cli {
 namespace {
@@ -47,21 +48,21 @@ int cmd_train(const Args& args) {
       ("preset", po::value(&model)->default_value("tiny"),
        "model preset (tiny, tiny-xielu, 1b, apertus-8b, apertus-70b, ...) or a cairn.model JSON file")
       ("data", po::value(&data)->required(), "token shard from 'cairn data'")
-      ("steps", po::value(&cfg.steps)->default_value(200), "optimizer steps")
-      ("batch", po::value(&cfg.batch)->default_value(16), "sequences per step and rank")
-      ("seq-len", po::value(&cfg.seq_len)->default_value(0), "tokens per sequence (0: the model's context)")
-      ("lr", po::value(&cfg.adamw.lr)->default_value(3e-3), "peak learning rate")
-      ("warmup", po::value(&cfg.warmup_steps)->default_value(20), "linear warmup steps")
-      ("min-lr-ratio", po::value(&cfg.min_lr_ratio)->default_value(0.1), "cosine decay floor, as a fraction of --lr")
-      ("weight-decay", po::value(&cfg.adamw.weight_decay)->default_value(0.1), "AdamW decoupled weight decay")
-      ("beta2", po::value(&cfg.adamw.beta2)->default_value(0.95), "AdamW beta2")
-      ("grad-clip", po::value(&cfg.grad_clip)->default_value(1.0), "global-norm clip (0: off)")
+      ("steps", po::value(&cfg.steps)->default_value(200), "optimizer steps (>= 1)")
+      ("batch", po::value(&cfg.batch)->default_value(16), "sequences per step and rank (>= 1; refused if it does not fit in memory)")
+      ("seq-len", po::value(&cfg.seq_len)->default_value(0), "tokens per sequence, up to the model's context (0: the context)")
+      ("lr", po::value(&cfg.adamw.lr)->default_value(3e-3), "peak learning rate (finite, > 0; a run that goes NaN/Inf stops, exit 1)")
+      ("warmup", po::value(&cfg.warmup_steps)->default_value(20), "linear warmup steps (>= 0)")
+      ("min-lr-ratio", po::value(&cfg.min_lr_ratio)->default_value(0.1), "cosine decay floor, as a fraction of --lr (0 to 1)")
+      ("weight-decay", po::value(&cfg.adamw.weight_decay)->default_value(0.1), "AdamW decoupled weight decay (0 to 1)")
+      ("beta2", po::value(&cfg.adamw.beta2)->default_value(0.95), "AdamW beta2 (in [0, 1))")
+      ("grad-clip", po::value(&cfg.grad_clip)->default_value(1.0), "global-norm clip (>= 0; 0: off)")
       ("seed", po::value(&cfg.seed)->default_value(0), "seed of the weights and the data order")
       ("device", po::value(&device)->default_value(std::string(train::to_string(train::default_device()))),
        "cpu or cuda (default: cuda when a GPU is visible)")
       ("backend", po::value(&backend)->default_value("auto"),
        "gradient all-reduce of a multi-rank job: ucx (host memory), nccl (GPU memory) or auto")
-      ("threads", po::value(&threads)->default_value(0), "CPU threads (0: all cores or CAIRN_CPU_THREADS)")
+      ("threads", po::value(&threads)->default_value(0), "CPU threads, up to 4096 (0: all cores or CAIRN_CPU_THREADS)")
       ("log-every", po::value(&opts.log_every)->default_value(10), "print every N steps")
       ("eval-batches", po::value(&opts.eval_batches)->default_value(0), "after training, mean loss over N batches in another order");
   add_checkpoint_options(desc, opts.checkpoints);
@@ -69,14 +70,14 @@ int cmd_train(const Args& args) {
   if (!parse_options("train", "--data SHARD [--preset NAME] [--steps N] [--lr X] [--batch B] [--seed S]",
                      args, desc, vm))
     return 0;
-  if (threads < 0) throw Error("cairn train: --threads must be >= 0");
-  if (opts.log_every < 1) throw Error("cairn train: --log-every must be >= 1");
+  train::check_cpu_threads(threads);
   const coll::BackendChoice backend_choice = coll::parse_backend_choice(backend);
   train::cpu::set_cpu_threads(threads);
   cfg.device = train::parse_device(device);
   if (backend_choice == coll::BackendChoice::nccl && cfg.device != train::Device::cuda)
     throw Error("--backend nccl reduces GPU memory: train with --device cuda, or use --backend ucx");
   cfg.model = train::resolve_model_config(model);
+  train::check_run_options(opts);  // before the shard is read or a job is joined
   const train::TokenShard shard(data);
 
   // A launcher's environment (more than one rank) makes this a data-parallel rank.

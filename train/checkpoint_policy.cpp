@@ -10,11 +10,11 @@ namespace cairn::train {
 
 void check_checkpoint_options(const CheckpointOptions& o) {
   if (o.every < 0)
-    throw Error("--checkpoint-every must be >= 0 (got " + std::to_string(o.every) +
-                "): a checkpoint every N steps, or 0 for one at the end only");
+    throw Error("--checkpoint-every " + std::to_string(o.every) +
+                " is out of range: it must be at least 0 (a checkpoint every N steps, or 0 for one at the end only)");
   if (o.keep < 1)
-    throw Error("--keep-checkpoints must be >= 1 (got " + std::to_string(o.keep) +
-                "): the newest N checkpoints stay, so a resume always has one");
+    throw Error("--keep-checkpoints " + std::to_string(o.keep) +
+                " is out of range: it must be at least 1 (the newest N checkpoints stay, so a resume always has one)");
   if (o.dir.empty() && (o.resume || o.every > 0))
     throw Error("--resume and --checkpoint-every need --checkpoint-dir DIR");
   if (o.start_over && !o.resume) throw Error("--start-over only changes --resume: add --resume, or drop --start-over");

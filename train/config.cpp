@@ -1,7 +1,9 @@
 #include "train/config.h"
 
+#include <cmath>
 #include <iterator>
 
+#include "common/checked_size.h"
 #include "common/error.h"
 #include "common/text_file.h"
 
@@ -9,6 +11,7 @@ namespace cairn::train {
 namespace {
 
 constexpr const char* kSchema = "cairn.model";
+constexpr std::size_t kMaxModelNameBytes = 64;
 constexpr int kSchemaVersion = 1;
 
 ModelConfig make(const char* name, std::int64_t layers, std::int64_t d, std::int64_t heads,
@@ -67,6 +70,48 @@ void require(bool ok, const std::string& source, const std::string& field,
   if (!ok) fail(source, "field \"" + field + "\" " + why);
 }
 
+// Every dimension's range. The bounds are far above any model trained today (Llama 3
+// 405B: 126 layers, d_model 16384, ffn 53248) and keep every size computed from them,
+// in elements, within 64 bits.
+struct DimensionBound {
+  const char* name;
+  std::int64_t ModelConfig::*field;
+  std::int64_t max;
+  const char* usual;
+};
+constexpr DimensionBound kDimensionBounds[] = {
+    {"n_layers", &ModelConfig::n_layers, 1024, "the presets use 2 to 80"},
+    {"d_model", &ModelConfig::d_model, 65536, "the presets use 64 to 8192"},
+    {"n_heads", &ModelConfig::n_heads, 4096, "the presets use 4 to 64"},
+    {"n_kv_heads", &ModelConfig::n_kv_heads, 4096, "the presets use 2 to 8"},
+    {"ffn_dim", &ModelConfig::ffn_dim, 1 << 20, "the presets use 192 to 43008"},
+    {"vocab", &ModelConfig::vocab, (std::int64_t{1} << 31) - 1, "a 32-bit token id; the presets use 256 to 131072"},
+    {"context", &ModelConfig::context, 1 << 20, "the presets use 64 to 8192"},
+};
+
+// A dimension from JSON: a whole number (1e3 reads as 1000; 1.5, "8" or true do not),
+// within its range.
+std::int64_t dimension_field(const Json& doc, const DimensionBound& b, const std::string& source) {
+  if (!doc.is_object() || !doc.contains(b.name)) throw_missing_field(b.name, source);
+  const Json& v = doc.at(b.name);
+  const std::string range = "a whole number from 1 to " + std::to_string(b.max) + " (" + b.usual + ")";
+  if (v.is_number_integer()) {
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(b.max))
+      require(false, source, b.name, "must be " + range + ", got " + std::to_string(v.get<std::uint64_t>()));
+    return v.get<std::int64_t>();  // validate() checks the range
+  }
+  if (v.is_number_float()) {
+    const double x = v.get<double>();
+    if (x != std::floor(x)) require(false, source, b.name, "must be " + range + ", got the fraction " + v.dump());
+    if (x < 1 || x > static_cast<double>(b.max))
+      require(false, source, b.name, "must be " + range + ", got " + v.dump());
+    return static_cast<std::int64_t>(x);
+  }
+  require(false, source, b.name, "must be " + range + ", got the " + std::string(v.type_name()) + " " +
+                                     v.dump().substr(0, 40));
+  return 0;
+}
+
 }  // namespace
 
 const MlpKindInfo& mlp_kind_info(MlpKind k) {
@@ -93,16 +138,11 @@ MlpKind parse_mlp_kind(std::string_view s) {
 }
 
 void validate(const ModelConfig& c, const std::string& source) {
-  const auto positive = [&](std::int64_t v, const char* field) {
-    require(v > 0, source, field, "must be positive, got " + std::to_string(v));
-  };
-  positive(c.n_layers, "n_layers");
-  positive(c.d_model, "d_model");
-  positive(c.n_heads, "n_heads");
-  positive(c.n_kv_heads, "n_kv_heads");
-  positive(c.ffn_dim, "ffn_dim");
-  positive(c.vocab, "vocab");
-  positive(c.context, "context");
+  for (const auto& b : kDimensionBounds) {
+    const std::int64_t v = c.*(b.field);
+    require(v >= 1 && v <= b.max, source, b.name,
+            "must be from 1 to " + std::to_string(b.max) + ", got " + std::to_string(v) + " (" + b.usual + ")");
+  }
   require(c.d_model % c.n_heads == 0, source, "d_model",
           "(" + std::to_string(c.d_model) + ") must be divisible by n_heads (" +
               std::to_string(c.n_heads) + ")");
@@ -111,10 +151,12 @@ void validate(const ModelConfig& c, const std::string& source) {
               std::to_string(c.n_kv_heads) + ")");
   require(c.head_dim() % 2 == 0, source, "d_model",
           "/ n_heads = head_dim " + std::to_string(c.head_dim()) + " must be even (RoPE rotates pairs)");
-  require(c.vocab <= (std::int64_t{1} << 31) - 1, source, "vocab", "must fit a 32-bit token id");
-  require(c.norm_eps > 0, source, "norm_eps", "must be positive");
-  require(c.rope_theta > 0, source, "rope_theta", "must be positive");
+  require(std::isfinite(c.norm_eps) && c.norm_eps > 0, source, "norm_eps", "must be positive (usually 1e-5)");
+  require(std::isfinite(c.rope_theta) && c.rope_theta > 0, source, "rope_theta",
+          "must be positive (usually 10000 to 500000)");
   require(!c.tied, source, "tied", "must be false (tied embeddings are not supported)");
+  if (checked_parameter_count(c).overflowed())
+    fail(source, "the parameter count overflows 64 bits; make n_layers, d_model, ffn_dim or vocab smaller");
 }
 
 std::vector<std::string> preset_names() {
@@ -132,17 +174,24 @@ ModelConfig preset(std::string_view name) {
               "; or give a cairn.model JSON file)");
 }
 
+CheckedSize checked_parameter_count(const ModelConfig& c) {
+  if (c.n_heads < 1) return CheckedSize(-1);  // no head size: no count
+  const CheckedSize d = c.d_model, hd = c.head_dim();
+  CheckedSize layer = 2 * d;                                     // attention and MLP norm gains
+  layer += CheckedSize(c.n_heads) * hd * d + 2 * CheckedSize(c.n_kv_heads) * hd * d;  // fused q, k, v
+  layer += d * d;                                                // output projection
+  if (c.qk_norm) layer += 2 * hd;                                // q and k norm gains
+  layer += CheckedSize(mlp_kind_info(c.mlp).up_width) * c.ffn_dim * d + d * c.ffn_dim;  // up and down
+  layer += static_cast<std::int64_t>(mlp_kind_info(c.mlp).scalars.size());              // xIELU: a_p, a_n
+  return CheckedSize(c.vocab) * d                                // embedding
+         + CheckedSize(c.n_layers) * layer + d                   // layers, final norm
+         + CheckedSize(c.vocab) * d;                             // untied head
+}
+
 std::int64_t parameter_count(const ModelConfig& c) {
-  const std::int64_t d = c.d_model, hd = c.head_dim();
-  std::int64_t layer = 2 * d;                       // attention and MLP norm gains
-  layer += c.qkv_dim() * d;                          // fused q, k, v projection
-  layer += d * d;                                    // output projection
-  if (c.qk_norm) layer += 2 * hd;                    // q and k norm gains
-  layer += c.up_dim() * d + d * c.ffn_dim;           // up ([g; u] for SwiGLU) and down
-  layer += static_cast<std::int64_t>(mlp_kind_info(c.mlp).scalars.size());  // xIELU: a_p, a_n
-  return c.vocab * d                                 // embedding
-         + c.n_layers * layer + d                    // layers, final norm
-         + c.vocab * d;                              // untied head
+  const CheckedSize n = checked_parameter_count(c);
+  if (n.overflowed()) throw Error("model \"" + c.name + "\": the parameter count overflows 64 bits");
+  return n.value();
 }
 
 Json to_json(const ModelConfig& c) {
@@ -166,13 +215,10 @@ ModelConfig model_config_from_json(const Json& doc, const std::string& source) {
   require_schema(doc, kSchema, kSchemaVersion, source);
   ModelConfig c;
   c.name = doc.contains("name") ? json_field<std::string>(doc, "name", source) : "custom";
-  c.n_layers = json_field<std::int64_t>(doc, "n_layers", source);
-  c.d_model = json_field<std::int64_t>(doc, "d_model", source);
-  c.n_heads = json_field<std::int64_t>(doc, "n_heads", source);
-  c.n_kv_heads = json_field<std::int64_t>(doc, "n_kv_heads", source);
-  c.ffn_dim = json_field<std::int64_t>(doc, "ffn_dim", source);
-  c.vocab = json_field<std::int64_t>(doc, "vocab", source);
-  c.context = json_field<std::int64_t>(doc, "context", source);
+  // The name is echoed in messages and progress lines: keep it to a word.
+  require(!c.name.empty() && c.name.size() <= kMaxModelNameBytes, source, "name",
+          "must be 1 to " + std::to_string(kMaxModelNameBytes) + " characters, got " + std::to_string(c.name.size()));
+  for (const auto& b : kDimensionBounds) c.*(b.field) = dimension_field(doc, b, source);
   const auto mlp = json_field<std::string>(doc, "mlp", source);
   try {
     c.mlp = parse_mlp_kind(mlp);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/checked_size.h"
 #include "common/json_io.h"
 
 namespace cairn::train {
@@ -53,9 +54,11 @@ struct ModelConfig {
   std::int64_t up_dim() const { return mlp_kind_info(mlp).up_width * ffn_dim; }
 };
 
-// Throws cairn::Error naming `source` and the field unless every dimension is positive,
-// d_model % n_heads == 0, n_heads % n_kv_heads == 0, head_dim is even (RoPE pairs),
-// norm_eps > 0, rope_theta > 0 and tied is false.
+// Throws cairn::Error naming `source` and the field unless every dimension is within its
+// range (from 1 to a bound far above today's models: n_layers 1024, d_model 65536,
+// heads 4096, ffn_dim and context 2^20, vocab 2^31 - 1), d_model % n_heads == 0,
+// n_heads % n_kv_heads == 0, head_dim is even (RoPE pairs), norm_eps > 0, rope_theta > 0
+// and tied is false.
 void validate(const ModelConfig& c, const std::string& source);
 
 // Presets, exactly FIELD.md: apertus-70b (alias 70b), apertus-8b (alias 8b),
@@ -64,9 +67,13 @@ std::vector<std::string> preset_names();
 ModelConfig preset(std::string_view name);  // cairn::Error listing the names if unknown
 
 // Parameters in the model: embeddings + head + per-layer matrices, norms and scalars.
+// The checked form reports an overflow for any shape (and for n_heads < 1, which has no
+// head size); the plain one throws cairn::Error then.
+CheckedSize checked_parameter_count(const ModelConfig& c);
 std::int64_t parameter_count(const ModelConfig& c);
 
 Json to_json(const ModelConfig& c);
+// Dimensions must be whole JSON numbers (1e3 reads as 1000); then validate().
 ModelConfig model_config_from_json(const Json& doc, const std::string& source);
 ModelConfig load_model_config(const std::string& path);
 void save_model_config(const ModelConfig& c, const std::string& path);

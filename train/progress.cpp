@@ -20,6 +20,10 @@ void ProgressPrinter::starting_point(const StartingPoint& s, const CheckpointOpt
                 static_cast<long long>(s.state.step), static_cast<long long>(steps));
 }
 
+void ProgressPrinter::memory(const std::string& summary) const {
+  if (printing_) std::printf("%s\n", summary.c_str());
+}
+
 void ProgressPrinter::header(const Trainer& t, const TokenShard& shard, const coll::Communicator* comm) const {
   if (!printing_) return;
   const TrainConfig& cfg = t.config();

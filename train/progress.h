@@ -21,6 +21,8 @@ class ProgressPrinter {
   void passed_over(const std::string& why) const;
   // "resuming from ..." (or that there was nothing to resume).
   void starting_point(const StartingPoint& s, const CheckpointOptions& o, std::int64_t steps) const;
+  // What the run needs of memory and what there is (train/memory_plan.h), one line.
+  void memory(const std::string& summary) const;
   // The model, the data, the batch and the device, then the table's head.
   void header(const Trainer& t, const TokenShard& shard, const coll::Communicator* comm) const;
   // A row every log_every steps, and for the first and the last.

@@ -1,11 +1,17 @@
 #include "train/run.h"
 
 #include <cstdio>
+#include <new>
+#include <string>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "common/error.h"
 #include "train/flops.h"
+#include "train/memory_plan.h"
 #include "train/progress.h"
+#include "train/train_config_check.h"
 
 namespace cairn::train {
 namespace {
@@ -23,18 +29,25 @@ struct Throughput {
   }
 };
 
-}  // namespace
+TrainConfig with_seq_len(TrainConfig cfg) {
+  if (cfg.seq_len == 0) cfg.seq_len = cfg.model.context;
+  return cfg;
+}
 
-RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks) {
-  if (o.log_every < 1) throw Error("train::run: log_every must be >= 1 (a row every N steps)");
-  if (o.eval_batches < 0) throw Error("train::run: eval_batches must be >= 0");
+// The run itself; `doing` says what it is allocating or doing, for an out-of-memory error.
+RunResult run_checked(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks,
+                      const std::string& memory, std::string& doing) {
   const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
+  doing = "while allocating the weights and AdamW moments";
   const ProgressPrinter print(rank == 0, o.log_every);  // one table for the job
   StartingPoint start = starting_point(o.checkpoints, o.config, rank, ranks,
                                        [&](const std::string& why) { print.passed_over(why); });
   print.starting_point(start, o.checkpoints, o.config.steps);
+  print.memory(memory);
 
+  doing = "while allocating the gradients and activations";
   Trainer t(o.config, shard, std::move(start.state), comm);
+  doing = "during a training step";
   print.header(t, shard, comm);
   CheckpointPolicy checkpoints(o.checkpoints, t.state().step, rank, ranks);
   Throughput done;
@@ -67,6 +80,38 @@ RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* 
   }
   std::fflush(stdout);
   return result;
+}
+
+}  // namespace
+
+void check_run_options(const RunOptions& o) {
+  validate(o.config.model, "model \"" + o.config.model.name + "\"");
+  check_train_config(o.config);
+  if (o.log_every < 1)
+    throw Error("--log-every " + std::to_string(o.log_every) + " is out of range: it must be at least 1 (a row every N steps)");
+  if (o.eval_batches < 0)
+    throw Error("--eval-batches " + std::to_string(o.eval_batches) +
+                " is out of range: it must be at least 0 (batches of the loss after training; 0: none)");
+  check_checkpoint_options(o.checkpoints);
+}
+
+RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks) {
+  check_run_options(o);
+  const TrainConfig cfg = with_seq_len(o.config);
+  const std::string memory = require_memory_fits(cfg);
+  // An allocation that fails although the plan fitted (other processes took the memory
+  // meanwhile) ends as one line saying what was being allocated.
+  std::string doing = "while starting the run";
+  try {
+    return run_checked(o, shard, comm, std::move(hooks), memory, doing);
+  } catch (const std::bad_alloc&) {
+    const MemoryPlan plan = memory_plan(cfg);
+    throw Error(fmt::format("out of memory {} (model \"{}\" needs {} of host memory{}); free memory, "
+                            "or use a smaller --preset, --batch or --seq-len",
+                            doing, cfg.model.name, format_bytes(plan.host.total()),
+                            cfg.device == Device::cuda ? " and " + format_bytes(plan.device.total()) + " of GPU memory"
+                                                       : std::string()));
+  }
 }
 
 }  // namespace cairn::train

@@ -34,8 +34,18 @@ struct RunResult {
   std::optional<double> eval_loss;   // when eval_batches > 0
 };
 
-// Collective when comm is given (every rank calls it with the same options). Rank 0
-// prints the progress and writes the checkpoints; every rank returns the result.
+// cairn::Error naming the flag unless the model, every hyperparameter
+// (train/train_config_check.h), log_every >= 1, eval_batches >= 0 and the checkpoint
+// options are valid: what run() checks first, and a caller can check before it opens a
+// job or a shard.
+void check_run_options(const RunOptions& o);
+
+// Collective when comm is given (every rank calls it with the same options). Checks the
+// options, then that the run fits this rank's memory (train/memory_plan.h), before it
+// allocates anything. Rank 0 prints the progress and writes the checkpoints; every rank
+// returns the result. A step whose loss or gradient norm is not finite stops the run
+// with cairn::CheckFailed naming the step, before the optimizer applies it and before
+// any checkpoint of it.
 RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm = nullptr,
               TrainHooks hooks = {});
 

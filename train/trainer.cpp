@@ -1,12 +1,16 @@
 #include "train/trainer.h"
 
 #include <chrono>
+#include <cmath>
 #include <string>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "common/error.h"
 #include "train/init.h"
 #include "train/optim/lr_schedule.h"
+#include "train/train_config_check.h"
 
 namespace cairn::train {
 namespace {
@@ -24,16 +28,32 @@ SamplerConfig sampler_config(const TrainConfig& cfg, std::uint64_t seed, const D
 }
 
 TrainConfig resolved(TrainConfig cfg, const TokenShard& shard) {
+  validate(cfg.model, "model \"" + cfg.model.name + "\"");
+  check_train_config(cfg);
   if (cfg.seq_len == 0) cfg.seq_len = cfg.model.context;
-  if (cfg.steps <= 0 || cfg.batch <= 0)
-    throw Error("train: --steps and --batch must be positive (got " + std::to_string(cfg.steps) +
-                " and " + std::to_string(cfg.batch) + ")");
-  if (cfg.adamw.lr <= 0) throw Error("train: --lr must be positive");
   if (shard.vocab_size() > static_cast<std::uint64_t>(cfg.model.vocab))
     fail(shard.path(), "holds tokens of a " + std::to_string(shard.vocab_size()) +
                            "-token vocabulary; model \"" + cfg.model.name + "\" has " +
-                           std::to_string(cfg.model.vocab));
+                           std::to_string(cfg.model.vocab) + " (use a model of that vocabulary, or re-tokenise)");
+  if (shard.size() < static_cast<std::uint64_t>(cfg.seq_len) + 1)
+    fail(shard.path(), "holds " + std::to_string(shard.size()) + " tokens, fewer than one sequence of " +
+                           std::to_string(cfg.seq_len + 1) + " (--seq-len " + std::to_string(cfg.seq_len) +
+                           " + 1); use more text or a smaller --seq-len");
   return cfg;
+}
+
+// A step whose loss or gradient is not finite would write NaN into every weight: the run
+// stops before the optimizer applies it. Both values are the same on every rank (the
+// reduced loss and the norm of the reduced gradients), so every rank stops at the same
+// step and none is left waiting in a collective.
+void require_finite(const StepResult& r) {
+  const bool loss_bad = !std::isfinite(r.loss);
+  if (!loss_bad && std::isfinite(r.grad_norm)) return;
+  const double v = loss_bad ? r.loss : r.grad_norm;
+  throw CheckFailed(fmt::format("{} is {} at step {} (lr {:.3g}): the run diverged; lower --lr or lengthen "
+                                "--warmup, and resume from the last checkpoint",
+                                loss_bad ? "loss" : "gradient norm", std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf",
+                                r.step + 1, r.lr));
 }
 
 // Evaluation draws from its own permutation so it does not replay training batches.
@@ -95,6 +115,7 @@ StepResult Trainer::step() {
   const LrSchedule sched{cfg_.adamw.lr, cfg_.warmup_steps, cfg_.steps, cfg_.min_lr_ratio};
   AdamWHyper h = cfg_.adamw;
   h.lr = r.lr = learning_rate(sched, index);
+  require_finite(r);
   model_->optimizer_step(h);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   notify(hooks_.after_step, r);

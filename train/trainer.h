@@ -33,7 +33,7 @@ struct TrainConfig {
   AdamWHyper adamw;           // adamw.lr is the peak of the schedule
   std::int64_t warmup_steps = 0;
   double min_lr_ratio = 0.1;
-  double grad_clip = 1.0;     // global-norm threshold; <= 0: off
+  double grad_clip = 1.0;     // global-norm threshold; 0: off
   Device device = Device::cpu;  // cuda: weights, gradients and moments live on the GPU
 };
 

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "train/config.h"
+#include "train/memory_plan.h"
 #include "train/parameter_layout.h"
 
 namespace cairn::train {
@@ -165,6 +166,82 @@ TEST(ParameterLayout, AlignedDisjointAndNamed) {
   EXPECT_EQ(layout.entries().back().name, "head.weight");
   EXPECT_THROW(layout.at("layers.2.attn.o.weight"), Error);
   EXPECT_EQ(layout.to_json()["parameters"].size(), layout.entries().size());
+}
+
+}  // namespace
+}  // namespace cairn::train
+
+namespace cairn::train {
+namespace {
+
+TEST(CheckedSize, ProductsAndSumsReportOverflowInsteadOfWrapping) {
+  EXPECT_EQ((CheckedSize(3) * 4 + 5).value(), 17);
+  EXPECT_FALSE((CheckedSize(std::int64_t{1} << 31) * (std::int64_t{1} << 31)).overflowed());
+  EXPECT_TRUE((CheckedSize(std::int64_t{1} << 32) * (std::int64_t{1} << 31)).overflowed());
+  EXPECT_TRUE((CheckedSize(INT64_MAX) + 1).overflowed());
+  EXPECT_TRUE((CheckedSize(INT64_MAX) + 1 + 0).overflowed()) << "an overflow stays overflowed";
+  EXPECT_TRUE(CheckedSize(-1).overflowed()) << "a negative size is no size";
+}
+
+TEST(ModelConfig, EveryDimensionIsBoundedAndTheParameterCountChecked) {
+  ModelConfig c = preset("tiny");
+  c.ffn_dim = std::int64_t{1} << 62;
+  EXPECT_THROW(validate(c, "m"), Error);
+  EXPECT_TRUE(checked_parameter_count(c).overflowed());
+  c = preset("tiny");
+  c.n_layers = 1000000000000;
+  EXPECT_THROW(validate(c, "m"), Error);
+  // The largest shape the bounds allow still counts within 64 bits.
+  c.n_layers = 1024;
+  c.d_model = 65536;
+  c.ffn_dim = 1 << 20;
+  c.vocab = (std::int64_t{1} << 31) - 1;
+  c.context = 1 << 20;
+  EXPECT_NO_THROW(validate(c, "m"));
+  EXPECT_GT(parameter_count(c), 0);
+}
+
+}  // namespace
+}  // namespace cairn::train
+
+namespace cairn::train {
+namespace {
+
+TEST(MemoryPlan, CountsWeightsGradientsMomentsAndActivationsWhereTheyLive) {
+  TrainConfig cfg;
+  cfg.model = preset("tiny");
+  cfg.batch = 2;
+  cfg.seq_len = 32;
+  const std::int64_t P = ParameterLayout(cfg.model).total_elements();
+  const MemoryPlan cpu = memory_plan(cfg);
+  EXPECT_EQ(cpu.host.weights, 4 * P);
+  EXPECT_EQ(cpu.host.gradients, 4 * P);
+  EXPECT_EQ(cpu.host.moments, 8 * P);
+  EXPECT_GT(cpu.host.activations, 0);
+  EXPECT_EQ(cpu.device.total(), 0);
+  cfg.batch = 4;
+  EXPECT_EQ(memory_plan(cfg).host.activations, 2 * cpu.host.activations) << "activations scale with the tokens";
+
+  const std::string summary = require_memory_fits(cfg);  // tiny fits anywhere this test runs
+  EXPECT_EQ(summary.rfind("memory: ", 0), 0u) << summary;
+  EXPECT_NE(summary.find("AdamW moments 1.05 MB"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(" available ("), std::string::npos) << summary;
+
+  cfg.device = Device::cuda;  // f32 and bf16 weights, gradients, moments on the GPU; a host copy for checkpoints
+  const MemoryPlan gpu = memory_plan(cfg);
+  EXPECT_EQ(gpu.device.weights, 6 * P);
+  EXPECT_EQ(gpu.device.gradients, 4 * P);
+  EXPECT_EQ(gpu.device.moments, 8 * P);
+  EXPECT_EQ(gpu.host.total(), 12 * P);
+
+  cfg.batch = std::int64_t{1} << 62;
+  try {
+    memory_plan(cfg);
+    ADD_FAILURE() << "a batch of 2^62 sequences has a size";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--batch 4611686018427387904 x --seq-len 32"), std::string::npos) << e.what();
+  }
+  EXPECT_GT(host_memory_available().bytes, 0);
 }
 
 }  // namespace

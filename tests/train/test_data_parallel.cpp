@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "collectives/backends/ucx/ucx_communicator.h"
+#include "common/error.h"
 #include "tests/support/rank_harness.h"
 #include "tests/train/train_test_util.h"
 #include "train/cpu/parallel.h"
@@ -126,6 +127,39 @@ TEST_F(DataParallelTraining, TwoRanksEndWithTheWeightsOfOneRankOnTheGlobalBatch)
     for (std::size_t s = 0; s < notes.size(); ++s)
       EXPECT_NEAR(note_value(notes[s]), losses[s], 1e-5 * losses[s]) << "rank " << o.rank << " step " << s;
   }
+}
+
+// A learning rate that blows the weights up (tiny reaches a NaN gradient norm within a
+// few steps at 1e4): every rank stops at the same step, before applying it, so none is
+// left in a collective the others have abandoned.
+TEST_F(DataParallelTraining, ADivergingRunStopsEveryRankAtTheSameStep) {
+  TrainConfig cfg = config(2, 50, 16);
+  cfg.adamw.lr = 1e4;
+  cfg.warmup_steps = 0;
+  const auto outcomes = coll::testing::run_ranks(2, [&](RankEnv& env) {
+    cpu::set_cpu_threads(1);
+    auto comm = coll::make_ucx_communicator(env.store(), env.rank(), env.size());
+    {
+      Trainer t(cfg, *shard_, comm.get());
+      try {
+        while (t.state().step < cfg.steps) t.step();
+        env.fail("trained all 50 steps at lr 1e4 without diverging");
+      } catch (const CheckFailed& e) {
+        env.note("diverged " + std::to_string(t.state().step) + " " + e.what());
+      }
+    }
+    comm.reset();  // collective: both ranks must still be here
+  });
+  coll::testing::expect_all_ok(outcomes);
+  if (HasFailure()) return;
+  const auto first = coll::testing::notes_with(outcomes[0], "diverged ");
+  const auto second = coll::testing::notes_with(outcomes[1], "diverged ");
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(first[0], second[0]) << "both ranks stop at the same step with the same reason";
+  // The step not applied: the message names step N + 1 of a state still at N.
+  const std::int64_t taken = std::stoll(first[0]);
+  EXPECT_NE(first[0].find("at step " + std::to_string(taken + 1) + " "), std::string::npos) << first[0];
 }
 
 // The reduction hooks of a data-parallel step, as a checksummed-gradient layer would use

@@ -114,3 +114,52 @@ TEST_F(RunTest, BadOptionsAreRefused) {
 
 }  // namespace
 }  // namespace cairn::train
+
+namespace cairn::train {
+namespace {
+
+// A std::bad_alloc during the run (here thrown by a hook, as an allocation inside a step
+// would) ends as one cairn::Error saying what the run was doing and what it needs.
+TEST_F(RunTest, AnAllocationThatFailsAnywayNamesWhatWasBeingDone) {
+  RunOptions o;
+  o.config = config(3);
+  o.log_every = 100;
+  TrainHooks hooks;
+  hooks.before_step.emplace_back([](std::int64_t step) {
+    if (step == 1) throw std::bad_alloc();
+  });
+  ::testing::internal::CaptureStdout();
+  try {
+    run(o, *shard_, nullptr, std::move(hooks));
+    ADD_FAILURE() << "expected an out-of-memory error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("out of memory during a training step"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("model \"tiny\" needs"), std::string::npos) << msg;
+  }
+  ::testing::internal::GetCapturedStdout();
+}
+
+// A run whose gradient goes NaN stops with CheckFailed naming the step, before the
+// optimizer applies it: the state stays at the last good step.
+TEST_F(RunTest, ADivergingRunStopsBeforeApplyingTheStep) {
+  TrainConfig c = config(50);
+  c.adamw.lr = 1e4;
+  c.warmup_steps = 0;
+  Trainer t(c, *shard_);
+  std::int64_t good = -1;
+  try {
+    while (t.state().step < c.steps) {
+      t.step();
+      good = t.state().step;
+    }
+    ADD_FAILURE() << "lr 1e4 trained 50 steps without diverging";
+  } catch (const CheckFailed& e) {
+    EXPECT_EQ(t.state().step, good) << "the diverged step was applied";
+    EXPECT_NE(std::string(e.what()).find("at step " + std::to_string(good + 1) + " "), std::string::npos) << e.what();
+    for (float p : t.state().params) ASSERT_TRUE(std::isfinite(p)) << "a weight of the last good step is not finite";
+  }
+}
+
+}  // namespace
+}  // namespace cairn::train

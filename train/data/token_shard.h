@@ -44,9 +44,13 @@ class TokenShardWriter {
   std::FILE* file_ = nullptr;
 };
 
-// A read-only, memory-mapped shard. The constructor checks the header against the file
-// size and throws cairn::Error naming the file for a wrong magic, an unknown version or
-// width, or a size that does not match the count (truncated or with trailing bytes).
+// A read-only shard, read with pread (no mapping: a file cut while it is read is an
+// error naming it, not a SIGBUS). The constructor checks the header against the file
+// size and throws cairn::Error naming the file for a directory or other non-regular file,
+// a wrong magic, an unknown version or width, or a size that does not match the count
+// (truncated or with trailing bytes). Reads are safe from several threads at once; one
+// that finds the file shorter than it was at open throws cairn::Error naming the file
+// and both sizes.
 class TokenShard {
  public:
   explicit TokenShard(std::string path);
@@ -59,13 +63,14 @@ class TokenShard {
   std::uint32_t token_width() const { return width_; }
   std::uint32_t vocab_size() const { return vocab_size_; }
   std::uint32_t token(std::uint64_t i) const;
-  // out[j] = token(first + j) for j < count (range checked).
+  // out[j] = token(first + j) for j < count (range checked), in one pread.
   void read(std::uint64_t first, std::uint64_t count, std::int32_t* out) const;
 
  private:
+  void read_bytes(std::uint64_t offset, unsigned char* out, std::size_t bytes) const;
   std::string path_;
-  const unsigned char* map_ = nullptr;
-  std::size_t map_bytes_ = 0;
+  int fd_ = -1;
+  std::uint64_t file_bytes_ = 0;  // at open
   std::uint64_t count_ = 0;
   std::uint32_t width_ = 0, vocab_size_ = 0;
 };
