@@ -7,6 +7,7 @@
 #include "collectives/rendezvous/bootstrap.h"
 #include "collectives/backends/open_backend.h"
 #include "common/error.h"
+#include "common/same_file.h"
 #include "train/cpu/parallel.h"
 #include "train/data/token_shard.h"
 #include "train/model.h"
@@ -61,8 +62,9 @@ int cmd_train(const Args& args) {
   if (!parse_options("train", "--data SHARD [--preset NAME] [--steps N] [--lr X] [--batch B] [--seed S]",
                      args, desc, vm))
     return 0;
-  if (threads < 0) throw Error("cairn train: --threads must be >= 0");
-  if (opts.log_every < 1) throw Error("cairn train: --log-every must be >= 1");
+  refuse_output_over_inputs({"--loss-log", opts.checkpoints.loss_log}, {{"--data", data}, {"--preset", model}});
+  if (threads < 0) throw Error("--threads must be >= 0");
+  if (opts.log_every < 1) throw Error("--log-every must be >= 1");
   const coll::BackendChoice backend_choice = coll::parse_backend_choice(backend);
   train::cpu::set_cpu_threads(threads);
   cfg.device = train::parse_device(device);

@@ -8,10 +8,10 @@
 namespace cairn::train {
 
 void check_checkpoint_options(const CheckpointOptions& o) {
-  if (o.every < 0) throw Error("cairn train: --checkpoint-every must be >= 0");
-  if (o.keep < 1) throw Error("cairn train: --keep-checkpoints must be >= 1");
+  if (o.every < 0) throw Error("--checkpoint-every must be >= 0");
+  if (o.keep < 1) throw Error("--keep-checkpoints must be >= 1");
   if (o.dir.empty() && (o.resume || o.every > 0))
-    throw Error("cairn train: --resume and --checkpoint-every need --checkpoint-dir DIR");
+    throw Error("--resume and --checkpoint-every need --checkpoint-dir DIR");
 }
 
 StartingPoint starting_point(const CheckpointOptions& o, const TrainConfig& cfg, int rank, int world,
