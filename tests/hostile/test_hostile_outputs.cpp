@@ -117,6 +117,19 @@ TEST(HostileOutputs, ASymlinkStaysALinkAndTheFileItPointsToIsReplaced) {
   }
 }
 
+// A resumed run keeps the lines of a loss log that is a file; a device has none to keep.
+TEST(HostileOutputs, AResumedRunLogsToADeviceToo) {
+  Sandbox box;
+  const std::string null = char_device(box, "null", kNullMinor);
+  if (null.empty()) GTEST_SKIP() << "mknod is not allowed here";
+  for (int run_number = 0; run_number < 2; ++run_number) {  // the second resumes from the first's checkpoint
+    EXPECT_TRUE(succeeded(run(box, {.args = {"train", "--data", tiny_shard(), "--steps", "2", "--batch", "1",
+                                             "--seq-len", "8", "--checkpoint-dir", box.path("ckpt"), "--checkpoint-every",
+                                             "1", "--resume", "--loss-log", null}})));
+    EXPECT_TRUE(is_char_device(null, kNullMinor)) << null << " was replaced";
+  }
+}
+
 TEST(HostileOutputs, ADanglingSymlinkCreatesTheFileItNames) {
   Sandbox box;
   box.mkdir("elsewhere");
