@@ -29,7 +29,7 @@ int cmd_probe(const Args& args) {
   if (!parse_options("probe", "[--json] [--expect SPEC.json] [--capture DIR | --from DIR|FILE]", args, desc, vm))
     return 0;
   if (!capture_dir.empty() && !from.empty())
-    throw cairn::Error("cairn probe: --capture saves this node and --from reads another; give one of them");
+    throw cairn::Error("--capture saves this node and --from reads another; give one of them");
 
   // Read the expectation first: a typo there should not cost a discovery.
   probe::ExpectSpec expect;

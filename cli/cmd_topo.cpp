@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/error.h"
+#include "common/same_file.h"
 #include "topology/cluster.h"
 #include "topology/load.h"
 #include "topology/nccl_xml.h"
@@ -23,12 +24,18 @@ bool is_preset(const std::string& name) {
   return false;
 }
 
+// Anything at path, a broken symbolic link too, which the file reader then names.
+bool names_something(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(std::filesystem::symlink_status(path, ec));
+}
+
 int run_cluster(const std::string& which, int nodes, bool json, bool matrix, const std::string& save) {
   topology::ClusterSpec spec;
   if (is_preset(which)) {
     if (nodes <= 0) throw Error("--cluster " + which + " needs --nodes N (how many nodes)");
     spec = topology::cluster_preset(which, nodes);
-  } else if (std::filesystem::exists(which)) {
+  } else if (names_something(which)) {
     spec = topology::read_cluster_file(which);
     if (nodes > 0) spec.nodes = nodes;
   } else {
@@ -75,6 +82,8 @@ int cmd_topo(const Args& args) {
     return 0;
   bool json = vm["json"].as<bool>(), matrix = vm["matrix"].as<bool>();
   if (vm.count("nodes") && nodes < 1) throw Error("--nodes must be at least 1");
+  refuse_output_over_inputs({"--export-nccl", export_nccl}, {{"--from", from}});
+  refuse_output_over_inputs({"--save-cluster", save_cluster}, {{"--cluster", is_preset(cluster) ? "" : cluster}});
   if (!cluster.empty()) {
     if (!from.empty() || !export_nccl.empty())
       throw Error("--cluster models presets; it does not take --from or --export-nccl");

@@ -8,6 +8,7 @@
 #include "collectives/rendezvous/bootstrap.h"
 #include "collectives/backends/open_backend.h"
 #include "common/error.h"
+#include "common/same_file.h"
 #include "train/cpu/parallel.h"
 #include "train/data/token_shard.h"
 #include "train/model.h"
@@ -70,6 +71,7 @@ int cmd_train(const Args& args) {
   if (!parse_options("train", "--data SHARD [--preset NAME] [--steps N] [--lr X] [--batch B] [--seed S]",
                      args, desc, vm))
     return 0;
+  refuse_output_over_inputs({"--loss-log", opts.checkpoints.loss_log}, {{"--data", data}, {"--preset", model}});
   train::check_cpu_threads(threads);
   const coll::BackendChoice backend_choice = coll::parse_backend_choice(backend);
   train::cpu::set_cpu_threads(threads);

@@ -1,4 +1,7 @@
 // cairn: one command in front of probe, topology, collectives, tuner, training and reports.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -6,7 +9,9 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "common/checked_output.h"
 #include "common/error.h"
+#include "common/untrusted_text.h"
 
 namespace {
 
@@ -31,32 +36,80 @@ void usage(std::ostream& os) {
   os << "Usage: cairn <command> [options]   (cairn <command> --help for its options)\n\n"
         "Commands:\n";
   for (const auto& s : kSubcommands) os << "  " << s.name << std::string(12 - std::strlen(s.name), ' ') << s.summary << "\n";
+  os << "\nOutput files replace regular files atomically, follow symbolic links and are written in place on\n"
+        "devices and FIFOs; an output may not be one of the run's inputs (docs/files.md).\n";
 }
+
+// The longest line an error may print, prefix and newline included.
+constexpr std::size_t kMaxErrorLine = 400;
+
+// Every error is one line on stderr, however long or many-lined its message.
+void print_error(const std::string& prefix, const std::string& message) {
+  std::cerr << prefix << cairn::one_line(message, kMaxErrorLine - prefix.size() - 1) << "\n";
+}
+
+// Standard output, through a buffer that keeps the error of a failed write. Never
+// destroyed: std::cout is flushed after static destructors have run; a command that calls
+// exit() itself still has its output written out by the atexit handler.
+cairn::CheckedOutput& standard_output() {
+  static cairn::CheckedOutput* out = [] {
+    auto* o = new cairn::CheckedOutput(1);
+    std::atexit([] { standard_output().finish(); });
+    return o;
+  }();
+  return *out;
+}
+
+// A full disk or a closed file under standard output must not pass for success: writes
+// out what is buffered, through std::cout and through stdio (train's progress lines), and
+// if any write to standard output failed, says why.
+bool stdout_ok(const std::string& prefix) {
+  std::cout.flush();
+  int e = standard_output().finish();
+  errno = 0;
+  if (std::fflush(stdout) != 0 && e == 0) e = errno;
+  const bool failed = e != 0 || std::ferror(stdout);
+  if (!failed) return true;
+  // stdio keeps no reason for a write that failed before this flush.
+  print_error(prefix, std::string("cannot write to standard output: ") + (e != 0 ? std::strerror(e) : "a write failed"));
+  return false;
+}
+
+// The exit code of a command that ran (0, 1 or 2), or 2 if its output was lost.
+int finish(const std::string& prefix, int code) { return stdout_ok(prefix) ? code : 2; }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::cout.rdbuf(&standard_output());
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     usage(argc < 2 ? std::cerr : std::cout);
-    return argc < 2 ? 2 : 0;
+    return finish("cairn: ", argc < 2 ? 2 : 0);
   }
   if (!std::strcmp(argv[1], "--version")) {
     std::cout << "cairn " << CAIRN_VERSION << "\n";
-    return 0;
+    return finish("cairn: ", 0);
   }
   for (const auto& s : kSubcommands) {
     if (std::strcmp(argv[1], s.name) != 0) continue;
     cairn::cli::Args args(argv + 2, argv + argc);
+    const std::string prefix = std::string("cairn ") + s.name + ": ";
+    int code = 2;
+    std::string error;
     try {
-      return s.run(args);
+      code = s.run(args);
     } catch (const cairn::CheckFailed& e) {
-      std::cerr << "cairn " << s.name << ": " << e.what() << "\n";
-      return 1;
+      code = 1;
+      error = e.what();
     } catch (const std::exception& e) {
-      std::cerr << "cairn " << s.name << ": " << e.what() << "\n";
-      return 2;
+      error = e.what();
     }
+    if (error.empty()) return finish(prefix, code);
+    // The command's own error is the one line printed, even if standard output failed too.
+    std::cout.flush();
+    print_error(prefix, error);
+    return code;
   }
-  std::cerr << "cairn: unknown command '" << argv[1] << "' (see 'cairn --help')\n";
+  print_error("cairn: ", std::string("unknown command '") + argv[1] + "' (see 'cairn --help')");
   return 2;
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -19,17 +20,64 @@ namespace {
   fail(path, problem);
 }
 
+// As the kernel's own limit on links followed in one lookup.
+constexpr int kMaxSymlinkHops = 40;
+
+std::string parent_dir(const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+// Where writing PATH lands: PATH itself unless it is a symbolic link, else the end of its
+// chain of links (which may not exist yet: a dangling link).
+std::string follow_links(const std::string& path) {
+  std::string at = path;
+  for (int hop = 0; hop <= kMaxSymlinkHops; ++hop) {
+    struct stat st {};
+    if (::lstat(at.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return at;
+    std::string link(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 255) + 1, '\0');
+    const ssize_t n = ::readlink(at.c_str(), link.data(), link.size());
+    if (n < 0) fail_errno(path, "cannot read the symbolic link");
+    link.resize(static_cast<std::size_t>(n));
+    at = !link.empty() && link.front() == '/' ? link : (std::filesystem::path(parent_dir(at)) / link).string();
+  }
+  fail(path, "symbolic links form a loop (or a chain over " + std::to_string(kMaxSymlinkHops) +
+                 " long); point it at a file");
+}
+
+const char* non_file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISSOCK(mode)) return "a socket";
+  return nullptr;
+}
+
+bool written_in_place(mode_t mode) { return S_ISCHR(mode) || S_ISBLK(mode) || S_ISFIFO(mode); }
+
+// fsync of a device that cannot sync (/dev/null: EINVAL) is nothing to report.
+bool sync_unsupported(int e) { return e == EINVAL || e == EROFS || e == ENOTSUP; }
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path, Sync sync) : path_(std::move(path)), sync_(sync) {
-  tmp_ = path_ + kAtomicTempInfix + std::to_string(::getpid());
+  target_ = follow_links(path_);
+  struct stat st {};
+  if (::stat(target_.c_str(), &st) == 0) {
+    if (const char* kind = non_file_kind(st.st_mode))
+      fail(path_, std::string("is ") + kind + ", not a file; give a file path to write");
+    if (written_in_place(st.st_mode)) {
+      fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd_ < 0) fail_errno(path_, "cannot write");
+      return;
+    }
+  }
+  tmp_ = target_ + kAtomicTempInfix + std::to_string(::getpid());
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_errno(path_, "cannot write");
 }
 
 AtomicFile::~AtomicFile() {
   if (fd_ >= 0) ::close(fd_);
-  if (!committed_) ::unlink(tmp_.c_str());
+  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
 }
 
 void AtomicFile::write(const void* data, std::size_t bytes) {
@@ -45,17 +93,36 @@ void AtomicFile::write(const void* data, std::size_t bytes) {
   }
 }
 
+void AtomicFile::write_at(std::uint64_t offset, const void* data, std::size_t bytes) {
+  const char* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    const ssize_t n = ::pwrite(fd_, p, bytes, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno(path_, errno == ESPIPE ? "cannot seek back to finish it (a pipe; give a file)"
+                                        : "write failed");
+    }
+    p += n;
+    offset += static_cast<std::uint64_t>(n);
+    bytes -= static_cast<std::size_t>(n);
+  }
+}
+
 void AtomicFile::commit() {
-  if (sync_ == Sync::durable && ::fsync(fd_) != 0) fail_errno(path_, "fsync failed");
+  if (sync_ == Sync::durable && ::fsync(fd_) != 0 && (tmp_.empty() ? !sync_unsupported(errno) : true))
+    fail_errno(path_, "fsync failed");
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail_errno(path_, "close failed");
-  if (::rename(tmp_.c_str(), path_.c_str()) != 0) fail_errno(path_, "cannot rename into place");
+  if (tmp_.empty()) {  // written in place: nothing to rename
+    committed_ = true;
+    return;
+  }
+  if (::rename(tmp_.c_str(), target_.c_str()) != 0) fail_errno(path_, "cannot rename into place");
   committed_ = true;
   if (sync_ != Sync::durable) return;
   // The rename is durable once the directory entry is on disk.
-  std::string dir = std::filesystem::path(path_).parent_path().string();
-  if (dir.empty()) dir = ".";
+  const std::string dir = parent_dir(target_);
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) fail_errno(dir, "cannot open the directory to sync it");
   const int rc = ::fsync(dfd);

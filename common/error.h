@@ -24,4 +24,9 @@ class CheckFailed : public std::runtime_error {
 // Prefixes a message with the thing it is about: "FILE: problem".
 [[noreturn]] void fail(const std::string& what, const std::string& problem);
 
+// An input too large for the memory there is (a bad_alloc, a parser out of memory, most
+// often under a memory limit): says so rather than calling the input malformed.
+// "FILE: not enough memory to <task>; raise the memory limit (ulimit -v) or give a smaller file".
+[[noreturn]] void fail_out_of_memory(const std::string& what, const std::string& task);
+
 }  // namespace cairn

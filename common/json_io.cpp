@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/text_file.h"
+#include "common/untrusted_text.h"
 
 namespace cairn {
 
@@ -12,9 +13,16 @@ Json parse_json(const std::string& text, const std::string& source) {
     // Syntax errors are parse_error, a number too large for a double out_of_range (406,
     // found by fuzz_probe_json: 7777777e977777). e.what() is
     // "[json.exception.parse_error.101] parse error at line 1, column 5: ...".
+    // Its "last read: '...'" quotes the token being read, which a hostile file can make
+    // megabytes long: keep an excerpt of it.
     std::string what = e.what();
     auto pos = what.find("] ");
-    fail(source, "malformed JSON (" + (pos == std::string::npos ? what : what.substr(pos + 2)) + ")");
+    if (pos != std::string::npos) what = what.substr(pos + 2);
+    const std::string last_read = "; last read: '";
+    if (auto at = what.find(last_read); at != std::string::npos && what.back() == '\'')
+      what = what.substr(0, at) + "; last read: " +
+             quote_excerpt(std::string_view(what).substr(at + last_read.size(), what.size() - at - last_read.size() - 1));
+    fail(source, "malformed JSON (" + what + ")");
   }
 }
 

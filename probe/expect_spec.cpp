@@ -1,6 +1,7 @@
 #include "probe/expect_spec.h"
 
 #include "common/error.h"
+#include "common/untrusted_text.h"
 
 namespace cairn::probe {
 namespace {
@@ -36,8 +37,8 @@ ExpectSpec expect_spec_from_json(const Json& doc, const std::string& source) {
     } else if (key == "pcie_width") {
       s.pcie_width = positive_int(doc, "pcie_width", source, 32);
     } else {
-      fail(source, "unknown field \"" + key +
-                       "\" (known: gpus, nics, nic_rate_gbit_s, gpu_model, pcie_gen, pcie_width)");
+      fail(source, "unknown field " + quote_excerpt(key) +
+                       " (known: gpus, nics, nic_rate_gbit_s, gpu_model, pcie_gen, pcie_width)");
     }
   }
   return s;

@@ -13,6 +13,7 @@
 #include <pugixml.hpp>
 
 #include "common/error.h"
+#include "common/untrusted_text.h"
 #include "common/text_file.h"
 #include "probe/cpuset.h"
 #include "probe/pci_class.h"
@@ -116,6 +117,8 @@ class Reader {
   NodeInfo read(const std::string& text) {
     pugi::xml_document doc;
     auto res = doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (res.status == pugi::status_out_of_memory)
+      fail_out_of_memory(source_, "parse its " + std::to_string(text.size()) + " bytes of XML");
     if (!res)
       fail(source_, std::string("malformed XML (") + res.description() + " at byte " +
                         std::to_string(res.offset) + "); is the file complete?");
@@ -180,7 +183,7 @@ class Reader {
 
   CpuSet parse_bitmap(const char* attr_value, const char* what) {
     auto s = CpuSet::from_hwloc_bitmap(attr_value);
-    if (!s) bad(std::string("malformed ") + what + " bitmap \"" + attr_value + "\"");
+    if (!s) bad(std::string("malformed ") + what + " bitmap " + quote_excerpt(attr_value));
     return *s;
   }
 
@@ -273,16 +276,16 @@ class Reader {
     // "0302 [10de:1db8] [10de:131d] a1 00": class, [vendor:device], [subsystem], revision.
     std::string pci_type = obj.attribute("pci_type").as_string();
     auto tokens = split_ws(pci_type);
-    if (tokens.size() < 2) bad("PCI device " + d.bus_id + ": malformed pci_type \"" + pci_type + "\"");
+    if (tokens.size() < 2) bad("PCI device " + d.bus_id + ": malformed pci_type " + quote_excerpt(pci_type));
     auto cls = to_u64(tokens[0], 16);
     auto ids = tokens[1];
     auto colon = ids.find(':');
     if (!cls || ids.size() < 5 || ids.front() != '[' || ids.back() != ']' || colon == std::string_view::npos)
-      bad("PCI device " + d.bus_id + ": malformed pci_type \"" + pci_type + "\"");
+      bad("PCI device " + d.bus_id + ": malformed pci_type " + quote_excerpt(pci_type));
     auto vendor = to_u64(ids.substr(1, colon - 1), 16);
     auto device = to_u64(ids.substr(colon + 1, ids.size() - colon - 2), 16);
     if (!vendor || !device || *cls > 0xffff || *vendor > 0xffff || *device > 0xffff)
-      bad("PCI device " + d.bus_id + ": malformed pci_type \"" + pci_type + "\"");
+      bad("PCI device " + d.bus_id + ": malformed pci_type " + quote_excerpt(pci_type));
     d.class_id = static_cast<std::uint32_t>(*cls);
     d.vendor_id = static_cast<std::uint16_t>(*vendor);
     d.device_id = static_cast<std::uint16_t>(*device);
@@ -374,7 +377,7 @@ class Reader {
     values.reserve(tokens.size());
     for (auto t : tokens) {
       auto v = to_u64(t);
-      if (!v) bad(what + ": value \"" + std::string(t) + "\" is not an integer");
+      if (!v) bad(what + ": value " + quote_excerpt(std::string(t)) + " is not an integer");
       values.push_back(*v);
     }
     return values;
@@ -394,7 +397,7 @@ class Reader {
     std::vector<int> pos(n, -1);
     for (std::size_t i = 0; i < n; ++i) {
       auto v = to_u64(idx[i]);
-      if (!v) bad(what + ": index \"" + std::string(idx[i]) + "\" is not an integer");
+      if (!v) bad(what + ": index " + quote_excerpt(std::string(idx[i])) + " is not an integer");
       for (std::size_t k = 0; k < node_.numa.size(); ++k) {
         bool match = by_os ? node_.numa[k].os_index == static_cast<long long>(*v)
                            : (by_gp_.count(*v) && by_gp_[*v].kind == ObjRef::numa && by_gp_[*v].index == static_cast<int>(k));
@@ -535,7 +538,7 @@ class Reader {
     for (std::size_t i = 0; i < n; ++i) {
       auto colon = idx[i].find(':');
       auto gp = colon == std::string_view::npos ? std::nullopt : to_u64(idx[i].substr(colon + 1));
-      if (!gp) bad(what + ": index \"" + std::string(idx[i]) + "\" is not Type:gp_index");
+      if (!gp) bad(what + ": index " + quote_excerpt(std::string(idx[i])) + " is not Type:gp_index");
       auto it = by_gp_.find(*gp);
       if (it == by_gp_.end()) bad(what + ": index " + std::string(idx[i]) + " names no object in the file");
       refs[i] = it->second;

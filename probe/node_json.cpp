@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "common/error.h"
+#include "common/untrusted_text.h"
 #include "probe/pci_class.h"
 
 namespace cairn::probe {
@@ -189,7 +190,7 @@ NicInfo nic_from_json(const Json& o, const std::string& where) {
 PciKind pci_kind_from_string(const std::string& text, const std::string& source) {
   for (auto k : {PciKind::bridge, PciKind::gpu, PciKind::nic, PciKind::nvme, PciKind::nvswitch, PciKind::other})
     if (text == to_string(k)) return k;
-  fail(source, "unknown PCI device kind \"" + text + "\" (bridge, gpu, nic, nvme, nvswitch, other)");
+  fail(source, "unknown PCI device kind " + quote_excerpt(text) + " (bridge, gpu, nic, nvme, nvswitch, other)");
 }
 
 Json gpu_to_json(const GpuInfo& g) {

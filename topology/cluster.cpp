@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/untrusted_text.h"
 #include "common/text_file.h"
 #include "topology/graph.h"
 #include "topology/node_presets.h"
@@ -136,7 +137,7 @@ ClusterSpec cluster_from_json(const Json& doc, const std::string& source) {
     if (n.group_nodes < 1) fail(where, "group_nodes must be at least 1");
     if (!(n.global_taper > 0 && n.global_taper <= 4)) fail(where, "global_taper must be above 0 and at most 4");
   } else {
-    fail(where, "shape is \"" + shape + "\"; expected \"fat-tree\" or \"dragonfly\"");
+    fail(where, "shape is " + quote_excerpt(shape) + "; expected \"fat-tree\" or \"dragonfly\"");
   }
   return c;
 }

@@ -12,6 +12,7 @@
 #include <pugixml.hpp>
 
 #include "common/error.h"
+#include "common/untrusted_text.h"
 #include "common/text_file.h"
 #include "topology/bus_id.h"
 #include "topology/cpu_mask.h"
@@ -40,6 +41,8 @@ class Reader {
   Graph read() {
     pugi::xml_document doc;
     auto res = doc.load_buffer(text_.data(), text_.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (res.status == pugi::status_out_of_memory)
+      fail_out_of_memory(source_, "parse its " + std::to_string(text_.size()) + " bytes of XML");
     if (!res) {
       auto [line, col] = position(static_cast<std::size_t>(res.offset));
       fail(source_, "malformed XML at line " + std::to_string(line) + ", column " + std::to_string(col) +
@@ -105,7 +108,7 @@ class Reader {
     long long v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
     if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-      bad(n, std::string("<") + n.name() + "> attribute " + name + "=\"" + a.value() + "\" is not an integer");
+      bad(n, std::string("<") + n.name() + "> attribute " + name + "=" + quote_excerpt(a.value()) + " is not an integer");
     return neg ? -v : v;
   }
 
@@ -136,8 +139,8 @@ class Reader {
     std::string raw = required_str(n, name);
     auto bus = normalize_bus_id(raw);
     if (!bus)
-      bad(n, std::string("<") + n.name() + " " + name + "=\"" + raw +
-                 "\"> is not a PCI bus id (expected dddd:bb:dd.f, e.g. 0000:17:00.0)");
+      bad(n, std::string("<") + n.name() + " " + name + "=" + quote_excerpt(raw) +
+                 "> is not a PCI bus id (expected dddd:bb:dd.f, e.g. 0000:17:00.0)");
     return *bus;
   }
 
@@ -153,8 +156,8 @@ class Reader {
       ok = ec == std::errc() && p == hex.data() + hex.size();
     }
     if (!ok)
-      bad(n, std::string("<") + n.name() + " " + name + "=\"" + raw +
-                 "\"> is not a PCI class (expected hex like 0x030200)");
+      bad(n, std::string("<") + n.name() + " " + name + "=" + quote_excerpt(raw) +
+                 "> is not a PCI class (expected hex like 0x030200)");
     // NCCL matches classes by prefix ("0x03" is any GPU); a short class is its high bytes.
     return v << (8 * (3 - hex.size() / 2));
   }
@@ -163,7 +166,7 @@ class Reader {
   std::optional<int> id_attr(const pugi::xml_node& n, const char* name) const {
     auto v = small_int_attr(n, name);
     if (v && (*v < 0 || *v > 0xffff))
-      bad(n, std::string("<") + n.name() + " " + name + "=\"" + n.attribute(name).value() + "\"> is not a 16-bit PCI id");
+      bad(n, std::string("<") + n.name() + " " + name + "=" + quote_excerpt(n.attribute(name).value()) + "> is not a 16-bit PCI id");
     return v;
   }
 
@@ -199,7 +202,7 @@ class Reader {
     Vertex v;
     v.bus_id = bus_id_attr(x, "busid");
     v.pci.class_code = class_attr(x, "class");
-    if (g_.find_bus_id(v.bus_id) >= 0) bad(x, "<pci busid=\"" + v.bus_id + "\"> appears twice");
+    if (g_.find_bus_id(v.bus_id) >= 0) bad(x, "<pci busid=" + quote_excerpt(v.bus_id) + "> appears twice");
     v.pci.vendor = id_attr(x, "vendor");
     v.pci.device = id_attr(x, "device");
     v.pci.subsystem_vendor = id_attr(x, "subsystem_vendor");
@@ -241,7 +244,7 @@ class Reader {
     double v = std::strtod(s.c_str(), &end);
     std::string rest = end;
     if (end == s.c_str() || !(v > 0 && v < 1000) || rest.find("GT/s") == std::string::npos)
-      bad(x, "<pci link_speed=\"" + s + "\"> is not a PCIe rate (expected e.g. \"16.0 GT/s PCIe\")");
+      bad(x, "<pci link_speed=" + quote_excerpt(s) + "> is not a PCIe rate (expected e.g. \"16.0 GT/s PCIe\")");
     return v;
   }
 

@@ -11,7 +11,7 @@ namespace cairn::train {
 
 LossLog::LossLog(std::string path, std::int64_t first_step) : path_(std::move(path)) {
   std::string kept;
-  if (first_step > 0 && std::filesystem::exists(path_)) {
+  if (first_step > 0 && std::filesystem::is_regular_file(path_)) {  // a device keeps nothing
     const std::string text = read_text_file(path_, true);
     std::size_t at = 0;
     for (std::size_t nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1) {

@@ -6,14 +6,21 @@
 #include "train/data/token_shard.h"
 
 namespace cairn::train {
+namespace {
+
+// Each input is read whole and tokenised in memory (4 bytes a token): a larger corpus
+// goes in as several --input files (docs/data-format.md).
+constexpr std::size_t kMaxInputFileBytes = std::size_t{2} << 30;
+
+}  // namespace
 
 TextShardStats write_byte_shard(const std::vector<std::string>& inputs, const std::string& output,
                                 bool strip_fortune) {
-  if (inputs.empty()) throw Error("cairn data: no --input files given");
+  if (inputs.empty()) throw Error("no --input files given");
   TextShardStats stats;
   TokenShardWriter writer(output, kByteVocab);
   for (const auto& path : inputs) {
-    std::string text = read_text_file(path);
+    std::string text = read_text_file(path, false, kMaxInputFileBytes);
     stats.input_bytes += text.size();
     if (strip_fortune) text = strip_fortune_separators(text);
     writer.append(byte_tokenize(text));

@@ -34,22 +34,14 @@ std::uint32_t token_width_for_vocab(std::uint64_t vocab_size) {
 }
 
 TokenShardWriter::TokenShardWriter(std::string path, std::uint32_t vocab_size)
-    : path_(std::move(path)), tmp_path_(path_ + ".tmp"), vocab_size_(vocab_size),
-      width_(token_width_for_vocab(vocab_size)) {
+    : path_(std::move(path)), vocab_size_(vocab_size), width_(token_width_for_vocab(vocab_size)) {
   if (vocab_size == 0) fail(path_, "token shard needs a vocabulary size above 0");
-  file_ = std::fopen(tmp_path_.c_str(), "wb");
-  if (!file_) fail(tmp_path_, "cannot create (" + errno_text() + "); check the directory exists and is writable");
+  file_ = std::make_unique<AtomicFile>(path_);
   const unsigned char zeros[kTokenShardHeaderBytes] = {};
-  if (std::fwrite(zeros, 1, sizeof zeros, file_) != sizeof zeros)
-    fail(tmp_path_, "write failed (" + errno_text() + ")");
+  file_->write(zeros, sizeof zeros);
 }
 
-TokenShardWriter::~TokenShardWriter() {
-  if (file_) {
-    std::fclose(file_);
-    std::remove(tmp_path_.c_str());
-  }
-}
+TokenShardWriter::~TokenShardWriter() = default;  // an unfinished AtomicFile removes its temporary
 
 void TokenShardWriter::append(const std::uint32_t* tokens, std::size_t count) {
   if (!file_) fail(path_, "token shard already finished");
@@ -60,8 +52,7 @@ void TokenShardWriter::append(const std::uint32_t* tokens, std::size_t count) {
                       ") is not below the vocabulary size " + std::to_string(vocab_size_));
     put_le(buf.data() + i * width_, tokens[i], static_cast<int>(width_));
   }
-  if (std::fwrite(buf.data(), 1, buf.size(), file_) != buf.size())
-    fail(tmp_path_, "write failed (" + errno_text() + "); is the disk full?");
+  file_->write(buf.data(), buf.size());
   count_ += count;
 }
 
@@ -73,18 +64,9 @@ void TokenShardWriter::finish() {
   put_le(h + 12, width_, 4);
   put_le(h + 16, count_, 8);
   put_le(h + 24, vocab_size_, 4);
-  const bool ok = std::fseek(file_, 0, SEEK_SET) == 0 && std::fwrite(h, 1, sizeof h, file_) == sizeof h &&
-                  std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
-  const std::string why = ok ? "" : errno_text();
-  const bool closed = std::fclose(file_) == 0;
-  file_ = nullptr;
-  if (!ok || !closed) {
-    std::remove(tmp_path_.c_str());
-    fail(tmp_path_, "write failed (" + why + ")");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp_path_, path_, ec);
-  if (ec) fail(path_, "cannot rename " + tmp_path_ + " into place (" + ec.message() + ")");
+  file_->write_at(0, h, sizeof h);
+  file_->commit();
+  file_.reset();
 }
 
 TokenShard::TokenShard(std::string path) : path_(std::move(path)) {

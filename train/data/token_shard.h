@@ -12,7 +12,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <memory>
 #include <vector>
+
+#include "common/atomic_file.h"
 
 namespace cairn::train {
 
@@ -23,8 +26,8 @@ inline constexpr std::size_t kTokenShardHeaderBytes = 32;
 // The narrowest width that holds every token below vocab_size.
 std::uint32_t token_width_for_vocab(std::uint64_t vocab_size);
 
-// Streams tokens into a shard: written to PATH.tmp and renamed over PATH by finish(), so
-// a reader never sees a half-written shard. Tokens >= vocab_size throw cairn::Error.
+// Streams tokens into a shard through an AtomicFile (common/atomic_file.h): renamed over
+// PATH by finish(), so a reader never sees a half-written shard. Tokens >= vocab_size throw cairn::Error.
 class TokenShardWriter {
  public:
   TokenShardWriter(std::string path, std::uint32_t vocab_size);
@@ -38,10 +41,10 @@ class TokenShardWriter {
   void finish();
 
  private:
-  std::string path_, tmp_path_;
+  std::string path_;
   std::uint32_t vocab_size_, width_;
   std::uint64_t count_ = 0;
-  std::FILE* file_ = nullptr;
+  std::unique_ptr<AtomicFile> file_;
 };
 
 // A read-only shard, read with pread (no mapping: a file cut while it is read is an
