@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "collectives/backends/ucx/ucx_signals.h"
 #include "common/checked_output.h"
 #include "common/error.h"
 #include "common/untrusted_text.h"
@@ -81,6 +82,7 @@ int finish(const std::string& prefix, int code) { return stdout_ok(prefix) ? cod
 }  // namespace
 
 int main(int argc, char** argv) {
+  cairn::coll::ucx::restore_hangup_signal();
   std::cout.rdbuf(&standard_output());
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     usage(argc < 2 ? std::cerr : std::cout);
