@@ -44,6 +44,7 @@ BenchArgs parse(const Args& args, bool& help) {
   std::string backend, op, minbytes, maxbytes, stepbytes, redop, dtype;
   BenchArgs a;
   int nthreads = 1, ngpus = 1, check = 1, blocking = 0;
+  long long step_factor = 1;  // signed: Boost would read "-1" into an unsigned flag as 2^64 - 1
   po::options_description desc("Options (nccl-tests' meanings)");
   desc.add_options()
       ("backend", po::value(&backend)->default_value("auto"), "ucx (host memory), nccl (GPU memory) or auto")
@@ -53,7 +54,7 @@ BenchArgs parse(const Args& args, bool& help) {
       ("minbytes,b", po::value(&minbytes)->default_value("32M"), "smallest size (K, M, G suffixes)")
       ("maxbytes,e", po::value(&maxbytes)->default_value("32M"), "largest size")
       ("stepbytes,i", po::value(&stepbytes)->default_value("1M"), "size increment when -f is 1")
-      ("stepfactor,f", po::value(&a.sweep.step_factor)->default_value(1), "size multiplication factor")
+      ("stepfactor,f", po::value(&step_factor)->default_value(1), "size multiplication factor")
       ("iters,n", po::value(&a.sweep.iters)->default_value(20), "timed iterations per size")
       ("warmup_iters,w", po::value(&a.sweep.warmup_iters)->default_value(1), "warm-up iterations per size")
       ("check,c", po::value(&check)->default_value(1), "data checks per size (0: none)")
@@ -94,6 +95,9 @@ BenchArgs parse(const Args& args, bool& help) {
           fmt::format("-a {}: use 0 (rank 0), 1 (average), 2 (minimum) or 3 (maximum)", a.sweep.average));
   require(blocking == 0 || blocking == 1, fmt::format("-z {}: use 0 or 1", blocking));
   require(a.timeout_s >= 0, "-T cannot be negative");
+  require(step_factor >= 1, fmt::format("-f {}: the step factor must be at least 1 (1 steps by -i bytes)", step_factor));
+  a.sweep.step_factor = static_cast<std::size_t>(step_factor);
+  require(a.sweep.root >= 0, fmt::format("-r {}: the root is a rank, 0 or more", a.sweep.root));
   bench::sweep_sizes(a.sweep);  // rejects a sweep that never advances before any rank starts
   return a;
 }

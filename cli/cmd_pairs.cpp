@@ -12,6 +12,7 @@
 #include "collectives/measure/pairs/analysis.h"
 #include "collectives/measure/pairs/measure.h"
 #include "collectives/backends/open_backend.h"
+#include "common/atomic_file.h"
 #include "common/cpus.h"
 #include "common/error.h"
 #include "common/text_file.h"
@@ -78,6 +79,7 @@ int cmd_pairs(const Args& args) {
   coll::pairs::validate(m);
   coll::pairs::validate(rule);
   if (!(timeout_s >= 0)) throw Error("--timeout-s must be zero or more seconds");
+  if (!output.empty()) AtomicFile::check_writable(output);  // before the measurement, not after it
   const coll::BackendChoice choice = coll::parse_backend_choice(backend);
 
   coll::Bootstrap job = coll::bootstrap_from_env(coll::process_environment());

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/file_kind.h"
 
 namespace cairn {
 namespace {
@@ -45,25 +46,35 @@ std::string follow_links(const std::string& path) {
                  " long); point it at a file");
 }
 
-const char* non_file_kind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISSOCK(mode)) return "a socket";
-  return nullptr;
-}
-
 bool written_in_place(mode_t mode) { return S_ISCHR(mode) || S_ISBLK(mode) || S_ISFIFO(mode); }
 
 // fsync of a device that cannot sync (/dev/null: EINVAL) is nothing to report.
 bool sync_unsupported(int e) { return e == EINVAL || e == EROFS || e == ENOTSUP; }
 
+// Refuses what is at `target` (PATH's end of links) if it cannot take a file's bytes;
+// true when it exists, with its stat in st.
+bool existing_target(const std::string& path, const std::string& target, struct stat& st) {
+  if (::stat(target.c_str(), &st) != 0) return false;
+  if (S_ISDIR(st.st_mode) || S_ISSOCK(st.st_mode))
+    fail(path, std::string("is ") + file_kind(st.st_mode) + ", not a file; give a file path to write");
+  return true;
+}
+
 }  // namespace
+
+void AtomicFile::check_writable(const std::string& path) {
+  const std::string target = follow_links(path);
+  struct stat st {};
+  if (existing_target(path, target, st)) return;
+  const std::string dir = parent_dir(target);
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    fail(path, "its directory " + dir + " does not exist; create it first, or check the path for a typo");
+}
 
 AtomicFile::AtomicFile(std::string path, Sync sync) : path_(std::move(path)), sync_(sync) {
   target_ = follow_links(path_);
   struct stat st {};
-  if (::stat(target_.c_str(), &st) == 0) {
-    if (const char* kind = non_file_kind(st.st_mode))
-      fail(path_, std::string("is ") + kind + ", not a file; give a file path to write");
+  if (existing_target(path_, target_, st)) {
     if (written_in_place(st.st_mode)) {
       fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
       if (fd_ < 0) fail_errno(path_, "cannot write");

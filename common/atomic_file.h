@@ -41,6 +41,11 @@ class AtomicFile {
   void write_at(std::uint64_t offset, const void* data, std::size_t bytes);
   void commit();  // [fsync], rename over PATH, [fsync the directory]; in place: [fsync], close
 
+  // What the constructor would refuse, checked without writing anything: a command whose
+  // output comes at the end of long work checks it at the start. Also refuses a parent
+  // directory that does not exist. cairn::Error naming PATH.
+  static void check_writable(const std::string& path);
+
   const std::string& path() const { return path_; }
   // The file a commit() renames over: PATH, or where PATH's symbolic links lead.
   const std::string& target_path() const { return target_; }

@@ -12,6 +12,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/file_kind.h"
 
 namespace cairn {
 namespace {
@@ -28,14 +29,6 @@ std::string human_bytes(std::size_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
   return buf;
-}
-
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return nullptr;  // a regular file or a FIFO: readable as a stream
 }
 
 [[noreturn]] void fail_stat(const std::string& path, int e) {
@@ -58,8 +51,8 @@ std::string read_text_file(const std::string& path, bool allow_empty, std::size_
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) fail_stat(path, errno);
   if (S_ISDIR(st.st_mode)) fail(path, "is a directory, expected a file");
-  if (const char* kind = kind_of(st.st_mode))
-    fail(path, std::string("not a regular file (") + kind + "); give a file");
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))  // both read as a stream
+    fail(path, std::string("not a regular file (") + file_kind(st.st_mode) + "); give a file");
   if (S_ISREG(st.st_mode) && static_cast<unsigned long long>(st.st_size) > max_bytes)
     fail_too_big(path, "is " + human_bytes(static_cast<std::size_t>(st.st_size)) + ", over the " + human_bytes(max_bytes));
   const std::size_t expected = S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;

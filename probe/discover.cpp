@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/host_name.h"
 #include "common/json_io.h"
+#include "common/output_dir.h"
 #include "common/text_file.h"
 #include "probe/hwloc_live.h"
 #include "probe/hwloc_xml.h"
@@ -33,8 +34,7 @@ void prepare_capture_dir(const std::string& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
     fail(dir, "exists and is not an empty directory; name a new directory for the capture");
-  fs::create_directories(dir, ec);
-  if (ec) fail(dir, "cannot create the capture directory: " + ec.message());
+  make_output_dir("--capture", dir);
 }
 
 }  // namespace

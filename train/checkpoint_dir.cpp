@@ -1,15 +1,12 @@
 #include "train/checkpoint_dir.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/output_dir.h"
 
 namespace cairn::train {
 namespace {
@@ -38,41 +35,9 @@ bool is_unfinished_write(const std::string& name) {
   return at != std::string::npos && step_of(name.substr(0, at + std::string(kSuffix).size())) >= 0;
 }
 
-const char* kind_of(mode_t mode) {
-  if (S_ISREG(mode)) return "a regular file";
-  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a directory";
-}
-
 }  // namespace
 
-void prepare_checkpoint_dir(const std::string& dir) {
-  const std::string flag = "--checkpoint-dir " + dir;
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0 && errno == ENOENT) {
-    if (::mkdir(dir.c_str(), 0777) == 0) return;
-    const int err = errno;
-    if (err == ENOENT) {
-      // The last component's parent, with trailing slashes ("a/b/") not taken for one.
-      fs::path p(dir);
-      while (!p.has_filename() && p.has_parent_path() && p != p.parent_path()) p = p.parent_path();
-      std::string parent = p.parent_path().string();
-      if (parent.empty()) parent = ".";
-      throw Error(flag + ": its parent " + parent +
-                  " does not exist (cairn creates only the last component, as mkdir does): create the parent "
-                  "first, or check the path for a typo");
-    }
-    if (err != EEXIST)
-      throw Error(flag + " cannot be created (" + std::strerror(err) +
-                  "): give a directory this user can write, or create it first");
-  }
-  if (::stat(dir.c_str(), &st) != 0)
-    throw Error(flag + " cannot be used (" + std::strerror(errno) + "): give a directory this user can reach");
-  if (!S_ISDIR(st.st_mode))
-    throw Error(flag + " is " + kind_of(st.st_mode) + ", not a directory: give a directory for the checkpoints");
-}
+void prepare_checkpoint_dir(const std::string& dir) { make_output_dir("--checkpoint-dir", dir); }
 
 int count_damaged_checkpoints(const std::string& dir) {
   int n = 0;

@@ -22,9 +22,8 @@ struct CheckpointFile {
 
 std::string checkpoint_path(const std::string& dir, std::int64_t step);
 
-// Makes dir if it is missing -- its last component only, as mkdir(1) does, so a mistyped
-// path is not silently built -- and checks that it is a directory (a symlink to one is
-// fine). cairn::Error naming --checkpoint-dir and, for a missing parent, the parent.
+// make_output_dir (common/output_dir.h) for --checkpoint-dir: only the last component is
+// created, and it must be a directory.
 void prepare_checkpoint_dir(const std::string& dir);
 
 // How many checkpoints in dir were moved aside as damaged (NAME.corrupt).

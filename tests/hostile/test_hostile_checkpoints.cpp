@@ -181,7 +181,7 @@ TEST(HostileCheckpoints, ADirectoryThatIsAFileOrADeviceIsRefusedBeforeTheFirstSt
   const std::string device = box.path("null");
   ASSERT_EQ(::mknod(device.c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
   o = run(box, train(device, 2));
-  EXPECT_TRUE(refused(o, 2, "train", {"--checkpoint-dir " + device, "a device, not a directory"}));
+  EXPECT_TRUE(refused(o, 2, "train", {"--checkpoint-dir " + device, "device, not a directory"}));
   EXPECT_EQ(o.out, "");
   struct stat st {};
   ASSERT_EQ(::stat(device.c_str(), &st), 0);

@@ -241,6 +241,9 @@ struct Case {
   std::string name;  // the test's name
 };
 
+// gtest prints a parameter that has no printer as its bytes; print the case's name.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 std::string identifier(std::string s) {
   std::replace_if(s.begin(), s.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
   while (!s.empty() && s.front() == '_') s.erase(s.begin());

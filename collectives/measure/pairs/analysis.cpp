@@ -97,7 +97,7 @@ void validate(const FlagRule& rule) {
   if (!(rule.fraction > 0 && rule.fraction <= 1))
     throw Error(fmt::format("--threshold {} is not a fraction: give a value in (0, 1], e.g. 0.5",
                             rule.fraction));
-  if (rule.expect_gb_s && !(*rule.expect_gb_s > 0))
+  if (rule.expect_gb_s && !(*rule.expect_gb_s > 0 && std::isfinite(*rule.expect_gb_s)))
     throw Error(fmt::format("--expect-gb-s {} must be a positive rate in GB/s (10^9 B/s)",
                             *rule.expect_gb_s));
 }
