@@ -1,7 +1,5 @@
 #include "probe/discover.h"
 
-#include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <unistd.h>
 
@@ -10,6 +8,7 @@
 #include "common/json_io.h"
 #include "common/output_dir.h"
 #include "common/text_file.h"
+#include "common/utc_time.h"
 #include "probe/hwloc_live.h"
 #include "probe/hwloc_xml.h"
 #include "probe/ib_sysfs.h"
@@ -20,15 +19,6 @@ namespace cairn::probe {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string utc_now_iso8601() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 void prepare_capture_dir(const std::string& dir) {
   std::error_code ec;

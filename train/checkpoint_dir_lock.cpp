@@ -7,12 +7,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <sstream>
 
 #include "common/error.h"
 #include "common/host_name.h"
+#include "common/utc_time.h"
 
 namespace cairn::train {
 namespace {
@@ -26,20 +26,11 @@ std::string printable(const std::string& s, std::size_t max_chars) {
   return out.empty() ? "?" : out;
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // "pid N\nhost H\nsince T\n": the holder, as the file records it.
 std::string holder_record() {
   const std::string host = host_name();
   return "pid " + std::to_string(::getpid()) + "\nhost " + (host.empty() ? "unknown" : host) + "\nsince " +
-         utc_now() + "\n";
+         utc_now_iso8601() + "\n";
 }
 
 std::string field(const std::string& record, const std::string& key) {
