@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "tests/hostile/hostile.h"
+#include "tests/hostile/train_args.h"
 
 namespace cairn::hostile {
 namespace {
@@ -14,9 +15,9 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-std::vector<std::string> train_args(const std::string& dir, int steps) {
-  return {"train", "--data", tiny_shard(), "--preset", "tiny", "--steps", std::to_string(steps), "--batch", "1",
-          "--seq-len", "16", "--log-every", "1000", "--checkpoint-every", "1", "--checkpoint-dir", dir};
+std::vector<std::string> checkpointing_run(const std::string& dir, int steps) {
+  return train_args({{"--steps", std::to_string(steps)}, {"--seq-len", "16"}, {"--log-every", "1000"}},
+                    {"--checkpoint-every", "1", "--checkpoint-dir", dir});
 }
 
 int count_files(const std::string& dir, const std::string& suffix) {
@@ -44,7 +45,7 @@ TEST_P(InterruptedTraining, EndsPromptlyAndResumesFromAWholeCheckpoint) {
   const int sig = GetParam();
   Sandbox box;
   const std::string dir = box.path("ckpt");
-  Running r = start(box, {.args = train_args(dir, 1000000), .timeout = 30s});
+  Running r = start(box, {.args = checkpointing_run(dir, 1000000), .timeout = 30s});
   ASSERT_TRUE(wait_for_checkpoint(dir)) << "no checkpoint within 10 s";
   std::this_thread::sleep_for(30ms);  // land somewhere inside a later step or save
   const auto sent = std::chrono::steady_clock::now();
@@ -59,7 +60,7 @@ TEST_P(InterruptedTraining, EndsPromptlyAndResumesFromAWholeCheckpoint) {
   // The resumed run carries on from a whole checkpoint: none is damaged, it finishes.
   // --steps 1: the checkpoint is at least that far, so the resumed run has no step left
   // to take; it must neither crash nor find damage.
-  std::vector<std::string> again = train_args(dir, 1);
+  std::vector<std::string> again = checkpointing_run(dir, 1);
   again.push_back("--resume");
   const Outcome resumed = run(box, {.args = again, .timeout = 30s});
   EXPECT_TRUE(ended_cleanly(resumed)) << resumed.describe();
@@ -74,7 +75,7 @@ INSTANTIATE_TEST_SUITE_P(Signals, InterruptedTraining, ::testing::Values(SIGINT,
 TEST(HostileSignals, ATerminatedLauncherStopsEveryRank) {
   Sandbox box;
   std::vector<std::string> args = {"launch", "-n", "2", "--grace-s", "2", "--", cairn_binary()};
-  for (const std::string& a : train_args(box.path("ckpt"), 1000000)) args.push_back(a);
+  for (const std::string& a : checkpointing_run(box.path("ckpt"), 1000000)) args.push_back(a);
   Running r = start(box, {.args = args, .timeout = 40s});
   ASSERT_TRUE(wait_for_checkpoint(box.path("ckpt"))) << "the job wrote no checkpoint within 10 s";
   ::kill(r.pid(), SIGTERM);  // the launcher alone, as a scheduler's scancel does
