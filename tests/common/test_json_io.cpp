@@ -12,10 +12,18 @@
 
 namespace {
 
+// One directory for this test process, removed when it exits.
 std::string temp_path(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("cairn_test_common_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  static const struct Scratch {
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("cairn_test_common_" + std::to_string(::getpid()));
+    Scratch() { std::filesystem::create_directories(dir); }
+    ~Scratch() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } scratch;
+  return (scratch.dir / name).string();
 }
 
 using ::cairn::test::error_of;

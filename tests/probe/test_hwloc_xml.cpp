@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "tests/probe/probe_test_util.h"
 #include "tests/support/error_of.h"
 #include "common/text_file.h"
 #include "probe/hwloc_xml.h"
@@ -206,10 +207,9 @@ using ::cairn::test::error_of;
 
 class BadXml : public ::testing::Test {
  protected:
+  test::TempDir dir_{"probe_xml"};  // removed with the fixture
   std::string write(const std::string& name, const std::string& text) {
-    auto dir = std::filesystem::temp_directory_path() / ("cairn_test_probe_xml_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto p = (dir / name).string();
+    const std::string p = dir_ / name;
     std::ofstream(p) << text;
     return p;
   }
