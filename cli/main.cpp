@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "collectives/backends/ucx/ucx_signals.h"
 #include "common/checked_output.h"
+#include "common/env_knobs.h"
 #include "common/error.h"
 #include "common/untrusted_text.h"
 
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
     int code = 2;
     std::string error;
     try {
+      cairn::env::check_all(cairn::env::process_vars());
       code = s.run(args);
     } catch (const cairn::CheckFailed& e) {
       code = 1;

@@ -133,6 +133,13 @@ std::optional<std::string> text(std::string_view name) {
   return raw(name);
 }
 
+void check_all(const Vars& vars) {
+  for (const Knob& k : kKnobs) {
+    if (k.type == KnobType::integer) parse_integer(k, raw(k.name, vars));
+    if (k.type == KnobType::seconds) parse_seconds(k, raw(k.name, vars));
+  }
+}
+
 Vars recorded_environment(const Vars& vars) {
   Vars out;
   for (const auto& [name, value] : vars)

@@ -45,6 +45,11 @@ std::optional<double> seconds(std::string_view name);
 std::optional<std::string> text(std::string_view name, const Vars& vars);  // text and secret knobs
 std::optional<std::string> text(std::string_view name);
 
+// Reads every integer and seconds knob that is set, so a malformed one stops any command
+// at its start, not only the command that happens to read it (CAIRN_WORLD_SIZE=0 with no
+// CAIRN_RANK was otherwise never read). cairn::Error naming the first malformed knob.
+void check_all(const Vars& vars);
+
 // What a result records about the environment it ran in: every NCCL_* and UCX_*
 // variable, and every knob that is set (a secret knob as "(set)", never its value).
 Vars recorded_environment(const Vars& vars);

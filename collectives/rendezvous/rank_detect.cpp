@@ -190,6 +190,13 @@ EnvMap process_environment() {
 RankInfo detect_rank_info(const EnvMap& env) {
   RankInfo info;
   Sources src;
+  if (!lookup(env, "CAIRN_RANK"))
+    for (const char* part : {"CAIRN_WORLD_SIZE", "CAIRN_LOCAL_RANK", "CAIRN_LOCAL_SIZE", "CAIRN_MASTER_ADDR",
+                             "CAIRN_MASTER_PORT"})
+      if (lookup(env, part))
+        throw Error(fmt::format("{} is set but CAIRN_RANK is not: cairn launch sets them together; unset the "
+                                "CAIRN_* launcher variables, or start the ranks with cairn launch",
+                                part));
   if (lookup(env, "CAIRN_RANK")) read_cairn(env, info, src);
   else if (lookup(env, "RANK") && lookup(env, "WORLD_SIZE")) read_torchrun(env, info, src);
   else if (lookup(env, "OMPI_COMM_WORLD_RANK")) read_ompi(env, info, src);

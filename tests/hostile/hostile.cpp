@@ -215,7 +215,11 @@ Running start(const Sandbox& box, const Command& c) {
   std::vector<std::string> words = {cairn_binary()};
   words.insert(words.end(), c.args.begin(), c.args.end());
   std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=" + box.dir(), "CAIRN_CPU_THREADS=1"};
-  env.insert(env.end(), c.env.begin(), c.env.end());
+  for (const std::string& kv : c.env) {  // a case's NAME=VALUE replaces the base's NAME
+    const std::string name = kv.substr(0, kv.find('=') + 1);
+    std::erase_if(env, [&](const std::string& e) { return e.rfind(name, 0) == 0; });
+    env.push_back(kv);
+  }
   std::vector<char*> argv, envp;
   for (auto& w : words) argv.push_back(w.data());
   argv.push_back(nullptr);

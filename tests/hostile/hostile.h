@@ -49,7 +49,8 @@ class Sandbox {
 
 struct Command {
   std::vector<std::string> args;  // after "cairn"
-  // Added to a clean environment: PATH=/usr/bin:/bin, HOME=<sandbox>, CAIRN_CPU_THREADS=1.
+  // Added to a clean environment (PATH=/usr/bin:/bin, HOME=<sandbox>, CAIRN_CPU_THREADS=1),
+  // replacing a variable of the same name.
   std::vector<std::string> env;
   std::string cwd;                       // default: the sandbox
   std::string stdin_path = "/dev/null";  // what the command reads as standard input
