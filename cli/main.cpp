@@ -42,12 +42,9 @@ void usage(std::ostream& os) {
         "devices and FIFOs; an output may not be one of the run's inputs (docs/files.md).\n";
 }
 
-// The longest line an error may print, prefix and newline included.
-constexpr std::size_t kMaxErrorLine = 400;
-
 // Every error is one line on stderr, however long or many-lined its message.
 void print_error(const std::string& prefix, const std::string& message) {
-  std::cerr << prefix << cairn::one_line(message, kMaxErrorLine - prefix.size() - 1) << "\n";
+  std::cerr << prefix << cairn::one_line(message, cairn::kMaxErrorLineBytes - prefix.size() - 1) << "\n";
 }
 
 // Standard output, through a buffer that keeps the error of a failed write. Never

@@ -18,6 +18,10 @@ inline constexpr std::size_t kExcerptBytes = 48;
 // and bytes >= 0x80 as \xNN, so the result is one line of printable ASCII.
 std::string quote_excerpt(std::string_view text, std::size_t keep = kExcerptBytes);
 
+// The longest error line a command prints, prefix and newline included: a path and a
+// sentence fit, a file's contents do not. main() cuts to it; the hostile suite checks it.
+inline constexpr std::size_t kMaxErrorLineBytes = 400;
+
 // The last guard of the one-line contract: control characters (newlines included) are
 // escaped, and a message longer than max_bytes is cut in the middle ("head ... [N bytes
 // cut] ... tail"), so the thing it names (the head) and the fix (the tail) both remain.

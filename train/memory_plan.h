@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/host_memory.h"
 #include "train/trainer.h"
 
 namespace cairn::train {
@@ -31,14 +32,6 @@ struct MemoryPlan {
 // cfg with seq_len resolved (> 0) and a validated model. cairn::Error naming --batch and
 // --seq-len when a size overflows 64 bits.
 MemoryPlan memory_plan(const TrainConfig& cfg);
-
-struct MemoryAvailable {
-  std::int64_t bytes = 0;
-  std::string source;  // what limits it: "MemAvailable", "RLIMIT_AS", "cgroup memory limit", "cudaMemGetInfo"
-};
-// The least of MemAvailable, RLIMIT_AS less the address space in use, and the memory
-// limit less the usage of this process's cgroup and each above it (v1 or v2).
-MemoryAvailable host_memory_available();
 
 // cairn::Error, one line naming the model, batch x seq-len, the need broken down and what
 // is available, when the plan does not fit (the GPU part only when a GPU is visible).

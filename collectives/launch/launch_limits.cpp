@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include "collectives/launch/local_launcher.h"
 #include "common/cpus.h"
 #include "common/error.h"
+#include "common/host_memory.h"
 
 namespace cairn::coll {
 
@@ -27,32 +29,6 @@ std::uint64_t soft_limit(int resource) {
   rlimit r{};
   if (::getrlimit(resource, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return 0;
   return r.rlim_cur;
-}
-
-// A "Key: value kB" line of /proc/meminfo, in bytes (0 if missing).
-std::uint64_t meminfo_bytes(const std::string& key) {
-  std::ifstream in("/proc/meminfo");
-  std::string name, unit;
-  std::uint64_t value = 0;
-  while (in >> name >> value) {
-    std::getline(in, unit);
-    if (name == key + ":") return value * 1024;
-  }
-  return 0;
-}
-
-// The room left under this process's cgroup v2 memory limit, 0 when there is none.
-std::uint64_t cgroup_memory_room() {
-  std::ifstream self("/proc/self/cgroup");
-  std::string line, path;
-  while (std::getline(self, line))
-    if (line.rfind("0::", 0) == 0) path = line.substr(3);
-  if (path.empty()) return 0;
-  const std::string dir = "/sys/fs/cgroup" + path;
-  std::uint64_t max = 0, current = 0;
-  std::ifstream max_in(dir + "/memory.max"), current_in(dir + "/memory.current");
-  if (!(max_in >> max) || !(current_in >> current)) return 0;  // "max": unlimited
-  return max > current ? max - current : 1;
 }
 
 std::uint64_t count_entries(const std::string& dir) {
@@ -91,9 +67,10 @@ std::string gib_text(std::uint64_t bytes) { return fmt::format("{:.1f} GiB", dou
 LaunchResources read_launch_resources() {
   LaunchResources r;
   r.usable_cpus = usable_cpus();
-  r.available_memory_bytes = meminfo_bytes("MemAvailable");
-  if (const std::uint64_t room = cgroup_memory_room(); room && (!r.available_memory_bytes || room < r.available_memory_bytes))
-    r.available_memory_bytes = room;
+  // The ranks share the node's room (RLIMIT_AS binds each of them alone).
+  const MemoryAvailable room = node_memory_available();
+  if (room.bytes < std::numeric_limits<std::int64_t>::max())
+    r.available_memory_bytes = static_cast<std::uint64_t>(room.bytes);
   r.max_open_files = soft_limit(RLIMIT_NOFILE);
   r.open_files = count_entries("/proc/self/fd");
   // Root is not held to RLIMIT_NPROC.

@@ -19,6 +19,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/untrusted_text.h"
+
 namespace cairn::hostile {
 
 // The built binary under test.
@@ -105,8 +107,8 @@ Outcome run(const Sandbox& box, const Command& c);
 // the exit code.
 ::testing::AssertionResult ended_cleanly(const Outcome& o);
 
-// The longest line a refusal may print (a path and a sentence fit; a file's contents do not).
-inline constexpr std::size_t kMaxErrorBytes = 400;
+// The longest line a refusal may print: the CLI's own limit.
+inline constexpr std::size_t kMaxErrorBytes = kMaxErrorLineBytes;
 
 // Address space limits mean nothing under AddressSanitizer (it reserves terabytes).
 #if defined(__SANITIZE_ADDRESS__)
