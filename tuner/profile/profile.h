@@ -92,6 +92,9 @@ struct Profile {
   std::vector<ProfileCell> cells;
 };
 
+// The most read_profile_file takes: thousands of cells are a few MiB.
+inline constexpr std::size_t kMaxProfileBytes = std::size_t{64} << 20;
+
 Json profile_to_json(const Profile& p);
 // Checks the schema and every field; errors name `source` and the field.
 Profile profile_from_json(const Json& doc, const std::string& source);
@@ -105,8 +108,21 @@ void write_profile_file(const Profile& p, const std::string& path);  // atomic (
 // nullptr when no cell applies or the cell's default stays.
 const ProfileCell* find_rule(const Profile& p, NcclFunc func, std::size_t bytes, int nnodes, int nranks);
 
+// The sizes each measured cell of one (func, nnodes, nranks) answers under find_rule,
+// [min_bytes, max_bytes] inclusive, ascending and disjoint; a cell whose default stays is
+// listed too (find_rule gives nullptr there). The plugin builds these once per
+// communicator and looks calls up with find_range; the CSV writes them out. Between two
+// neighbours a size goes to the lower one when size^2 <= lower x upper (log-scale nearest).
+struct RuleRange {
+  std::size_t min_bytes = 0, max_bytes = 0;
+  const ProfileCell* cell = nullptr;
+};
+std::vector<RuleRange> rule_ranges(const Profile& p, NcclFunc func, int nnodes, int nranks);
+const RuleRange* find_range(const std::vector<RuleRange>& ranges, std::size_t bytes);  // nullptr: none
+
 // nccl.env: one NAME=value line per environment entry, sorted, with a comment header that
-// names the profile; NCCL_TUNER_PLUGIN=cairn and CAIRN_TUNER_PROFILE=<profile_path> last.
+// names the profile; NCCL_TUNER_PLUGIN=cairn and CAIRN_TUNER_PROFILE=<profile_path> last
+// (nccl profiles only: a ucx profile has no per-call choices for NCCL).
 std::string format_nccl_env(const Profile& p, const std::string& profile_path);
 // NCCL's example plugin CSV (ext-tuner/example/nccl_tuner.conf, 2.28): one line a tuned
 // NCCL cell, collective_type,min_bytes,max_bytes,algorithm,protocol,channels,nNodes,
