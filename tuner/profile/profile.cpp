@@ -90,7 +90,9 @@ class FieldReader {
   std::size_t size(const char* key, std::size_t lo) const {
     const Json& v = at(key);
     if (!v.is_number_integer()) throw_bad_field(where(key), source_);
-    if (!v.is_number_unsigned() || v.get<std::uint64_t>() < lo)
+    // Parsed non-negative numbers are unsigned, values set in code signed: accept both.
+    const bool negative = !v.is_number_unsigned() && v.get<std::int64_t>() < 0;
+    if (negative || v.get<std::uint64_t>() < lo)
       fail(source_, "field \"" + where(key) + "\" must be an integer >= " + std::to_string(lo));
     return static_cast<std::size_t>(v.get<std::uint64_t>());
   }
