@@ -6,6 +6,8 @@
 #include <optional>
 
 #include <fmt/format.h>
+// Inlined, so libnccl-tuner-cairn.so (which links this file) needs no libxxhash at run time.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "common/error.h"
