@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <exception>
 #include <memory>
 #include <new>
@@ -89,6 +90,10 @@ std::optional<int> process_nccl_version(nccl_abi::Logger log) {
 // The checks of open_context, as errors naming the profile; the caller makes them the WARN.
 void load_profile(Context& ctx, const std::string& path) {
   ctx.source = path;
+  // A FIFO would block NCCL's init until a writer came (read_text_file reads one as cat does).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    fail(path, "not a regular file; CAIRN_TUNER_PROFILE names the profile.json cairn tune wrote");
   Profile p = read_profile_file(path);
   if (p.backend != "nccl")
     fail(path, "is a " + p.backend + " profile; the NCCL tuner plugin applies nccl profiles (cairn tune --backend nccl)");
@@ -104,7 +109,12 @@ void load_profile(Context& ctx, const std::string& path) {
     fail(path, fmt::format("was measured with NCCL {}, this process runs NCCL {}; re-run cairn tune with this NCCL",
                            p.nccl_version, *version));
   const std::string sysfs = env::text("CAIRN_TUNER_SYSFS_ROOT").value_or("/sys");
-  const std::string here = node_topology_hash(sysfs);
+  std::string here;
+  try {
+    here = node_topology_hash(sysfs);
+  } catch (const Error& e) {
+    fail(path, std::string("cannot check this node's topology: ") + e.what());
+  }
   if (here != p.topology_hash)
     fail(path, fmt::format("was measured on node topology {}, this node's is {} (other GPUs, NICs or NUMA "
                            "placement); re-run cairn tune on this kind of node",

@@ -21,6 +21,8 @@ namespace fs = std::filesystem;
 constexpr std::size_t kMaxAttributeBytes = 4096;
 
 std::optional<std::string> attribute(const fs::path& dir, const char* name) {
+  std::error_code ec;
+  if (!fs::is_regular_file(dir / name, ec)) return std::nullopt;  // never block on a FIFO in a built tree
   std::string text;
   try {
     text = read_text_file((dir / name).string(), true, kMaxAttributeBytes);
