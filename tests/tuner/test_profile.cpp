@@ -74,6 +74,14 @@ TEST(ProfileFile, RoundTrip) {
   fs::remove_all(dir);
 }
 
+TEST(ProfileFile, FuzzSeedIsAValidProfile) {
+  // The fuzzer's seed must reach the plugin's rules: valid, and keyed to an empty PCI tree.
+  const Profile p = read_profile_file(std::string(CAIRN_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_tuner_profile/valid_profile.json");
+  EXPECT_EQ(p.topology_hash, "ef46db3751d8e999");
+  EXPECT_EQ(p.nranks, 8);
+  EXPECT_NE(find_rule(p, NcclFunc::all_reduce, 1024, 1, 8), nullptr);
+}
+
 TEST(ProfileFile, WriterRefusesWhatTheReaderWould) {
   const auto dir = temp_dir("writer");
   Profile p = sample_profile();

@@ -64,8 +64,9 @@ class FieldReader {
               std::initializer_list<const char*> allowed)
       : obj_(obj), path_(std::move(path)), source_(source) {
     if (!obj.is_object()) fail(source_, "field \"" + path_ + "\" must be a JSON object");
-    for (const auto& [key, value] : obj.items()) {
-      bool known = std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      const std::string& key = it.key();
+      bool known = std::any_of(allowed.begin(), allowed.end(), [&key](const char* a) { return key == a; });
       if (!known)
         fail(source_, "unknown field " + quote_excerpt(where(key)) + " (a typo? schema " + kSchema + " v1 has " +
                           list(allowed) + ")");
