@@ -1,6 +1,7 @@
 #include "tuner/search/search.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <set>
 #include <tuple>
@@ -76,10 +77,13 @@ class Sweep {
 
   bool measured(std::size_t ci, int j) const { return times_[ci].count(j) > 0; }
   double median(std::size_t ci, int j) const { return median_of(times_[ci].at(j)); }
-  int best(std::size_t ci) const {
+  // The fastest candidate measured at the cell (-1 if none); `skip_default`: the fastest
+  // other than the default.
+  int best(std::size_t ci, bool skip_default = false) const {
     int b = -1;
     double bt = 0;
     for (const auto& [j, t] : times_[ci]) {
+      if (skip_default && space_[std::size_t(j)].is_default) continue;
       const double m = median_of(t);
       if (b < 0 || m < bt) b = j, bt = m;
     }
@@ -135,12 +139,15 @@ class Sweep {
   int done_ = 0;
 };
 
-// Whether two candidates are one coordinate move apart: the same family, knobs that
-// differ in exactly one name (a value changed, or a setting added or dropped).
+// Whether two candidates are one coordinate move apart: the same family with knobs that
+// differ in exactly one name (a value changed, or a setting added or dropped), or another
+// family with the same knobs (the algorithm is a knob too: the best chunk, depth and
+// channels of one algorithm are a good first guess for the next).
 bool one_move_apart(const Candidate& a, const Candidate& b,
                     const std::vector<std::pair<std::string, std::string>>& ka,
                     const std::vector<std::pair<std::string, std::string>>& kb) {
-  if (a.family != b.family || a.key == b.key) return false;
+  if (a.key == b.key || a.is_default || b.is_default) return false;
+  if (a.family != b.family) return ka == kb && !ka.empty();
   std::map<std::string, std::pair<std::string, std::string>> merged;
   for (const auto& [n, v] : ka) merged[n].first = v;
   for (const auto& [n, v] : kb) merged[n].second = v;
@@ -195,19 +202,26 @@ SearchResult guided_search(Measurer& measurer, std::span<const Cell> cells, std:
   };
 
   // Predicted time of candidate j at cell ci from the other cells of its group: an
-  // alpha-beta fit over two or more sizes; from one size, its ratio to the default there
-  // carried over to this cell's default; none when it was measured nowhere.
+  // alpha-beta fit over the sizes it was measured at, where this size lies within 4x of
+  // them; else (one size, or far outside) its ratio to the default at the nearest measured
+  // size, carried over to this cell's default. None when it was measured nowhere.
   auto predict = [&](std::size_t ci, int j) -> std::optional<double> {
     std::vector<SizeTime> pts;
-    std::size_t only = 0;
+    std::optional<std::size_t> nearest;
+    double lo = 0, hi = 0;
+    const double here = double(cells[ci].bytes);
+    auto distance = [&](std::size_t c) { return std::fabs(std::log(double(cells[c].bytes) + 1) - std::log(here + 1)); };
     for (std::size_t c = 0; c < cells.size(); ++c)
       if (c != ci && group_of(cells[c]) == group_of(cells[ci]) && sweep.measured(c, j)) {
-        pts.push_back({double(cells[c].bytes), sweep.median(c, j)});
-        only = c;
+        const double b = double(cells[c].bytes);
+        pts.push_back({b, sweep.median(c, j)});
+        lo = pts.size() == 1 ? b : std::min(lo, b);
+        hi = pts.size() == 1 ? b : std::max(hi, b);
+        if (!nearest || distance(c) < distance(*nearest)) nearest = c;
       }
-    if (pts.empty()) return std::nullopt;
-    if (pts.size() == 1) return sweep.median(only, j) / sweep.median(only, 0) * sweep.median(ci, 0);
-    return fit_alpha_beta(pts).predict_us(double(cells[ci].bytes));
+    if (!nearest) return std::nullopt;
+    if (pts.size() >= 2 && here >= lo / 4 && here <= hi * 4) return fit_alpha_beta(pts).predict_us(here);
+    return sweep.median(*nearest, j) / sweep.median(*nearest, 0) * sweep.median(ci, 0);
   };
 
   // 2. Explore, cells in order of group and size, each with its share of what the cap leaves.
@@ -223,21 +237,24 @@ SearchResult guided_search(Measurer& measurer, std::span<const Cell> cells, std:
     while (sweep.pairs() < limit) {
       const int b = sweep.best(ci);
       const double bt = sweep.median(ci, b);
-      std::set<int> pool;
-      for (int j : neighbours(b)) pool.insert(j);
-      for (std::size_t j = 0; j < space.size(); ++j)
-        for (std::size_t c = 0; c < cells.size(); ++c)
-          if (c != ci && sweep.measured(c, int(j))) pool.insert(int(j));
+      // Every one-knob move from the best candidate that has knobs (the default has none:
+      // moves start from the best other one), ordered by prediction (one nobody measured
+      // counts as good as the best), and whatever else is predicted within the margin.
+      std::set<int> moves;
+      const int anchor = sweep.best(ci, /*skip_default=*/true);
+      if (anchor >= 0)
+        for (int j : neighbours(anchor)) moves.insert(j);
       std::vector<std::pair<double, int>> ranked;
-      for (int j : pool) {
-        if (sweep.measured(ci, j)) continue;
-        const double p = predict(ci, j).value_or(bt);  // a move nobody measured: as good as the best
-        if (p <= o.margin * bt) ranked.push_back({p, j});
+      for (std::size_t j = 0; j < space.size(); ++j) {
+        if (sweep.measured(ci, int(j))) continue;
+        const std::optional<double> p = predict(ci, int(j));
+        if (moves.count(int(j))) ranked.push_back({p.value_or(bt), int(j)});
+        else if (p && *p <= o.margin * bt) ranked.push_back({*p, int(j)});
       }
       if (ranked.empty()) break;
       std::sort(ranked.begin(), ranked.end());
       const long take = std::min<long>({long(o.batch), long(ranked.size()), limit - sweep.pairs()});
-      std::vector<int> idx{b};
+      std::vector<int> idx{b};  // measured with the best, interleaved
       for (long k = 0; k < take; ++k) idx.push_back(ranked[std::size_t(k)].second);
       sweep.measure(ci, idx, o.explore_rounds, "explore");
     }
