@@ -1,0 +1,65 @@
+#include "tuner/model/predict.h"
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "tuner/model/nccl_model.h"
+#include "tuner/model/system_model.h"
+
+namespace cairn::tuner {
+
+std::vector<PredictionRow> predict_cluster(const topology::ClusterSpec& cluster,
+                                           const std::vector<std::string>& collectives,
+                                           const std::vector<std::size_t>& sizes,
+                                           std::span<const FamilyFit> calibration) {
+  const SystemModel system = system_model(cluster);
+  const nccl::CommModel comm = nccl::comm_model(system, cluster.nodes);
+  std::vector<PredictionRow> rows;
+  for (const std::string& name : collectives) {
+    const nccl::Func f = nccl::parse_func(name);
+    const nccl::Efficiency eff = nccl_efficiency(calibration, name);
+    bool calibrated = false;
+    for (const FamilyFit& fit : calibration) calibrated = calibrated || (fit.collective == name && is_nccl_family(fit.family));
+    for (std::size_t bytes : sizes) {
+      if (bytes == 0) fail("size 0", "a prediction needs a size of at least 1 byte");
+      const nccl::Choice c = nccl::choose(comm, f, static_cast<double>(bytes), eff);
+      PredictionRow r;
+      r.collective = name;
+      r.bytes = bytes;
+      r.algorithm = nccl::to_string(c.algo);
+      r.protocol = nccl::to_string(c.proto);
+      r.time_us = c.time_us;
+      r.algbw_gb_s = c.algbw_gb_s;
+      r.busbw_gb_s = c.busbw_gb_s;
+      r.calibrated = calibrated;
+      rows.push_back(r);
+    }
+  }
+  return rows;
+}
+
+std::string format_prediction(const topology::ClusterSpec& cluster, const std::vector<PredictionRow>& rows,
+                              const HoldoutReport* holdout) {
+  const SystemModel s = system_model(cluster);
+  const ChannelGraph g = ring_graph(s, cluster.nodes);
+  std::string out;
+  out += fmt::format("# NCCL 2.28.9's cost model on {}: {} nodes x {} GPUs (sm {}) = {} ranks, {} x {:.0f} GB/s NICs ({})\n",
+                     cluster.name, cluster.nodes, s.gpus_per_node, s.sm, s.gpus_per_node * cluster.nodes, s.nics_per_node,
+                     s.nic_gb_s, s.transport.empty() ? "no network" : s.transport);
+  out += fmt::format("# ring/tree graph: {} channels x {:.1f} GB/s intra, {:.1f} GB/s inter; LL128 {}\n", g.channels,
+                     g.bw_intra_gb_s, g.bw_inter_gb_s, s.ll128_enabled ? "on" : "off");
+  for (const std::string& n : s.notes) out += "# " + n + "\n";
+  bool any_calibrated = false;
+  for (const PredictionRow& r : rows) any_calibrated = any_calibrated || r.calibrated;
+  out += fmt::format("{:<16} {:>14} {:<16} {:>14} {:>12} {:>12}{}\n", "collective", "size (B)", "algo/proto", "time (us)",
+                     "algbw GB/s", "busbw GB/s", any_calibrated ? "  calibrated" : "");
+  for (const PredictionRow& r : rows)
+    out += fmt::format("{:<16} {:>14} {:<16} {:>14.2f} {:>12.2f} {:>12.2f}{}\n", r.collective, r.bytes,
+                       r.algorithm + "/" + r.protocol, r.time_us, r.algbw_gb_s, r.busbw_gb_s,
+                       any_calibrated ? (r.calibrated ? "  yes" : "  no") : "");
+  if (holdout)
+    for (const std::string& line : format_holdout(*holdout)) out += line + "\n";
+  return out;
+}
+
+}  // namespace cairn::tuner

@@ -1,0 +1,43 @@
+// What `cairn tune --predict --cluster NAME --nodes N` prints: per collective and size,
+// NCCL's choice of algorithm and protocol on that cluster and the time and bus bandwidth
+// its cost model predicts (nccl_model.h), scaled by measured efficiencies where a
+// calibration from a smaller run is given (calibration.h).
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "topology/cluster.h"
+#include "tuner/model/calibration.h"
+
+namespace cairn::tuner {
+
+struct PredictionRow {
+  std::string collective;
+  std::size_t bytes = 0;     // nccl-tests' size column
+  std::string algorithm;     // NCCL's spelling: "Ring", "Tree", "PAT"
+  std::string protocol;      // "LL", "LL128", "Simple"
+  double time_us = 0;
+  double algbw_gb_s = 0;
+  double busbw_gb_s = 0;
+  bool calibrated = false;   // measured efficiencies applied
+};
+
+// Every collective at every size on all GPUs of the cluster. `calibration`: NCCL family
+// fits (fit_families on samples of "nccl:..." families, measured on a smaller run of the
+// same node and network); empty for NCCL's model as it is. Throws cairn::Error for a
+// collective NCCL's model lacks, a size of 0, or a one-GPU cluster.
+std::vector<PredictionRow> predict_cluster(const topology::ClusterSpec& cluster,
+                                           const std::vector<std::string>& collectives,
+                                           const std::vector<std::size_t>& sizes,
+                                           std::span<const FamilyFit> calibration = {});
+
+// The cluster, its channel graph and the model's assumptions, then a table (collective,
+// size, algo/proto, time, algbw, busbw) within 100 columns, then the held-out error lines
+// when `holdout` is given.
+std::string format_prediction(const topology::ClusterSpec& cluster, const std::vector<PredictionRow>& rows,
+                              const HoldoutReport* holdout = nullptr);
+
+}  // namespace cairn::tuner
