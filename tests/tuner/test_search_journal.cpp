@@ -134,6 +134,14 @@ TEST_F(SearchJournal, HeaderOfAnotherSweepIsRefused) {
   EXPECT_NE(r.find("round counts differ"), std::string::npos) << r;
 }
 
+// A file of another kind where the journal should be.
+std::string test_other_file() {
+  JournalHeader h;
+  return cairn::test::error_of([&] {
+    Journal::from_text("{\"schema\":\"cairn.tune.profile\",\"schema_version\":1}\n", h, "out.jsonl");
+  });
+}
+
 TEST_F(SearchJournal, MalformedLineIsRefusedWithItsNumber) {
   auto inner = surface(4);
   sweep(inner);
@@ -147,6 +155,11 @@ TEST_F(SearchJournal, MalformedLineIsRefusedWithItsNumber) {
   const std::string u = cairn::test::error_of([&] { Journal::from_text(unknown, h, path_); });
   EXPECT_NE(u.find("line 3"), std::string::npos) << u;
   EXPECT_NE(u.find("not in the header's workload"), std::string::npos) << u;
+  EXPECT_NE(u.find("--restart"), std::string::npos) << u;
+  const std::string other = test_other_file();
+  EXPECT_NE(other.find("line 1"), std::string::npos) << other;
+  EXPECT_NE(other.find("expected \"cairn.tune.journal\""), std::string::npos) << other;
+  EXPECT_NE(other.find("--out"), std::string::npos) << other;
   const std::string garbage = text.substr(0, a) + "not json\n" + text.substr(b);
   EXPECT_NE(cairn::test::error_of([&] { Journal::from_text(garbage, h, path_); }).find("line 3: not a JSON object"), std::string::npos);
 }
