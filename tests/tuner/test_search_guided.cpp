@@ -144,6 +144,14 @@ TEST_F(SearchGuided, ProfileCarriesFiguresAndTheWinnersChoice) {
   EXPECT_GT(big.tuned_figure->busbw_gb_s, big.default_figure.busbw_gb_s);
   EXPECT_GT(big.speedup_low, 1.0);
   for (const ProfileCell& c : p.cells) EXPECT_EQ(c.tuned.has_value(), c.tuned_figure.has_value());
+  // What to_profile makes passes the profile's own checks.
+  Profile full = p;
+  full.topology_hash = "0123456789abcdef";
+  full.created_utc = "2026-12-07T00:00:00Z";
+  full.host = "node0";
+  const Profile back = profile_from_json(profile_to_json(full), "test profile");
+  ASSERT_EQ(back.cells.size(), p.cells.size());
+  EXPECT_EQ(back.cells.back().tuned->key, big.tuned->key);
 }
 
 TEST_F(SearchGuided, BadSetupsAreRefused) {

@@ -1,6 +1,4 @@
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -8,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/text_file.h"
 #include "tests/support/error_of.h"
 #include "tests/tuner/search_surface.h"
 #include "tuner/search/journal.h"
@@ -19,17 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void spill(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+// The test reads and rewrites the journal with Cairn's own whole-file helpers.
+std::string slurp(const std::string& path) { return read_text_file(path, /*allow_empty=*/true); }
+void spill(const std::string& path, const std::string& text) { write_file_atomically(path, text); }
 
 // Byte offset where line `n` (1-based) starts.
 std::size_t line_start(const std::string& text, int n) {
@@ -143,6 +134,14 @@ TEST_F(SearchJournal, HeaderOfAnotherSweepIsRefused) {
   EXPECT_NE(r.find("round counts differ"), std::string::npos) << r;
 }
 
+// A file of another kind where the journal should be.
+std::string test_other_file() {
+  JournalHeader h;
+  return cairn::test::error_of([&] {
+    Journal::from_text("{\"schema\":\"cairn.tune.profile\",\"schema_version\":1}\n", h, "out.jsonl");
+  });
+}
+
 TEST_F(SearchJournal, MalformedLineIsRefusedWithItsNumber) {
   auto inner = surface(4);
   sweep(inner);
@@ -156,6 +155,11 @@ TEST_F(SearchJournal, MalformedLineIsRefusedWithItsNumber) {
   const std::string u = cairn::test::error_of([&] { Journal::from_text(unknown, h, path_); });
   EXPECT_NE(u.find("line 3"), std::string::npos) << u;
   EXPECT_NE(u.find("not in the header's workload"), std::string::npos) << u;
+  EXPECT_NE(u.find("--restart"), std::string::npos) << u;
+  const std::string other = test_other_file();
+  EXPECT_NE(other.find("line 1"), std::string::npos) << other;
+  EXPECT_NE(other.find("expected \"cairn.tune.journal\""), std::string::npos) << other;
+  EXPECT_NE(other.find("--out"), std::string::npos) << other;
   const std::string garbage = text.substr(0, a) + "not json\n" + text.substr(b);
   EXPECT_NE(cairn::test::error_of([&] { Journal::from_text(garbage, h, path_); }).find("line 3: not a JSON object"), std::string::npos);
 }
@@ -170,6 +174,56 @@ TEST_F(SearchJournal, OnlyTheWriterTouchesTheFile) {
   EXPECT_FALSE(fs::exists(path_));
   EXPECT_GT(j.entries().size(), 0u);  // kept in memory on every rank
   EXPECT_EQ(jm.measured(), inner.series);
+}
+
+// Records what the journal asked the real measurer for.
+class Recording : public Measurer {
+ public:
+  explicit Recording(Measurer& inner) : inner_(inner) {}
+  std::vector<std::vector<double>> measure(const Cell& cell, std::span<const Candidate* const> c, int rounds) override {
+    std::vector<std::string> keys;
+    for (const Candidate* x : c) keys.push_back(x->key);
+    asked.push_back(keys);
+    return inner_.measure(cell, c, rounds);
+  }
+  int nranks() const override { return inner_.nranks(); }
+  int nnodes() const override { return inner_.nnodes(); }
+  std::vector<std::vector<std::string>> asked;
+
+ private:
+  Measurer& inner_;
+};
+
+TEST_F(SearchJournal, WhatIsMissingIsMeasuredWithTheDefault) {
+  auto inner = surface(7);
+  Recording rec(inner);
+  const JournalHeader h = journal_header("ucx", inner, cells_, space_, options_);
+  Journal j = Journal::from_text("", h, path_);
+  j.open(path_, /*writer=*/true);
+  const Candidate* ab[] = {&space_[0], &space_[1]};
+  const Candidate* abc[] = {&space_[0], &space_[1], &space_[2]};
+  {
+    JournalMeasurer first(rec, j);
+    first.measure(cells_[0], ab, 3);
+  }
+  {
+    JournalMeasurer again(rec, j);
+    again.measure(cells_[0], ab, 3);  // all recorded: nothing measured
+    EXPECT_EQ(rec.asked.size(), 1u);
+    EXPECT_EQ(again.replayed(), 2);
+    again.measure(cells_[0], ab, 3);  // each record serves once: a second call is measured
+    EXPECT_EQ(rec.asked.size(), 2u);
+  }
+  // A call of one new candidate beside recorded ones measures it with the default again.
+  JournalMeasurer mixed(rec, j);
+  const auto t = mixed.measure(cells_[0], abc, 3);
+  ASSERT_EQ(rec.asked.size(), 3u);
+  EXPECT_EQ(rec.asked[2], (std::vector<std::string>{space_[0].key, space_[2].key}));
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(int(t[2].size()), 3);
+  EXPECT_EQ(mixed.replayed(), 1);
+  EXPECT_EQ(mixed.measured(), 2);
+  EXPECT_EQ(j.entries().size(), 3u);
 }
 
 }  // namespace

@@ -78,6 +78,16 @@ JournalEntry entry_from_json(const Json& doc, const JournalHeader& h, const std:
   return e;
 }
 
+// Runs a reader of one line; its error gets the way out appended.
+template <typename Read>
+auto with_fix(Read read, const char* why) {
+  try {
+    return read();
+  } catch (const Error& e) {
+    throw Error(fmt::format("{} ({}): pass a new --out, or --restart to measure everything again", e.what(), why));
+  }
+}
+
 [[noreturn]] void throw_io(const std::string& path, const char* what) {
   throw Error(fmt::format("journal {}: cannot {}: {}; check the directory and free space, or pass another --out", path,
                           what, std::strerror(errno)));
@@ -124,14 +134,14 @@ Journal Journal::from_text(const std::string& text, const JournalHeader& expecte
     if (doc.is_discarded() || !doc.is_object())
       throw Error(fmt::format("{}: not a JSON object; the file is damaged: pass a new --out or --restart", where));
     if (line_no == 1) {
-      const JournalHeader found = header_from_json(doc, where);
+      const JournalHeader found = with_fix([&] { return header_from_json(doc, where); }, "not a journal of this cairn");
       if (!(found == expected))
         throw Error(fmt::format("journal {} was written by another sweep ({}); pass a new --out, or --restart to "
                                 "measure everything again",
                                 source, first_difference(found, expected)));
       j.resumed_ = true;
     } else {
-      j.entries_.push_back(entry_from_json(doc, expected, where));
+      j.entries_.push_back(with_fix([&] { return entry_from_json(doc, expected, where); }, "the file is damaged"));
     }
     pos = nl + 1;
     j.valid_bytes_ = pos;

@@ -3,8 +3,8 @@
 //
 //   line 1   {"schema":"cairn.tune.journal","schema_version":1,"backend":"ucx","nranks":4,
 //             "nnodes":1,"cells":[cell keys],"candidates":[candidate keys],
-//             "rounds":{"explore":3,"final":10}}
-//   line 2.. {"cell":"all_reduce/float/sum/1048576","rounds":3,
+//             "rounds":{"explore":3,"final":12}}   (keys sorted as written)
+//   line 2.. {"cell":"all_reduce/f32/sum/1048576","rounds":3,
 //             "candidates":["default","ucx:ring/c131072/d2/k1"],"times_us":[[...],[...]]}
 //
 // One line per Measurer::measure call (a cell and the candidates measured together), each
