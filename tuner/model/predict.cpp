@@ -43,9 +43,10 @@ std::string format_prediction(const topology::ClusterSpec& cluster, const std::v
   const SystemModel s = system_model(cluster);
   const ChannelGraph g = ring_graph(s, cluster.nodes);
   std::string out;
-  out += fmt::format("# NCCL 2.28.9's cost model on {}: {} nodes x {} GPUs (sm {}) = {} ranks, {} x {:.0f} GB/s NICs ({})\n",
-                     cluster.name, cluster.nodes, s.gpus_per_node, s.sm, s.gpus_per_node * cluster.nodes, s.nics_per_node,
-                     s.nic_gb_s, s.transport.empty() ? "no network" : s.transport);
+  out += fmt::format("# NCCL 2.28.9's cost model on {}: {} node{} x {} GPUs (sm {}) = {} ranks\n", cluster.name,
+                     cluster.nodes, cluster.nodes == 1 ? "" : "s", s.gpus_per_node, s.sm, s.gpus_per_node * cluster.nodes);
+  out += fmt::format("# network: {} x {:.0f} GB/s NICs per node ({})\n", s.nics_per_node, s.nic_gb_s,
+                     s.transport.empty() ? "none given" : s.transport);
   out += fmt::format("# ring/tree graph: {} channels x {:.1f} GB/s intra, {:.1f} GB/s inter; LL128 {}\n", g.channels,
                      g.bw_intra_gb_s, g.bw_inter_gb_s, s.ll128_enabled ? "on" : "off");
   for (const std::string& n : s.notes) out += "# " + n + "\n";

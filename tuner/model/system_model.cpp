@@ -94,8 +94,8 @@ SystemModel system_model(const topology::Graph& g, const topology::ClusterSpec& 
     s.ll128_enabled = false;
     s.notes.push_back("Slingshot: LL128 modelled as disabled (sites set NCCL_PROTO=^LL128, slower there since NCCL 2.27)");
   }
-  s.notes.push_back("NVLS, NVLSTree and CollNet not modelled (NVLS off across nodes without CollNet; CollNet needs SHARP)");
-  s.notes.push_back("channel graphs approximate NCCL's search (search.cc, ncclTopoCompute); net latency property taken as 0");
+  s.notes.push_back("not modelled: NVLS, NVLSTree (NVSwitch multicast), CollNet (SHARP; off by default)");
+  s.notes.push_back("channel graphs approximate NCCL's search (search.cc); the net's latency is taken as 0");
   return s;
 }
 
