@@ -4,6 +4,7 @@
 cairn_add_test(test_tuner_model
   SOURCES
     ${CMAKE_CURRENT_SOURCE_DIR}/model/alpha_beta_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/model/segmented_fit_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/model/nccl_model_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/model/host_model_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/model/calibration_test.cpp

@@ -123,6 +123,7 @@ std::vector<FamilyFit> fit_families(std::span<const Sample> samples, const Syste
     f.family = key.first;
     f.collective = key.second;
     f.fit = fit_alpha_beta(points);
+    if (!is_nccl_family(f.family)) f.segments = fit_segments(points);
     fits.push_back(f);
   }
   return fits;
@@ -134,7 +135,9 @@ double predict_us(const FamilyFit& fit, const Sample& shape, const SystemModel* 
     return fit.fit.alpha_us * x.latency_us + fit.fit.beta_us_per_byte * x.bytes_us;
   }
   const HostShape h = host_shape(fit.family, fit.collective, shape.nranks);
-  return fit.fit.alpha_us * h.steps + fit.fit.beta_us_per_byte * h.bytes_factor * shape.bytes;
+  const double step_bytes = h.bytes_factor * shape.bytes / h.steps;
+  if (fit.segments.valid()) return h.steps * fit.segments.predict_us(step_bytes);
+  return h.steps * fit.fit.predict_us(step_bytes);
 }
 
 const FamilyFit* find_fit(std::span<const FamilyFit> fits, const std::string& family, const std::string& collective) {
