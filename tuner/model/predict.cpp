@@ -63,4 +63,39 @@ std::string format_prediction(const topology::ClusterSpec& cluster, const std::v
   return out;
 }
 
+Json prediction_to_json(const topology::ClusterSpec& cluster, const std::vector<PredictionRow>& rows,
+                        const HoldoutReport* holdout) {
+  const SystemModel s = system_model(cluster);
+  Json doc = Json::object();
+  doc["cluster"] = cluster.name;
+  doc["nodes"] = cluster.nodes;
+  doc["gpus_per_node"] = s.gpus_per_node;
+  doc["ranks"] = s.gpus_per_node * cluster.nodes;
+  doc["nccl_version"] = "2.28.9";
+  doc["assumptions"] = s.notes;
+  Json out_rows = Json::array();
+  for (const PredictionRow& r : rows)
+    out_rows.push_back({{"collective", r.collective},
+                        {"bytes", r.bytes},
+                        {"algorithm", r.algorithm},
+                        {"protocol", r.protocol},
+                        {"time_us", r.time_us},
+                        {"algbw_gb_s", r.algbw_gb_s},
+                        {"busbw_gb_s", r.busbw_gb_s},
+                        {"calibrated", r.calibrated}});
+  doc["rows"] = out_rows;
+  if (holdout) {
+    Json families = Json::array();
+    for (const HoldoutLine& l : holdout->families)
+      families.push_back({{"family", l.family},
+                          {"fitted", l.fitted},
+                          {"held_out", l.held_out},
+                          {"median_abs_rel_error", l.median_abs_rel_error}});
+    doc["holdout"] = {{"families", families},
+                      {"held_out", holdout->held_out},
+                      {"median_abs_rel_error", holdout->median_abs_rel_error}};
+  }
+  return with_schema(doc, "cairn.tune.prediction", 1);
+}
+
 }  // namespace cairn::tuner

@@ -94,6 +94,23 @@ TEST(Predict, TableFitsOneHundredColumnsAndCarriesHeldOutLines) {
   }
 }
 
+TEST(Predict, JsonCarriesTheSchemaRowsAndHoldout) {
+  const topology::ClusterSpec alps = topology::cluster_preset("gh200-alps", 512);
+  const auto rows = predict_cluster(alps, {"all_reduce"}, {1 << 20});
+  HoldoutReport h;
+  h.families.push_back({"ucx:ring", 5, 4, 0.031});
+  h.held_out = 4;
+  h.median_abs_rel_error = 0.031;
+  const Json doc = prediction_to_json(alps, rows, &h);
+  EXPECT_NO_THROW(require_schema(doc, "cairn.tune.prediction", 1, "test"));
+  EXPECT_EQ(doc["ranks"], 2048);
+  ASSERT_EQ(doc["rows"].size(), 1u);
+  EXPECT_EQ(doc["rows"][0]["algorithm"], rows[0].algorithm);
+  EXPECT_DOUBLE_EQ(doc["rows"][0]["busbw_gb_s"].get<double>(), rows[0].busbw_gb_s);
+  EXPECT_DOUBLE_EQ(doc["holdout"]["median_abs_rel_error"].get<double>(), 0.031);
+  EXPECT_FALSE(prediction_to_json(alps, rows).contains("holdout"));
+}
+
 TEST(Predict, OneGpuClusterIsRefusedClearly) {
   topology::Graph one;
   topology::Vertex gpu;
