@@ -36,6 +36,14 @@ TEST(HostShape, RootedCollectivesMapAsTheBackendDoes) {
   EXPECT_EQ(host_shape("ucx:tree", "all_gather", 4).algorithm, "ring");
 }
 
+TEST(HostShape, TheBackendsOwnChoiceIsResolvedPerSize) {
+  // choose_all_reduce: rhd below 32 KiB x N, the ring from there (algo_select.cpp).
+  EXPECT_EQ(host_shape("ucx:automatic", "all_reduce", 4, 64 << 10).algorithm, "rhd");
+  EXPECT_EQ(host_shape("ucx:default", "all_reduce", 4, 128 << 10).algorithm, "ring");
+  EXPECT_EQ(host_shape("automatic", "broadcast", 4).algorithm, "tree");
+  EXPECT_NE(test::error_of([] { host_shape("automatic", "all_reduce", 4); }).find("give the bytes"), std::string::npos);
+}
+
 TEST(HostShape, UnknownFamiliesAndSingleRanksAreRefused) {
   EXPECT_NE(test::error_of([] { host_shape("ucx:bruck", "all_reduce", 4); }).find("family ucx:bruck"), std::string::npos);
   EXPECT_NE(test::error_of([] { host_shape("chain", "all_reduce", 4); }).find("ring, tree or rhd"), std::string::npos);
