@@ -82,7 +82,7 @@ SizeTime scaled_point(const Sample& s, const SystemModel* nccl_system) {
     const nccl::Terms x = nccl_terms(s.family, s, need_system(s.family, nccl_system));
     return {x.bytes_us / x.latency_us, s.time_us / x.latency_us};
   }
-  const HostShape h = host_shape(s.family, s.collective, s.nranks);
+  const HostShape h = host_shape(s.family, s.collective, s.nranks, s.bytes);
   return {h.bytes_factor * s.bytes / h.steps, s.time_us / h.steps};
 }
 
@@ -123,6 +123,7 @@ std::vector<FamilyFit> fit_families(std::span<const Sample> samples, const Syste
     f.family = key.first;
     f.collective = key.second;
     f.fit = fit_alpha_beta(points);
+    if (!is_nccl_family(f.family)) f.segments = fit_segments(points);
     fits.push_back(f);
   }
   return fits;
@@ -133,8 +134,10 @@ double predict_us(const FamilyFit& fit, const Sample& shape, const SystemModel* 
     const nccl::Terms x = nccl_terms(fit.family, shape, need_system(fit.family, nccl_system));
     return fit.fit.alpha_us * x.latency_us + fit.fit.beta_us_per_byte * x.bytes_us;
   }
-  const HostShape h = host_shape(fit.family, fit.collective, shape.nranks);
-  return fit.fit.alpha_us * h.steps + fit.fit.beta_us_per_byte * h.bytes_factor * shape.bytes;
+  const HostShape h = host_shape(fit.family, fit.collective, shape.nranks, shape.bytes);
+  const double step_bytes = h.bytes_factor * shape.bytes / h.steps;
+  if (fit.segments.valid()) return h.steps * fit.segments.predict_us(step_bytes);
+  return h.steps * fit.fit.predict_us(step_bytes);
 }
 
 const FamilyFit* find_fit(std::span<const FamilyFit> fits, const std::string& family, const std::string& collective) {

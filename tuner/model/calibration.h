@@ -2,7 +2,8 @@
 //
 // Host families (host_model.h): per (family, collective), t = alpha x steps(N) +
 // beta x bytes_factor(N) x n, fitted with fit_alpha_beta on the per-step form
-// t / steps = alpha + beta x (bytes_factor x n / steps), over samples at any N.
+// t / steps = alpha + beta x (bytes_factor x n / steps), over samples at any N; and
+// piecewise (segmented_fit.h) over the bytes of one step, which is what predicts.
 //
 // NCCL families ("nccl:ring/simple", ..., or "nccl:default" for NCCL's own choice): NCCL's
 // structure with two measured efficiencies per (family, collective),
@@ -19,6 +20,7 @@
 
 #include "tuner/model/alpha_beta.h"
 #include "tuner/model/nccl_model.h"
+#include "tuner/model/segmented_fit.h"
 #include "tuner/model/system_model.h"
 
 namespace cairn::tuner {
@@ -44,7 +46,10 @@ struct FamilyFit {
   std::string collective;
   // Host: alpha_us per step, beta_us_per_byte per byte moved. NCCL: alpha_us is the latency
   // efficiency a, beta_us_per_byte the byte efficiency b (both 1 where NCCL is right).
+  // One line over all the samples.
   AlphaBetaFit fit;
+  // Host families: the piecewise fit over the bytes of one step, which predict_us uses.
+  SegmentedFit segments;
 };
 
 // One fit per (family, collective) of the samples (host and NCCL families alike; NCCL ones

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "collectives/backends/ucx/algo_select.h"
 #include "common/error.h"
 
 namespace cairn::tuner {
@@ -37,15 +38,25 @@ HostShape pairwise(int n) { return {"pairwise", double(n - 1), double(n - 1) / n
 
 }  // namespace
 
-std::vector<std::string> host_family_names() { return {"ring", "tree", "rhd", "chain", "pairwise"}; }
+std::vector<std::string> host_family_names() { return {"ring", "tree", "rhd", "chain", "pairwise", "automatic", "default"}; }
 
-HostShape host_shape(const std::string& family, const std::string& collective, int nranks) {
-  const std::string f = strip_prefix(family);
+HostShape host_shape(const std::string& family, const std::string& collective, int nranks, double bytes) {
+  std::string f = strip_prefix(family);
   const std::string what = "family " + family + " (" + collective + ")";
   if (nranks < 2) fail(what, "has no steps at " + std::to_string(nranks) + " rank; the model needs 2 or more");
   bool known = false;
   for (const std::string& k : host_family_names()) known = known || k == f;
-  if (!known) fail(what, "unknown host family; known: ring, tree, rhd, chain, pairwise (optionally ucx:...)");
+  if (!known) fail(what, "unknown host family; known: ring, tree, rhd, chain, pairwise, automatic (optionally ucx:...)");
+  if (f == "automatic" || f == "default") {
+    // The backend's own choice for AlgoConfig{} at this size.
+    if (collective == "all_reduce") {
+      if (bytes < 0) fail(what, "the backend's automatic all_reduce depends on the size; give the bytes");
+      const coll::Algorithm a = coll::detail::choose_all_reduce(coll::AlgoConfig{}, static_cast<std::size_t>(bytes), nranks);
+      f = a == coll::Algorithm::rhd ? "rhd" : a == coll::Algorithm::tree ? "tree" : "ring";
+    } else {
+      f = coll::detail::choose_rooted(coll::AlgoConfig{}) == coll::Algorithm::ring ? "chain" : "tree";
+    }
+  }
   if (collective == "all_reduce") {
     if (f == "ring") return ring(collective, nranks);
     if (f == "tree") return tree(collective, nranks);

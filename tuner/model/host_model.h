@@ -17,7 +17,9 @@
 //   pairwise  alltoall                N-1                       (N-1)/N
 // The backend maps families onto collectives as ucx_communicator.cpp does: reduce and
 // broadcast run the chain for "ring" and the tree for "tree"/"rhd"; reduce_scatter and
-// all_gather run the ring, alltoall the pairwise exchange, whatever the family.
+// all_gather run the ring, alltoall the pairwise exchange, whatever the family. The
+// backend's own choice (family "automatic" or "default", AlgoConfig{}) is resolved per size
+// with the backend's rule (algo_select.h: choose_all_reduce, choose_rooted).
 #pragma once
 
 #include <string>
@@ -31,10 +33,11 @@ struct HostShape {
   double bytes_factor = 0;
 };
 
-// family: "ring", "tree", "rhd", "chain", "pairwise", with or without the "ucx:" prefix
-// of a Candidate's family. Throws cairn::Error naming the family or collective, and the
-// known ones, for any other, and for nranks < 2.
-HostShape host_shape(const std::string& family, const std::string& collective, int nranks);
+// family: "ring", "tree", "rhd", "chain", "pairwise", "automatic" (= "default"), with or
+// without the "ucx:" prefix of a Candidate's family; bytes (the size) is needed by
+// "automatic" only. Throws cairn::Error naming the family or collective, and the known
+// ones, for any other, for nranks < 2, and for "automatic" without a size.
+HostShape host_shape(const std::string& family, const std::string& collective, int nranks, double bytes = -1);
 
 // The family names host_shape knows.
 std::vector<std::string> host_family_names();

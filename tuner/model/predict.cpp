@@ -43,9 +43,10 @@ std::string format_prediction(const topology::ClusterSpec& cluster, const std::v
   const SystemModel s = system_model(cluster);
   const ChannelGraph g = ring_graph(s, cluster.nodes);
   std::string out;
-  out += fmt::format("# NCCL 2.28.9's cost model on {}: {} nodes x {} GPUs (sm {}) = {} ranks, {} x {:.0f} GB/s NICs ({})\n",
-                     cluster.name, cluster.nodes, s.gpus_per_node, s.sm, s.gpus_per_node * cluster.nodes, s.nics_per_node,
-                     s.nic_gb_s, s.transport.empty() ? "no network" : s.transport);
+  out += fmt::format("# NCCL 2.28.9's cost model on {}: {} node{} x {} GPUs (sm {}) = {} ranks\n", cluster.name,
+                     cluster.nodes, cluster.nodes == 1 ? "" : "s", s.gpus_per_node, s.sm, s.gpus_per_node * cluster.nodes);
+  out += fmt::format("# network: {} x {:.0f} GB/s NICs per node ({})\n", s.nics_per_node, s.nic_gb_s,
+                     s.transport.empty() ? "none given" : s.transport);
   out += fmt::format("# ring/tree graph: {} channels x {:.1f} GB/s intra, {:.1f} GB/s inter; LL128 {}\n", g.channels,
                      g.bw_intra_gb_s, g.bw_inter_gb_s, s.ll128_enabled ? "on" : "off");
   for (const std::string& n : s.notes) out += "# " + n + "\n";
@@ -60,6 +61,41 @@ std::string format_prediction(const topology::ClusterSpec& cluster, const std::v
   if (holdout)
     for (const std::string& line : format_holdout(*holdout)) out += line + "\n";
   return out;
+}
+
+Json prediction_to_json(const topology::ClusterSpec& cluster, const std::vector<PredictionRow>& rows,
+                        const HoldoutReport* holdout) {
+  const SystemModel s = system_model(cluster);
+  Json doc = Json::object();
+  doc["cluster"] = cluster.name;
+  doc["nodes"] = cluster.nodes;
+  doc["gpus_per_node"] = s.gpus_per_node;
+  doc["ranks"] = s.gpus_per_node * cluster.nodes;
+  doc["nccl_version"] = "2.28.9";
+  doc["assumptions"] = s.notes;
+  Json out_rows = Json::array();
+  for (const PredictionRow& r : rows)
+    out_rows.push_back({{"collective", r.collective},
+                        {"bytes", r.bytes},
+                        {"algorithm", r.algorithm},
+                        {"protocol", r.protocol},
+                        {"time_us", r.time_us},
+                        {"algbw_gb_s", r.algbw_gb_s},
+                        {"busbw_gb_s", r.busbw_gb_s},
+                        {"calibrated", r.calibrated}});
+  doc["rows"] = out_rows;
+  if (holdout) {
+    Json families = Json::array();
+    for (const HoldoutLine& l : holdout->families)
+      families.push_back({{"family", l.family},
+                          {"fitted", l.fitted},
+                          {"held_out", l.held_out},
+                          {"median_abs_rel_error", l.median_abs_rel_error}});
+    doc["holdout"] = {{"families", families},
+                      {"held_out", holdout->held_out},
+                      {"median_abs_rel_error", holdout->median_abs_rel_error}};
+  }
+  return with_schema(doc, "cairn.tune.prediction", 1);
 }
 
 }  // namespace cairn::tuner

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_io.h"
 #include "topology/cluster.h"
 #include "tuner/model/calibration.h"
 
@@ -39,5 +40,14 @@ std::vector<PredictionRow> predict_cluster(const topology::ClusterSpec& cluster,
 // when `holdout` is given.
 std::string format_prediction(const topology::ClusterSpec& cluster, const std::vector<PredictionRow>& rows,
                               const HoldoutReport* holdout = nullptr);
+
+// The same for machines: schema "cairn.tune.prediction" v1,
+//   {cluster, nodes, gpus_per_node, ranks, nccl_version: "2.28.9", assumptions: [...],
+//    rows: [{collective, bytes, algorithm, protocol, time_us, algbw_gb_s, busbw_gb_s,
+//            calibrated}],
+//    holdout (when given): {families: [{family, fitted, held_out, median_abs_rel_error}],
+//                           held_out, median_abs_rel_error}}.
+Json prediction_to_json(const topology::ClusterSpec& cluster, const std::vector<PredictionRow>& rows,
+                        const HoldoutReport* holdout = nullptr);
 
 }  // namespace cairn::tuner

@@ -34,12 +34,15 @@ double slowest_ring_path_gb_s(const topology::Graph& g, const std::vector<int>& 
 
 // ncclTopoTuneModel enables LL128 by default (sm >= 90, NCCL_LL128_C2C=1) only when the
 // intra-node path is NVLink-class (typeIntra <= PATH_NVB) and the GPU-to-NIC path is at
-// most PATH_PXN (PIX, PXB, or P2C over Grace's C2C).
-bool nccl_default_enables_ll128(const topology::Graph& g, const std::vector<int>& gpus, bool intra_nvlink, int nodes) {
+// most PATH_PXN (PIX, PXB, or P2C over Grace's C2C); never below sm70; below sm90
+// only up to PXB.
+bool nccl_default_enables_ll128(const topology::Graph& g, const std::vector<int>& gpus, bool intra_nvlink, int nodes,
+                                int sm) {
+  if (sm < 70) return false;  // pEnable &= !(minCompCap < 70 ...)
   if (gpus.size() > 1 && !intra_nvlink) return false;
   if (nodes <= 1) return true;
   for (const topology::NicChoice& c : topology::best_nics(g)) {
-    const bool c2c = g.link_between(c.gpu, g.cpu_of(c.gpu), LinkKind::c2c) >= 0;
+    const bool c2c = sm >= 90 && g.link_between(c.gpu, g.cpu_of(c.gpu), LinkKind::c2c) >= 0;
     const bool near = c.path.cls == topology::PathClass::pix || c.path.cls == topology::PathClass::pxb;
     if (!near && !c2c) return false;
   }
@@ -88,14 +91,14 @@ SystemModel system_model(const topology::Graph& g, const topology::ClusterSpec& 
   double path = std::numeric_limits<double>::infinity();
   for (const topology::NicChoice& c : topology::best_nics(g)) path = std::min(path, c.path.bottleneck_gb_s);
   s.gpu_nic_path_gb_s = std::isfinite(path) ? path : s.nic_gb_s;
-  s.ll128_enabled = nccl_default_enables_ll128(g, gpus, s.intra_nvlink, cluster.nodes);
+  s.ll128_enabled = nccl_default_enables_ll128(g, gpus, s.intra_nvlink, cluster.nodes, s.sm);
   if (!s.ll128_enabled) s.notes.push_back("LL128 off: NCCL enables it only over NVLink-class paths (tuning.cc, ncclTopoTuneModel)");
   if (s.transport == "slingshot-cxi") {
     s.ll128_enabled = false;
     s.notes.push_back("Slingshot: LL128 modelled as disabled (sites set NCCL_PROTO=^LL128, slower there since NCCL 2.27)");
   }
-  s.notes.push_back("NVLS, NVLSTree and CollNet not modelled (NVLS off across nodes without CollNet; CollNet needs SHARP)");
-  s.notes.push_back("channel graphs approximate NCCL's search (search.cc, ncclTopoCompute); net latency property taken as 0");
+  s.notes.push_back("not modelled: NVLS, NVLSTree (NVSwitch multicast), CollNet (SHARP; off by default)");
+  s.notes.push_back("channel graphs approximate NCCL's search (search.cc); the net's latency is taken as 0");
   return s;
 }
 
