@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,8 +43,16 @@ struct ChildSpec {
   }
 };
 
-[[noreturn]] void exec_rank(ChildSpec& spec, int out_w, int err_w, bool keep_stdin, const sigset_t& mask) {
+[[noreturn]] void exec_rank(ChildSpec& spec, int out_w, int err_w, bool keep_stdin, const sigset_t& mask,
+                            pid_t launcher) {
   ::setpgid(0, 0);
+  // A rank lives in a group of its own, so a signal to the launcher's group does not reach
+  // it: if the launcher dies without stopping it (SIGKILL, the OOM killer), the kernel
+  // sends it SIGTERM, as srun's tasks end with srun. Otherwise an orphaned rank runs on,
+  // holding its outputs (a tune journal, a checkpoint directory) against the rerun. The
+  // launcher may already be gone by now: then the rank is not started at all.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != launcher) ::_exit(128 + SIGTERM);
   // Signals stay blocked until the launcher's handlers are gone: one caught here would
   // run the launcher's handler and tell the launcher it got a SIGTERM it never did.
   for (int s : kLauncherSignals) ::signal(s, SIG_DFL);
@@ -92,8 +101,9 @@ SpawnedRank spawn_rank(const std::vector<std::string>& command, const EnvMap& en
   sigset_t all, mask;
   sigfillset(&all);
   ::pthread_sigmask(SIG_BLOCK, &all, &mask);
+  const pid_t launcher = ::getpid();
   const pid_t pid = ::fork();
-  if (pid == 0) exec_rank(spec, out_pipe[1], err_pipe[1], keep_stdin, mask);
+  if (pid == 0) exec_rank(spec, out_pipe[1], err_pipe[1], keep_stdin, mask, launcher);
   const int fork_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &mask, nullptr);
   if (pid < 0) {

@@ -35,7 +35,13 @@ TEST(NcclConfig, EverySetOptionReachesItsField) {
   o.cga_cluster_size = 2;
   o.net_name = "Socket";
   o.split_share = true;
+  o.cta_policy = 1;
+  o.nvls_ctas = 16;
+  o.channels_per_net_peer = 4;
   const ncclConfig_t c = make_nccl_config(o, true);
+  EXPECT_EQ(c.CTAPolicy, 1);
+  EXPECT_EQ(c.nvlsCTAs, 16);
+  EXPECT_EQ(c.nChannelsPerNetPeer, 4);
   EXPECT_EQ(c.minCTAs, 4);
   EXPECT_EQ(c.maxCTAs, 16);
   EXPECT_EQ(c.cgaClusterSize, 2);
@@ -71,6 +77,16 @@ TEST(NcclConfig, ValidationNamesTheFieldAndTheFix) {
   o = {};
   o.net_name = "";
   EXPECT_NE(error_of([&] { validate_nccl_options(o); }).find("NcclOptions::net_name is empty"), std::string::npos);
+  o = {};
+  o.cta_policy = 3;
+  EXPECT_EQ(error_of([&] { validate_nccl_options(o); }),
+            "NcclOptions::cta_policy is 3; use 0 (default), 1 (efficiency) or 2 (zero)");
+  o = {};
+  o.nvls_ctas = 0;
+  EXPECT_NE(error_of([&] { validate_nccl_options(o); }).find("nvls_ctas is 0"), std::string::npos);
+  o = {};
+  o.channels_per_net_peer = 0;
+  EXPECT_NE(error_of([&] { validate_nccl_options(o); }).find("channels_per_net_peer is 0"), std::string::npos);
   o = {};
   o.min_ctas = 2;
   o.max_ctas = 2;

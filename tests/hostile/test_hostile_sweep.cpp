@@ -230,6 +230,39 @@ const std::vector<CommandTable>& commands() {
            {"-g", Kind::count, {"ngpus"}},
            {"--device", Kind::index, {}, {"negative"}},  // -1: the local rank's GPU
        }},
+      {"tune", {"--backend", "ucx", "-b", "1K", "-e", "1K", "--rounds", "1", "--final-rounds", "6"}, {
+           {"--backend", Kind::name, {}},
+           {"--op", Kind::name, {}},
+           {"-b", Kind::size, {"minbytes"}},
+           {"-e", Kind::size, {"maxbytes"}},
+           {"-i", Kind::size, {"stepbytes"}},
+           {"-f", Kind::count, {"stepfactor"}},
+           {"-d", Kind::name, {"datatype"}},
+           {"-o", Kind::name, {"redop"}},
+           {"--out", Kind::output_dir, {}},
+           {"--search", Kind::name, {}},
+           {"--rounds", Kind::count, {}},
+           {"--final-rounds", Kind::count, {}},
+           {"--coverage", Kind::fraction, {}},
+           {"-T", Kind::non_negative, {"timeout"}, {"inf"}},  // inf: never time out
+           {"--device", Kind::index, {}, {"negative"}},  // -1: the local rank's GPU
+           {"--threshold", Kind::positive, {}},
+       }},
+      {"tune", {"--backend", "ucx", "--rounds", "1", "--final-rounds", "6"}, {
+           {"--workload", Kind::input_file, {}},
+       }},
+      {"tune", {"--backend", "ucx", "--final-rounds", "6"}, {
+           {"--verify", Kind::input_file, {}},
+       }},
+      {"tune", {"--predict", "--cluster", "gh200-alps"}, {
+           {"--nodes", Kind::count, {}},
+       }},
+      {"tune", {"--predict", "--nodes", "2"}, {
+           {"--cluster", Kind::name, {}},
+       }},
+      {"tune", {"--predict", "--cluster", "gh200-alps", "--nodes", "2"}, {
+           {"--from", Kind::input_file, {}},
+       }},
   };
   return tables;
 }

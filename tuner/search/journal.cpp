@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <limits>
 #include <cstring>
 #include <set>
 #include <utility>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,8 +50,37 @@ std::string first_difference(const JournalHeader& a, const JournalHeader& b) {
   return "the round counts differ";
 }
 
+// A run the backend did not honour (NCCL refused a forced choice: the Measurer returns
+// +inf) is null in the file: JSON has no infinity.
+Json times_to_json(const std::vector<std::vector<double>>& times) {
+  Json all = Json::array();
+  for (const std::vector<double>& series : times) {
+    Json one = Json::array();
+    for (double t : series) one.push_back(std::isfinite(t) ? Json(t) : Json(nullptr));
+    all.push_back(one);
+  }
+  return all;
+}
+
+std::vector<std::vector<double>> times_from_json(const Json& doc, const std::string& where) {
+  const Json all = json_field<Json>(doc, "times_us", where);
+  if (!all.is_array()) throw_bad_field("times_us", where);
+  std::vector<std::vector<double>> times;
+  for (const Json& series : all) {
+    if (!series.is_array()) throw_bad_field("times_us", where);
+    std::vector<double> one;
+    for (const Json& t : series) {
+      if (t.is_null()) one.push_back(std::numeric_limits<double>::infinity());
+      else if (t.is_number()) one.push_back(t.get<double>());
+      else throw_bad_field("times_us", where);
+    }
+    times.push_back(std::move(one));
+  }
+  return times;
+}
+
 Json entry_to_json(const JournalEntry& e) {
-  return Json{{"cell", e.cell}, {"rounds", e.rounds}, {"candidates", e.candidates}, {"times_us", e.times_us}};
+  return Json{{"cell", e.cell}, {"rounds", e.rounds}, {"candidates", e.candidates}, {"times_us", times_to_json(e.times_us)}};
 }
 
 // One record line, checked against the header; `where` names the file and line.
@@ -58,7 +89,7 @@ JournalEntry entry_from_json(const Json& doc, const JournalHeader& h, const std:
   e.cell = json_field<std::string>(doc, "cell", where);
   e.rounds = json_field<int>(doc, "rounds", where);
   e.candidates = json_field<std::vector<std::string>>(doc, "candidates", where);
-  e.times_us = json_field<std::vector<std::vector<double>>>(doc, "times_us", where);
+  e.times_us = times_from_json(doc, where);
   const std::set<std::string> cells(h.cells.begin(), h.cells.end()), cands(h.candidates.begin(), h.candidates.end());
   if (!cells.count(e.cell)) throw Error(fmt::format("{}: cell '{}' is not in the header's workload", where, e.cell));
   if (e.rounds < 1) throw Error(fmt::format("{}: rounds {} must be at least 1", where, e.rounds));
@@ -72,7 +103,7 @@ JournalEntry entry_from_json(const Json& doc, const JournalHeader& h, const std:
       throw Error(fmt::format("{}: candidate '{}' has {} times for {} rounds", where, e.candidates[i],
                               e.times_us[i].size(), e.rounds));
     for (double t : e.times_us[i])
-      if (!(t > 0) || !std::isfinite(t))
+      if (!(t > 0))  // +inf (null): a run the backend did not honour
         throw Error(fmt::format("{}: candidate '{}' has a time that is not a positive number", where, e.candidates[i]));
   }
   return e;
@@ -153,15 +184,22 @@ void Journal::open(const std::string& path, bool writer) {
   path_ = path;
   if (!writer) return;
   if (fd_ >= 0) ::close(fd_);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw_io(path, resumed_ ? "open for appending" : "create");
+  // One writer at a time: two sweeps on one --out (a rerun beside a sweep still running)
+  // would interleave their lines. The lock goes with the process, also on SIGKILL.
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    throw Error(fmt::format("{}: another cairn tune is writing this journal; wait for it to end or give another --out",
+                            path));
+  }
   if (!resumed_) {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw_io(path, "create");
+    if (::ftruncate(fd_, 0) != 0) throw_io(path, "truncate");
     write_all(fd_, header_to_json(header_).dump() + "\n", path);
     for (const JournalEntry& e : entries_) write_all(fd_, entry_to_json(e).dump() + "\n", path);
     return;
   }
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd_ < 0) throw_io(path, "open for appending");
   // Cut a torn last line off, so that the next line starts on a line of its own.
   if (::ftruncate(fd_, off_t(valid_bytes_)) != 0 || ::lseek(fd_, 0, SEEK_END) < 0) throw_io(path, "truncate");
 }

@@ -56,6 +56,9 @@ struct NcclOptions {
   std::optional<int> cga_cluster_size;  // cgaClusterSize: 0 (off) to 8
   std::optional<std::string> net_name;  // netName: the network plugin or transport ("IB", "Socket")
   std::optional<bool> split_share;      // splitShare: children of split() share this one's resources
+  std::optional<int> cta_policy;        // CTAPolicy: 0 (NCCL_CTA_POLICY_DEFAULT), 1 (EFFICIENCY), 2 (ZERO)
+  std::optional<int> nvls_ctas;         // nvlsCTAs: CTAs of the NVLS kernels, >= 1
+  std::optional<int> channels_per_net_peer;  // nChannelsPerNetPeer: point-to-point channels per remote peer, >= 1
 };
 
 // Collective over `size` ranks: rank 0 creates the NCCL unique id and publishes it through

@@ -21,6 +21,13 @@ void validate_nccl_options(const NcclOptions& o) {
   if (o.cga_cluster_size && (*o.cga_cluster_size < 0 || *o.cga_cluster_size > kMaxCgaClusterSize))
     throw Error(fmt::format("NcclOptions::cga_cluster_size is {}; it must be 0 (off) to {}", *o.cga_cluster_size,
                             kMaxCgaClusterSize));
+  if (o.cta_policy && (*o.cta_policy < 0 || *o.cta_policy > 2))
+    throw Error(fmt::format("NcclOptions::cta_policy is {}; use 0 (default), 1 (efficiency) or 2 (zero)", *o.cta_policy));
+  if (o.nvls_ctas && *o.nvls_ctas < 1)
+    throw Error(fmt::format("NcclOptions::nvls_ctas is {}; it must be at least 1 (or unset)", *o.nvls_ctas));
+  if (o.channels_per_net_peer && *o.channels_per_net_peer < 1)
+    throw Error(fmt::format("NcclOptions::channels_per_net_peer is {}; it must be at least 1 (or unset)",
+                            *o.channels_per_net_peer));
   if (o.net_name && o.net_name->empty())
     throw Error("NcclOptions::net_name is empty; name a network (\"IB\", \"Socket\") or leave it unset");
 }
@@ -34,6 +41,9 @@ ncclConfig_t make_nccl_config(const NcclOptions& o, bool blocking) {
   if (o.cga_cluster_size) config.cgaClusterSize = *o.cga_cluster_size;
   if (o.net_name) config.netName = o.net_name->c_str();
   if (o.split_share) config.splitShare = *o.split_share ? 1 : 0;
+  if (o.cta_policy) config.CTAPolicy = *o.cta_policy;
+  if (o.nvls_ctas) config.nvlsCTAs = *o.nvls_ctas;
+  if (o.channels_per_net_peer) config.nChannelsPerNetPeer = *o.channels_per_net_peer;
   return config;
 }
 
