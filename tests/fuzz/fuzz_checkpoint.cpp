@@ -9,13 +9,14 @@
 #include <string>
 
 #include "common/error.h"
+#include "tests/fuzz/fuzz_input_file.h"
 #include "train/checkpoint.h"
 
 namespace {
 
 // One file per fuzzing process, rewritten for each input.
 const std::string& input_path() {
-  static const std::string path = "/tmp/cairn_fuzz_checkpoint_" + std::to_string(::getpid()) + ".ckpt";
+  static const std::string path = cairn::fuzz::input_path("checkpoint", ".ckpt");
   return path;
 }
 
@@ -23,10 +24,7 @@ const std::string& input_path() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string& path = input_path();
-  if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
-    if (size > 0) std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  cairn::fuzz::write_input(path, data, size);
   try {
     (void)cairn::train::read_checkpoint_info(path);
     (void)cairn::train::read_checkpoint(path);

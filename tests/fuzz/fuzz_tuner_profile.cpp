@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "tests/fuzz/fuzz_input_file.h"
 #include "tuner/plugin/tuner_context.h"
 
 namespace abi = cairn::tuner::nccl_abi;
@@ -33,7 +34,7 @@ void count_lines(abi::LogLevel, unsigned long, const char*, int, const char*, ..
 
 const std::string& input_path() {
   static const std::string path = [] {
-    const std::string dir = "/tmp/cairn_fuzz_tuner_profile_" + std::to_string(::getpid());
+    const std::string dir = cairn::fuzz::input_path("tuner_profile", "");
     // An empty PCI tree: the seed's topology_hash (XXH64 of nothing) matches it.
     ::mkdir(dir.c_str(), 0700);
     ::mkdir((dir + "/sysfs").c_str(), 0700);
@@ -51,10 +52,7 @@ const std::string& input_path() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string& path = input_path();
-  if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
-    if (size > 0) std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  cairn::fuzz::write_input(path, data, size);
   g_lines = 0;
   cairn::tuner::plugin::Context* ctx = cairn::tuner::plugin::open_context(8, 1, count_lines);
   if (!ctx || g_lines != 1) std::abort();

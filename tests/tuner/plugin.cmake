@@ -5,3 +5,9 @@ cairn_add_test(test_tuner_plugin SOURCES test_plugin.cpp LIBS cairn_tuner_profil
 target_compile_definitions(test_tuner_plugin PRIVATE CAIRN_TUNER_PLUGIN_PATH="$<TARGET_FILE:cairn_tuner_plugin>")
 set_target_properties(test_tuner_plugin PROPERTIES ENABLE_EXPORTS ON)
 add_dependencies(test_tuner_plugin cairn_tuner_plugin)
+
+cairn_add_test(test_tuner_plugin_threads SOURCES test_plugin_threads.cpp LIBS cairn_tuner_profile ${CMAKE_DL_LIBS}
+               LABELS unit threaded)
+target_compile_definitions(test_tuner_plugin_threads PRIVATE CAIRN_TUNER_PLUGIN_PATH="$<TARGET_FILE:cairn_tuner_plugin>")
+set_target_properties(test_tuner_plugin_threads PROPERTIES ENABLE_EXPORTS ON)
+add_dependencies(test_tuner_plugin_threads cairn_tuner_plugin)

@@ -164,10 +164,9 @@ bool apply_sweep(Context* ctx, int func, float* cost, int num_algo, int num_prot
   if (!s) return false;
   bool applied = true;
   if (s->algo >= 0) {
-    const bool inside = s->algo < num_algo && s->proto < num_proto;
-    float& entry = cost[s->algo * num_proto + s->proto];
-    applied = inside && entry >= 0;  // NCCL skips entries < 0 (enqueue.cc topoGetAlgoInfo)
-    if (applied) entry = 0.0f;
+    float* entry = s->algo < num_algo && s->proto < num_proto ? &cost[s->algo * num_proto + s->proto] : nullptr;
+    applied = entry && *entry >= 0;  // NCCL skips entries < 0 (enqueue.cc topoGetAlgoInfo)
+    if (applied) *entry = 0.0f;
   }
   if (applied && s->channels > 0 && nchannels) *nchannels = s->channels;
   sweep_record(applied);
@@ -177,10 +176,11 @@ bool apply_sweep(Context* ctx, int func, float* cost, int num_algo, int num_prot
                               (std::uint64_t{1} << 40);
     if (ctx->logged_sweep.exchange(key) != key)
       emit(ctx, nccl_abi::log_info, nccl_abi::kLogTuning,
-           fmt::format("sweep: forcing {} {}/{} channels {} on {}", applied ? "" : "(refused: disabled here)",
+           fmt::format("sweep: forcing {}/{}, {} channels on {}{}",
                        s->algo >= 0 ? to_string(static_cast<NcclAlgo>(s->algo)) : "NCCL's",
                        s->proto >= 0 ? to_string(static_cast<NcclProto>(s->proto)) : "NCCL's", s->channels,
-                       s->func < 0 ? "every collective" : func_name(s->func)));
+                       s->func < 0 ? "every collective" : func_name(s->func),
+                       applied ? "" : " (refused on the first call: disabled in NCCL's cost table)"));
   }
   return true;
 }
