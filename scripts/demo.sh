@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set-up command 1: install dependencies, build, and run Cairn's main job end to end on
 # this machine — GPUs through NCCL if there are any, host ranks over UCX if not:
-#   probe this node -> its topology -> every collective (cairn bench) -> all pairs of
-#   ranks (cairn pairs) -> the tiny model trained on real text.
+#   probe this node -> its topology -> every collective (cairn bench) -> the tuner's
+#   profile for all_reduce, verified again (cairn tune) and its model at Alps' scale ->
+#   all pairs of ranks (cairn pairs) -> the tiny model trained on real text.
 # JSON results land in results/<date>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,21 @@ echo "== cairn bench: every collective, 8 B - 4 MiB"
 "$cairn" launch -n "$ranks" -- "$cairn" bench --backend "$backend" --op all -b 8 -e 4M -f 8 -n 5 -c 1
 "$cairn" launch -n "$ranks" -- "$cairn" bench --backend "$backend" --op all -b 8 -e 4M -f 8 -n 5 -c 1 --json \
   >"$out/bench.json"
+
+# The tuner: the fastest choice per size, proven over the noise, as a profile NCCL's plugin
+# (or UCX) applies; then the same profile measured again against the defaults. One GPU
+# has nothing to tune (a collective on one rank is a copy), so that case only predicts.
+tune_ranks=$ranks
+if [ "$backend" = ucx ]; then tune_ranks=2; fi
+if [ "$tune_ranks" -ge 2 ]; then
+  echo "== cairn tune: all_reduce 64 KiB - 4 MiB on $tune_ranks rank(s), profile in $out/tune"
+  "$cairn" launch -n "$tune_ranks" -- "$cairn" tune --backend "$backend" --op all_reduce -b 64K -e 4M -f 4 --out "$out/tune"
+  "$cairn" launch -n "$tune_ranks" -- "$cairn" tune --backend "$backend" --verify "$out/tune/profile.json" || [ $? -eq 1 ]
+else
+  echo "== cairn tune: skipped on one GPU (a collective on one rank is a copy: nothing to tune)"
+fi
+echo "== cairn tune --predict: NCCL's cost model on gh200-alps at 512 nodes"
+"$cairn" tune --predict --cluster gh200-alps --nodes 512 --op all_reduce,all_gather,reduce_scatter -b 1K -e 1G -f 32
 
 # Host ranks keep a CPU busy while they move data: more of them than CPUs would measure
 # the scheduler, not the links (cairn pairs warns), so at most one rank per CPU here.

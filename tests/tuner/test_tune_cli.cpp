@@ -87,6 +87,11 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
+// Under AddressSanitizer a debug build's host reductions run many times slower and its
+// timings measure the instrumentation, so the figures the issue sets (2 % of the grid's
+// best, 10 % held-out error) are checked in the plain build; the sanitizer build runs the
+// same sweeps for their memory errors and checks everything else.
+
 class TuneCli : public ::testing::Test {
  protected:
   Sandbox box;
@@ -136,6 +141,7 @@ TEST_F(TuneCli, GuidedSearchMatchesTheExhaustiveGridOnAQuarterOfIt) {
     for (std::size_t r = 0; r < times.at(best).size(); ++r) ratios.push_back(times.at(pick)[r] / times.at(best)[r]);
     const MedianInterval interval = median_interval(ratios, 0.95);
     const double low = interval.valid() ? interval.low : median(ratios);
+    if (hostile::kAddressSanitizer) continue;  // timings under ASan: see above TuneCli
     EXPECT_LE(low, 1.02) << cell << ": guided found " << pick << ", " << median(ratios) << "x the grid's best ("
                          << best << ")";
   }
@@ -269,7 +275,9 @@ TEST_F(TuneCli, PredictShowsTheClusterAndTheHeldOutError) {
   ASSERT_EQ(std::sscanf(fitted.out.c_str() + at, "  overall %lf %% (%d held out)", &error_pct, &held_out), 2)
       << fitted.out;
   EXPECT_GE(held_out, 10) << fitted.out;
-  EXPECT_LE(error_pct, 10.0) << fitted.out;
+  if (!hostile::kAddressSanitizer) {  // timings under ASan: see above TuneCli
+    EXPECT_LE(error_pct, 10.0) << fitted.out;
+  }
 }
 
 }  // namespace

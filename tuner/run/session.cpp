@@ -104,7 +104,7 @@ std::string format_session(const SessionResult& r, const SessionOptions& o) {
                                              c.verdict.speedup_high);
     s += fmt::format("  {:<15} {:>6} {:>12} {:>11.2f} {:>11.2f} {:>24}  {:<8} {}\n", c.cell.collective,
                      coll::to_string(c.cell.dtype), c.cell.bytes, c.default_stats.median, c.best_stats.median,
-                     interval, c.winner ? "tuned" : "default", c.winner ? c.winner->key : c.best.key + " (within noise)");
+                     interval, c.winner ? "tuned" : "default", c.winner ? c.winner->key : c.best.is_default ? std::string("default") : c.best.key + " (within noise)");
   }
   if (!r.files.empty()) {
     s += "# wrote";

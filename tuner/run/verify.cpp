@@ -30,14 +30,22 @@ Verification verify_profile(CommMeasurer& measurer, const Profile& profile, int 
     VerifiedCell out;
     out.cell = cell;
     out.choice = tuned.key;
-    const Candidate* both[] = {&dflt, &tuned};
-    const std::vector<std::vector<double>> t = measurer.measure(cell, both, rounds);
-    out.verdict = noise_rule(t[0], t[1], coverage);
-    out.default_us = summarize(t[0]).median;
-    out.tuned_us = summarize(t[1]).median;
+    if (tuned.is_default) {
+      // The profile keeps the default here: nothing to compare, only its figure now.
+      const Candidate* alone[] = {&dflt};
+      const std::vector<std::vector<double>> t = measurer.measure(cell, alone, rounds);
+      out.default_us = out.tuned_us = summarize(t[0]).median;
+      out.kept_default = true;
+    } else {
+      const Candidate* both[] = {&dflt, &tuned};
+      const std::vector<std::vector<double>> t = measurer.measure(cell, both, rounds);
+      out.verdict = noise_rule(t[0], t[1], coverage);
+      out.default_us = summarize(t[0]).median;
+      out.tuned_us = summarize(t[1]).median;
+      out.slower = out.verdict.speedup_high < 1.0;
+    }
     out.default_gb_s = busbw_gb_s(cell, out.default_us, measurer.nranks());
     out.tuned_gb_s = busbw_gb_s(cell, out.tuned_us, measurer.nranks());
-    out.slower = out.verdict.speedup_high < 1.0;
     v.cells.push_back(out);
   }
   return v;
@@ -51,11 +59,12 @@ std::string format_verification(const Verification& v, const std::string& profil
   s += fmt::format("# {:<15} {:>6} {:>12} {:>13} {:>13} {:>24}  {:<8} {}\n", "collective", "type", "size",
                    "default GB/s", "tuned GB/s", "speedup [interval]", "verdict", "choice");
   for (const VerifiedCell& c : v.cells) {
-    const char* verdict = c.slower ? "SLOWER" : c.verdict.speedup_low > 1.0 ? "faster" : "same";
+    const char* verdict = c.kept_default ? "default" : c.slower ? "SLOWER" : c.verdict.speedup_low > 1.0 ? "faster" : "same";
     s += fmt::format("  {:<15} {:>6} {:>12} {:>13.3f} {:>13.3f} {:>24}  {:<8} {}\n", c.cell.collective,
                      coll::to_string(c.cell.dtype), c.cell.bytes, c.default_gb_s, c.tuned_gb_s,
-                     fmt::format("{:.3f} [{:.3f}, {:.3f}]", c.verdict.speedup, c.verdict.speedup_low,
-                                 c.verdict.speedup_high),
+                     c.kept_default ? std::string("-")
+                                    : fmt::format("{:.3f} [{:.3f}, {:.3f}]", c.verdict.speedup, c.verdict.speedup_low,
+                                                  c.verdict.speedup_high),
                      verdict, c.choice);
   }
   return s;

@@ -20,6 +20,7 @@ struct VerifiedCell {
   double default_gb_s = 0, tuned_gb_s = 0;
   NoiseVerdict verdict;
   bool slower = false;           // tuned slower than default beyond the noise
+  bool kept_default = false;     // the profile keeps the default here: measured alone
 };
 
 struct Verification {

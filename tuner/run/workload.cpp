@@ -1,6 +1,7 @@
 #include "tuner/run/workload.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -123,6 +124,16 @@ void normalise(std::vector<Cell>& cells) {
 }
 
 void check_cells(const std::vector<Cell>& cells, int nranks) {
+  // NCCL's tuner API sees the collective and the bytes of a call, not its type or
+  // reduction: two cells that differ only there would be two answers to one question.
+  std::map<std::pair<std::string, std::size_t>, const Cell*> seen;
+  for (const Cell& c : cells) {
+    const auto [it, fresh] = seen.emplace(std::make_pair(c.collective, c.bytes), &c);
+    if (!fresh)
+      throw Error(fmt::format("{} and {}: NCCL's tuner tells calls apart by collective and size only; tune one data "
+                              "type and reduction per size (the ones the run uses)",
+                              it->second->key(), c.key()));
+  }
   // One rank has nothing to choose: NCCL runs a copy without asking any tuner
   // (enqueue.cc, ncclLaunchOneRank), and so does the host backend.
   if (nranks < 2)
