@@ -119,11 +119,7 @@ int cmd_bench(const Args& args) {
   open.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.timeout_s * 1000));
   coll::OpenedBackend opened = coll::open_backend(boot, open);
   std::unique_ptr<coll::Communicator> comm = std::move(opened.comm);
-  std::unique_ptr<bench::Memory> memory;
-#ifdef CAIRN_HAVE_CUDA
-  if (opened.memory == coll::MemoryKind::device) memory = bench::make_cuda_memory(opened.device);
-#endif
-  if (!memory) memory = bench::make_host_memory();
+  std::unique_ptr<bench::Memory> memory = bench::make_memory(opened.memory, opened.device);
   const std::string backend = opened.name;
   const bench::CollectiveSelection selection = bench::select_for_ranks(a.tests, comm->size(), a.all_collectives);
 

@@ -37,10 +37,7 @@ Backend open_pairs_backend(coll::BackendChoice choice, double timeout_s, coll::B
   Backend b;
   b.name = opened.name;
   b.comm = std::move(opened.comm);
-#ifdef CAIRN_HAVE_CUDA
-  if (opened.memory == coll::MemoryKind::device) b.memory = coll::bench::make_cuda_memory(opened.device);
-#endif
-  if (!b.memory) b.memory = coll::bench::make_host_memory();
+  b.memory = coll::bench::make_memory(opened.memory, opened.device);
   return b;
 }
 

@@ -3,35 +3,17 @@
 // tuner plugin, nccl.env, NCCL's example-plugin CSV). Also --verify (a profile against
 // the defaults, measured again), --diff (two profiles) and --predict (the cost model at a
 // cluster's scale). Runs alone or under `cairn launch -n N`, srun or mpirun, like bench.
-#include <cstdlib>
-#include <filesystem>
 #include <iostream>
-#include <memory>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "collectives/backends/open_backend.h"
 #include "collectives/measure/harness/options.h"
-#include "collectives/measure/memory.h"
-#include "collectives/rendezvous/bootstrap.h"
 #include "common/error.h"
-#include "probe/cuda_devices.h"
-#include "common/host_name.h"
-#include "common/progress_bar.h"
-#include "common/text_file.h"
-#include "common/utc_time.h"
 #include "tuner/run/predict_report.h"
-#include "tuner/profile/topology_hash.h"
-#include "tuner/run/diff.h"
-#include "tuner/run/nccl_applier.h"
-#include "tuner/run/nccl_context.h"
-#include "tuner/run/session.h"
-#include "tuner/run/shared_text.h"
-#include "tuner/run/verify.h"
+#include "tuner/run/tune_command.h"
 #include "tuner/run/workload.h"
-#include "tuner/search/space.h"
 
 namespace cairn::cli {
 namespace {
@@ -151,34 +133,9 @@ TuneArgs parse(const Args& args, bool& help) {
   return a;
 }
 
-int run_diff(const TuneArgs& a) {
-  const tuner::Profile before = tuner::read_profile_file(a.diff[0]);
-  const tuner::Profile after = tuner::read_profile_file(a.diff[1]);
-  const double threshold = a.threshold_pct / 100;
-  const tuner::ProfileDiff d = tuner::diff_profiles(before, after, threshold);
-  std::cout << tuner::format_diff(d, a.diff[0], a.diff[1], threshold);
-  return d.regressed ? 1 : 0;
-}
-
 int run_predict(const TuneArgs& a) {
   std::cout << tuner::predict_report(a.cluster, a.nodes, a.tests, a.sweep, a.from);
   return 0;
-}
-
-// NCCL sweeps through Cairn's own plugin: NCCL must load it when the communicator is made,
-// and no profile may steer the default that the candidates are compared with.
-std::string prepare_nccl_plugin(const TuneArgs& a) {
-  const std::string path = a.plugin.empty() ? tuner::default_plugin_path() : a.plugin;
-  if (!std::filesystem::exists(path))
-    throw Error(fmt::format("{}: Cairn's tuner plugin is not there; build it (target nccl-tuner-cairn) or give --plugin PATH",
-                            path));
-  if (const char* set = std::getenv("NCCL_TUNER_PLUGIN"); set && *set && path != set)
-    throw Error(fmt::format("NCCL_TUNER_PLUGIN is set to '{}': cairn tune sweeps through its own plugin; unset it "
-                            "for the sweep",
-                            set));
-  ::setenv("NCCL_TUNER_PLUGIN", path.c_str(), 1);
-  ::unsetenv("CAIRN_TUNER_PROFILE");
-  return path;
 }
 
 }  // namespace
@@ -187,104 +144,19 @@ int cmd_tune(const Args& args) {
   bool help = false;
   TuneArgs a = parse(args, help);
   if (help) return 0;
-  if (!a.diff.empty()) return run_diff(a);
+  if (!a.diff.empty()) return tuner::run_diff(a.diff[0], a.diff[1], a.threshold_pct, std::cout);
   if (a.predict) return run_predict(a);
 
-  // Cells come from the flags or a file; checked before any rank starts measuring.
-  std::vector<tuner::Cell> cells =
-      a.workload.empty() ? tuner::cells_from_sweep(a.tests, a.sweep) : tuner::read_cells_file(a.workload);
-
-  coll::Bootstrap boot = coll::bootstrap_from_env(coll::process_environment());
-  coll::OpenBackendOptions open;
-  open.choice = a.backend;
-  open.data = coll::DataPlace::gpu_if_visible;
-  open.device = a.device;
-  open.key_prefix = "cairn/tune";
-  open.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.timeout_s * 1000));
-#ifdef CAIRN_HAVE_CUDA
-  constexpr bool kCudaBuild = true;
-#else
-  constexpr bool kCudaBuild = false;
-#endif
-  const std::string resolved =
-      coll::resolve_backend(a.backend, open.data, kCudaBuild, probe::visible_cuda_device_count());
-  require(a.plugin.empty() || resolved == "nccl",
-          fmt::format("--plugin is for the nccl backend, and this run uses {}: leave it out", resolved));
-  const std::string plugin = resolved == "nccl" ? prepare_nccl_plugin(a) : std::string();
-  coll::OpenedBackend opened = coll::open_backend(boot, open);
-  std::unique_ptr<coll::Communicator> comm = std::move(opened.comm);
-  std::unique_ptr<bench::Memory> memory;
-#ifdef CAIRN_HAVE_CUDA
-  if (opened.memory == coll::MemoryKind::device) memory = bench::make_cuda_memory(opened.device);
-#endif
-  if (!memory) memory = bench::make_host_memory();
-  const int nnodes = tuner::count_hosts(*comm, *memory);
-
-  int config_comms = 0;
-  std::unique_ptr<tuner::Applier> applier;
-  if (opened.name == "nccl") {
-    applier = tuner::make_nccl_applier(*comm, plugin, [&](const coll::NcclOptions& o) {
-      coll::NcclOptions with = o;
-      with.store_prefix = fmt::format("cairn/tune/nccl/config{}", config_comms++);
-      return coll::make_nccl_communicator(*boot.store, comm->rank(), comm->size(), opened.device, with);
-    });
-  } else {
-    applier = tuner::make_host_applier(*comm);
-  }
-  std::size_t max_bytes = 0;
-  tuner::Profile verify_profile;
-  if (!a.verify.empty()) {
-    // Rank 0 reads the profile; every rank parses the same bytes.
-    const std::string text = tuner::broadcast_text(
-        *comm, *memory, comm->rank() == 0 ? read_text_file(a.verify, false, tuner::kMaxProfileBytes) : std::string());
-    verify_profile = tuner::profile_from_json(parse_json(text, a.verify), a.verify);
-    for (const tuner::ProfileCell& c : verify_profile.cells) max_bytes = std::max(max_bytes, c.bytes);
-  }
-  if (a.verify.empty() && comm->rank() == 0) tuner::prepare_out_dir(a.session.out_dir);
-  tuner::check_cells(cells, comm->size());
-  for (const tuner::Cell& c : cells) max_bytes = std::max(max_bytes, c.bytes);
-  tuner::CommMeasurer measurer(*applier, *memory, max_bytes, nnodes);
-  const bool printer = comm->rank() == 0;
-
-  int status = 0;
-  if (!a.verify.empty()) {
-    const tuner::Verification v =
-        tuner::verify_profile(measurer, verify_profile, a.session.search.final_rounds, a.session.search.coverage);
-    if (printer) std::cout << tuner::format_verification(v, a.verify);
-    status = v.failed() ? 1 : 0;
-  } else {
-    ProgressBar bar(printer);
-    tuner::SessionOptions& o = a.session;
-    o.cells = cells;
-    o.search.progress = [&](int done, int total, const std::string& what) { bar.update(done, total, what); };
-    o.context.backend = opened.name;
-    o.context.nccl_version = opened.name == "nccl" ? coll::nccl_library_version() : 0;
-    o.context.topology_hash = tuner::node_topology_hash();
-    o.context.nnodes = nnodes;
-    o.context.nranks = comm->size();
-    o.context.created_utc = utc_now_iso8601();
-    o.context.host = host_name();
-    const tuner::NodeFacts facts = opened.name == "nccl" ? tuner::read_node_facts("/sys", opened.device) : tuner::NodeFacts{};
-    const int nranks = comm->size();
-    o.space = [&](const std::string& collective) {
-      if (opened.name == "nccl") return tuner::nccl_space(tuner::nccl_context(facts, collective, nranks, nnodes));
-      tuner::HostSpaceOptions h;
-      h.collective = collective;
-      h.nranks = nranks;
-      return tuner::host_space(h);
-    };
-    const tuner::SessionResult r = tuner::run_session(*comm, *memory, measurer, o);
-    bar.finish();
-    if (printer) std::cout << tuner::format_session(r, o);
-    if (r.wrong > 0)
-      throw CheckFailed(fmt::format("{} wrong element(s) in the winners' data checks ({}): the {} backend returned wrong "
-                                    "data with a tuned choice",
-                                    r.wrong, r.wrong_cells.front(), opened.name));
-  }
-  applier.reset();
-  comm.reset();
-  boot.finish();
-  return status;
+  tuner::TuneRequest r;
+  r.backend = a.backend;
+  r.device = a.device;
+  r.timeout_s = a.timeout_s;
+  r.plugin = a.plugin;
+  r.verify = a.verify;
+  r.session = a.session;
+  // Cells come from the flags or a file, read before any rank starts measuring.
+  r.cells = a.workload.empty() ? tuner::cells_from_sweep(a.tests, a.sweep) : tuner::read_cells_file(a.workload);
+  return tuner::run_tune(std::move(r), std::cout);
 }
 
 }  // namespace cairn::cli

@@ -48,4 +48,14 @@ class HostMemory final : public Memory {
 
 std::unique_ptr<Memory> make_host_memory() { return std::make_unique<HostMemory>(); }
 
+std::unique_ptr<Memory> make_memory(MemoryKind kind, int device) {
+  if (kind == MemoryKind::host) return make_host_memory();
+#ifdef CAIRN_HAVE_CUDA
+  return make_cuda_memory(device);
+#else
+  (void)device;
+  throw Error("device memory needs a build with CUDA (CAIRN_CUDA=ON)");
+#endif
+}
+
 }  // namespace cairn::coll::bench

@@ -82,6 +82,11 @@ class Buffer {
 
 std::unique_ptr<Memory> make_host_memory();
 
+// The memory a communicator reduces (OpenedBackend::memory and ::device): device memory of
+// CUDA device `device` for a device backend, host memory for a host backend. Throws
+// cairn::Error for device memory in a build without CUDA.
+std::unique_ptr<Memory> make_memory(MemoryKind kind, int device);
+
 #ifdef CAIRN_HAVE_CUDA
 // Device memory of CUDA device `device` (cudaMalloc), copies and a stream of its own.
 std::unique_ptr<Memory> make_cuda_memory(int device);

@@ -12,7 +12,7 @@ bool Verification::failed() const {
   return false;
 }
 
-Verification verify_profile(CommMeasurer& measurer, const Profile& profile, int rounds, double coverage) {
+Verification verify_profile_cells(CommMeasurer& measurer, const Profile& profile, int rounds, double coverage) {
   Verification v;
   Candidate dflt;
   dflt.key = "default";

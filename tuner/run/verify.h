@@ -30,7 +30,7 @@ struct Verification {
 };
 
 // Collective. `profile` must be identical on every rank (broadcast_text it).
-Verification verify_profile(CommMeasurer& measurer, const Profile& profile, int rounds, double coverage);
+Verification verify_profile_cells(CommMeasurer& measurer, const Profile& profile, int rounds, double coverage);
 std::string format_verification(const Verification& v, const std::string& profile_name);
 
 }  // namespace cairn::tuner
