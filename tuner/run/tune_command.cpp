@@ -78,17 +78,20 @@ int run_tune(TuneRequest r, std::ostream& out) {
   const int nranks = comm->size();
   const bool printer = comm->rank() == 0;
 
-  int config_comms = 0;
   std::unique_ptr<Applier> applier;
+  int nccl_version = 0;
+#ifdef CAIRN_HAVE_CUDA
+  int config_comms = 0;
   if (opened.name == "nccl") {
+    nccl_version = coll::nccl_library_version();
     applier = make_nccl_applier(*comm, plugin, [&](const coll::NcclOptions& o) {
       coll::NcclOptions with = o;
       with.store_prefix = fmt::format("cairn/tune/nccl/config{}", config_comms++);
       return coll::make_nccl_communicator(*boot.store, comm->rank(), nranks, opened.device, with);
     });
-  } else {
-    applier = make_host_applier(*comm);
   }
+#endif
+  if (!applier) applier = make_host_applier(*comm);
 
   std::size_t max_bytes = 0;
   Profile verify_profile;
@@ -117,7 +120,7 @@ int run_tune(TuneRequest r, std::ostream& out) {
     o.cells = r.cells;
     o.search.progress = [&](int done, int total, const std::string& what) { bar.update(done, total, what); };
     o.context.backend = opened.name;
-    o.context.nccl_version = opened.name == "nccl" ? coll::nccl_library_version() : 0;
+    o.context.nccl_version = nccl_version;
     o.context.topology_hash = node_topology_hash();
     o.context.nnodes = nnodes;
     o.context.nranks = nranks;
