@@ -54,6 +54,10 @@ std::string resolve_backend(BackendChoice choice, DataPlace data, bool cuda_buil
   return "nccl";
 }
 
+std::string backend_for(const OpenBackendOptions& options) {
+  return resolve_backend(options.choice, options.data, kCudaBuild, probe::visible_cuda_device_count());
+}
+
 OpenedBackend open_backend(Bootstrap& job, const OpenBackendOptions& options) {
   const int gpus = probe::visible_cuda_device_count();
   OpenedBackend b;

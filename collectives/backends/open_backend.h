@@ -52,6 +52,10 @@ struct OpenedBackend {
   std::string description;   // "backend ucx", "backend nccl nccl-library=22809 nonblocking"
 };
 
+// The backend open_backend will open with these options on this node ("ucx" or "nccl"),
+// for what must be in place before it: a tuner sets NCCL's environment first.
+std::string backend_for(const OpenBackendOptions& options);
+
 // Opens the communicator of `job` (collective: every rank calls it alike).
 OpenedBackend open_backend(Bootstrap& job, const OpenBackendOptions& options);
 

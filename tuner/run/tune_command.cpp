@@ -12,7 +12,6 @@
 #include "common/progress_bar.h"
 #include "common/text_file.h"
 #include "common/utc_time.h"
-#include "probe/cuda_devices.h"
 #include "tuner/profile/topology_hash.h"
 #include "tuner/run/diff.h"
 #include "tuner/run/nccl_applier.h"
@@ -24,12 +23,6 @@
 
 namespace cairn::tuner {
 namespace {
-
-#ifdef CAIRN_HAVE_CUDA
-constexpr bool kCudaBuild = true;
-#else
-constexpr bool kCudaBuild = false;
-#endif
 
 // NCCL sweeps through Cairn's own plugin: NCCL must load it when the communicator is made,
 // and no profile may steer the default that the candidates are compared with.
@@ -67,7 +60,7 @@ int run_tune(TuneRequest r, std::ostream& out) {
   open.device = r.device;
   open.key_prefix = "cairn/tune";
   open.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(r.timeout_s * 1000));
-  const std::string resolved = coll::resolve_backend(r.backend, open.data, kCudaBuild, probe::visible_cuda_device_count());
+  const std::string resolved = coll::backend_for(open);
   if (!r.plugin.empty() && resolved != "nccl")
     throw Error(fmt::format("--plugin is for the nccl backend, and this run uses {}: leave it out", resolved));
   const std::string plugin = resolved == "nccl" ? prepare_nccl_plugin(r.plugin) : std::string();
