@@ -284,3 +284,43 @@ TEST_F(TuneCli, PredictShowsTheClusterAndTheHeldOutError) {
 
 }  // namespace
 }  // namespace cairn::tuner
+
+namespace cairn::tuner {
+namespace {
+
+// --diff reads two profiles: each bad one is refused in one line naming it, nothing runs.
+TEST_F(TuneCli, DiffRefusesBadProfilesNamingThem) {
+  Profile p;
+  p.backend = "ucx";
+  p.topology_hash = "0123456789abcdef";
+  p.nranks = 2;
+  ProfileCell c;
+  c.collective = "all_reduce";
+  c.bytes = 1 << 20;
+  c.nranks = 2;
+  c.default_figure = {100, 10, 0.01, 12};
+  p.cells.push_back(c);
+  const std::string good = box.path("good.json");
+  write_profile_file(p, good);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"missing", box.path("missing.json")},
+      {"garbage", box.write("garbage.json", "{not json")},
+      {"other schema", box.write("other.json", R"({"schema": "cairn.bench", "schema_version": 2})")},
+      {"directory", box.mkdir("dir")},
+      {"dangling link", box.symlink(box.path("nowhere.json"), "dangling.json")},
+  };
+  for (const auto& [what, path] : bad) {
+    for (const auto& args : {std::vector<std::string>{"tune", "--diff", good, path},
+                             std::vector<std::string>{"tune", "--diff", path, good}}) {
+      const Outcome o = hostile::run(box, {.args = args});
+      EXPECT_TRUE(hostile::refused(o, 2, "tune", {path})) << what;
+    }
+  }
+  EXPECT_TRUE(hostile::refused(hostile::run(box, {.args = {"tune", "--diff", good}}), 2, "tune", {"--diff"}));
+  EXPECT_TRUE(hostile::refused(hostile::run(box, {.args = {"tune", "--diff", good, good, good}}), 2, "tune", {"--diff"}));
+  EXPECT_TRUE(hostile::refused(hostile::run(box, {.args = {"tune", "--diff", good, good, "--backend", "ucx"}}), 2,
+                               "tune", {"--backend"}));
+}
+
+}  // namespace
+}  // namespace cairn::tuner
