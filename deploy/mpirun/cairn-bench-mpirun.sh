@@ -7,7 +7,7 @@
 #   deploy/mpirun/cairn-bench-mpirun.sh hosts.txt 4 --backend ucx -b 1K -e 256M -f 2
 #
 # hosts.txt: one host name per line (the first one runs rank 0). Extra arguments go to
-# `cairn bench`.
+# `cairn bench` (COMMAND=tune runs `cairn tune` the same way).
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -39,4 +39,4 @@ mpirun -np $((NHOSTS * PER_HOST)) \
   --hostfile "$HOSTFILE_SLOTS" \
   --map-by "ppr:$PER_HOST:node" --bind-to core \
   -x MASTER_ADDR -x MASTER_PORT -x CAIRN_SECRET -x PATH -x LD_LIBRARY_PATH \
-  "$CAIRN" bench "$@"
+  "$CAIRN" "${COMMAND:-bench}" "$@"
