@@ -21,15 +21,10 @@ namespace {
 namespace bench = coll::bench;
 
 struct TuneArgs {
-  coll::BackendChoice backend = coll::BackendChoice::automatic;
+  tuner::TuneRequest run;  // a sweep or --verify: what tuner::run_tune takes
   std::vector<const bench::CollTest*> tests;
   bench::SweepOptions sweep;
   std::string workload;
-  tuner::SessionOptions session;
-  double timeout_s = 600;
-  int device = -1;
-  std::string plugin;
-  std::string verify;
   std::vector<std::string> diff;
   double threshold_pct = 10;
   bool predict = false;
@@ -46,7 +41,7 @@ TuneArgs parse(const Args& args, bool& help) {
   TuneArgs a;
   std::string backend, op, minbytes, maxbytes, stepbytes, redop, dtype, search;
   long long step_factor = 4;
-  tuner::SearchOptions& s = a.session.search;
+  tuner::SearchOptions& s = a.run.session.search;
   po::options_description desc("Options");
   desc.add_options()
       ("backend", po::value(&backend)->default_value("auto"), "ucx (host memory), nccl (GPU memory) or auto")
@@ -59,18 +54,18 @@ TuneArgs parse(const Args& args, bool& help) {
       ("datatype,d", po::value(&dtype)->default_value("float"), "data type(s), as bench takes them")
       ("redop,o", po::value(&redop)->default_value("sum"), "reduction(s), as bench takes them")
       ("workload", po::value(&a.workload), "the cells from a file: cairn.workload (cairn plan) or a bench --json result")
-      ("out", po::value(&a.session.out_dir)->default_value("tune"),
+      ("out", po::value(&a.run.session.out_dir)->default_value("tune"),
        "directory for the journals, profile.json, nccl.env and nccl_tuner.conf")
       ("search", po::value(&search)->default_value("guided"), "guided (model-guided successive halving) or exhaustive")
       ("rounds", po::value(&s.explore_rounds)->default_value(s.explore_rounds), "rounds of each exploring measurement")
       ("final-rounds", po::value(&s.final_rounds)->default_value(s.final_rounds),
        "rounds of the head-to-head against the default (and of --verify)")
       ("coverage", po::value(&s.coverage)->default_value(s.coverage, "0.95"), "confidence of the speedup's interval")
-      ("restart", po::bool_switch(&a.session.restart), "measure everything again, replacing earlier journals in --out")
-      ("timeout,T", po::value(&a.timeout_s)->default_value(600), "seconds before a stuck call aborts (0: never)")
-      ("device", po::value(&a.device)->default_value(-1), "CUDA device for nccl (default: the local rank)")
-      ("plugin", po::value(&a.plugin), "Cairn's tuner plugin to sweep through (default: ../lib beside cairn)")
-      ("verify", po::value(&a.verify), "measure PROFILE's choices against the defaults again, cell by cell")
+      ("restart", po::bool_switch(&a.run.session.restart), "measure everything again, replacing earlier journals in --out")
+      ("timeout,T", po::value(&a.run.timeout_s)->default_value(600), "seconds before a stuck call aborts (0: never)")
+      ("device", po::value(&a.run.device)->default_value(-1), "CUDA device for nccl (default: the local rank)")
+      ("plugin", po::value(&a.run.plugin), "Cairn's tuner plugin to sweep through (default: ../lib beside cairn)")
+      ("verify", po::value(&a.run.verify), "measure PROFILE's choices against the defaults again, cell by cell")
       ("diff", po::value(&a.diff)->multitoken(), "A.json B.json: cells whose busbw moved more than --threshold")
       ("threshold", po::value(&a.threshold_pct)->default_value(10), "percent, for --diff")
       ("predict", po::bool_switch(&a.predict), "predict busbw at a cluster's scale from the cost model")
@@ -82,7 +77,7 @@ TuneArgs parse(const Args& args, bool& help) {
                                 "PROFILE | --diff A B | --predict --cluster NAME --nodes N",
                         args, desc, vm);
   if (help) return a;
-  const int modes = !a.verify.empty() + !a.diff.empty() + a.predict;
+  const int modes = !a.run.verify.empty() + !a.diff.empty() + a.predict;
   require(modes <= 1, "--verify, --diff and --predict are separate modes: give one");
   // A flag the mode does not read is refused rather than silently ignored.
   auto refuse_given = [&](std::initializer_list<const char*> names, const char* mode) {
@@ -98,10 +93,10 @@ TuneArgs parse(const Args& args, bool& help) {
     refuse_given(sweep_only, "with --diff");
   }
   if (a.predict) refuse_given(measuring, "with --predict");
-  if (!a.verify.empty()) refuse_given({"workload", "out", "search", "rounds", "restart"}, "with --verify");
+  if (!a.run.verify.empty()) refuse_given({"workload", "out", "search", "rounds", "restart"}, "with --verify");
   if (a.diff.empty()) refuse_given({"threshold"}, "without --diff");
   if (!a.workload.empty()) refuse_given(sweep_only, "with --workload (the file gives the cells)");
-  a.backend = coll::parse_backend_choice(backend);
+  a.run.backend = coll::parse_backend_choice(backend);
   a.tests = bench::parse_collectives(op);
   a.sweep.min_bytes = bench::parse_size(minbytes, "-b");
   a.sweep.max_bytes = bench::parse_size(maxbytes, "-e");
@@ -112,7 +107,7 @@ TuneArgs parse(const Args& args, bool& help) {
   a.sweep.ops = bench::parse_ops(redop);
   bench::sweep_sizes(a.sweep);
   require(search == "guided" || search == "exhaustive", fmt::format("--search '{}': use guided or exhaustive", search));
-  a.session.exhaustive = search == "exhaustive";
+  a.run.session.exhaustive = search == "exhaustive";
   require(s.explore_rounds >= 1 && s.explore_rounds <= 1000,
           fmt::format("--rounds {}: give 1 to 1000 rounds", s.explore_rounds));
   require(s.coverage > 0.5 && s.coverage < 1, fmt::format("--coverage {}: give a confidence between 0.5 and 1, e.g. 0.95", s.coverage));
@@ -120,7 +115,7 @@ TuneArgs parse(const Args& args, bool& help) {
   require(s.final_rounds >= least && s.final_rounds <= 1000,
           fmt::format("--final-rounds {}: the noise rule needs at least {} rounds for {} coverage (and at most 1000)",
                       s.final_rounds, least, s.coverage));
-  require(a.timeout_s >= 0, "-T cannot be negative");
+  require(a.run.timeout_s >= 0, "-T cannot be negative");
   require(a.threshold_pct > 0 && a.threshold_pct < 1000,
           fmt::format("--threshold {}: give a percentage above 0, e.g. 10", a.threshold_pct));
   require(a.diff.empty() || a.diff.size() == 2, "--diff takes two profiles: --diff A.json B.json");
@@ -147,13 +142,7 @@ int cmd_tune(const Args& args) {
   if (!a.diff.empty()) return tuner::run_diff(a.diff[0], a.diff[1], a.threshold_pct, std::cout);
   if (a.predict) return run_predict(a);
 
-  tuner::TuneRequest r;
-  r.backend = a.backend;
-  r.device = a.device;
-  r.timeout_s = a.timeout_s;
-  r.plugin = a.plugin;
-  r.verify = a.verify;
-  r.session = a.session;
+  tuner::TuneRequest r = std::move(a.run);
   // Cells come from the flags or a file, read before any rank starts measuring.
   r.cells = a.workload.empty() ? tuner::cells_from_sweep(a.tests, a.sweep) : tuner::read_cells_file(a.workload);
   return tuner::run_tune(std::move(r), std::cout);
