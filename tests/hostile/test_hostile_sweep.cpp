@@ -140,6 +140,22 @@ std::vector<BadValue> bad_values(Kind kind) {
   return v;
 }
 
+// The flags bench and tune share: the backend and nccl-tests' workload flags.
+std::vector<Flag> with_workload_flags(std::vector<Flag> own) {
+  std::vector<Flag> flags = {
+      {"--backend", Kind::name, {}},
+      {"--op", Kind::name, {}},
+      {"-b", Kind::size, {"minbytes"}},
+      {"-e", Kind::size, {"maxbytes"}},
+      {"-i", Kind::size, {"stepbytes"}},
+      {"-f", Kind::count, {"stepfactor"}},
+      {"-d", Kind::name, {"datatype"}},
+      {"-o", Kind::name, {"redop"}},
+  };
+  flags.insert(flags.end(), own.begin(), own.end());
+  return flags;
+}
+
 const std::vector<CommandTable>& commands() {
   static const std::vector<CommandTable> tables = {
       {"probe", {}, {
@@ -210,18 +226,10 @@ const std::vector<CommandTable>& commands() {
            {"--output", Kind::output_file, {}},
            {"--timeout-s", Kind::non_negative, {}, {"inf"}},  // inf: never time out
        }},
-      {"bench", {"-b", "1K", "-e", "1K", "-n", "1", "-w", "0"}, {
-           {"--backend", Kind::name, {}},
-           {"--op", Kind::name, {}},
-           {"-b", Kind::size, {"minbytes"}},
-           {"-e", Kind::size, {"maxbytes"}},
-           {"-i", Kind::size, {"stepbytes"}},
-           {"-f", Kind::count, {"stepfactor"}},
+      {"bench", {"-b", "1K", "-e", "1K", "-n", "1", "-w", "0"}, with_workload_flags({
            {"-n", Kind::count, {"iters"}},
            {"-w", Kind::index, {"warmup_iters"}},
            {"-c", Kind::index, {"check"}},
-           {"-o", Kind::name, {"redop"}},
-           {"-d", Kind::name, {"datatype"}},
            {"-r", Kind::index, {"root"}},
            {"-a", Kind::index, {"average"}},
            {"-z", Kind::index, {"blocking"}},
@@ -229,16 +237,8 @@ const std::vector<CommandTable>& commands() {
            {"-t", Kind::count, {"nthreads"}},
            {"-g", Kind::count, {"ngpus"}},
            {"--device", Kind::index, {}, {"negative"}},  // -1: the local rank's GPU
-       }},
-      {"tune", {"--backend", "ucx", "-b", "1K", "-e", "1K", "--rounds", "1", "--final-rounds", "6"}, {
-           {"--backend", Kind::name, {}},
-           {"--op", Kind::name, {}},
-           {"-b", Kind::size, {"minbytes"}},
-           {"-e", Kind::size, {"maxbytes"}},
-           {"-i", Kind::size, {"stepbytes"}},
-           {"-f", Kind::count, {"stepfactor"}},
-           {"-d", Kind::name, {"datatype"}},
-           {"-o", Kind::name, {"redop"}},
+       })},
+      {"tune", {"--backend", "ucx", "-b", "1K", "-e", "1K", "--rounds", "1", "--final-rounds", "6"}, with_workload_flags({
            {"--out", Kind::output_dir, {}},
            {"--search", Kind::name, {}},
            {"--rounds", Kind::count, {}},
@@ -247,7 +247,7 @@ const std::vector<CommandTable>& commands() {
            {"-T", Kind::non_negative, {"timeout"}, {"inf"}},  // inf: never time out
            {"--device", Kind::index, {}, {"negative"}},  // -1: the local rank's GPU
            {"--threshold", Kind::positive, {}},
-       }},
+       })},
       {"tune", {"--backend", "ucx", "--rounds", "1", "--final-rounds", "6"}, {
            {"--workload", Kind::input_file, {}},
        }},

@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "common/error.h"
-#include "common/json_io.h"
+#include "collectives/measure/pairs/analysis.h"
 #include "common/text_file.h"
 #include "topology/cluster.h"
 #include "tuner/model/alpha_beta.h"
@@ -21,61 +20,32 @@
 namespace cairn::tuner {
 namespace {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
-
-// The journal's measurements as (candidate key, collective, bytes) -> median time, with the
-// communicator's size. A journal line is {"cell": "<collective>/<dtype>/<op>/<bytes>",
-// "candidates": [...], "times_us": [[...], ...]} after the header (journal.h).
+// The journal's measurements as (candidate key, collective, bytes) -> the median time of
+// each series, with the communicator's size (journal.h reads and checks the file).
 struct Measured {
   int nranks = 0, nnodes = 0;
   std::map<std::tuple<std::string, std::string, double>, std::vector<double>> medians;
 };
 
 Measured read_journal(const std::string& path) {
-  const std::string text = read_text_file(path);
-  std::istringstream in(text);
-  std::string line;
+  const Journal journal = Journal::from_text(read_text_file(path), path);
+  if (journal.header().backend != "ucx")
+    throw Error(fmt::format("{}: --from fits the host model; this journal is of the {} backend", path,
+                            journal.header().backend));
   Measured m;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty()) continue;
-    const std::string where = fmt::format("{} line {}", path, number);
-    Json doc;
-    try {
-      doc = Json::parse(line);
-    } catch (const Json::exception&) {
-      if (in.peek() == EOF && text.back() != '\n') break;  // the line a kill tore off
-      throw Error(fmt::format("{}: not JSON; give a journal-*.jsonl that cairn tune wrote", where));
-    }
-    if (number == 1) {
-      require_schema(doc, kJournalSchema, kJournalVersion, path);
-      m.nranks = json_field<int>(doc, "nranks", where);
-      m.nnodes = json_field<int>(doc, "nnodes", where);
-      if (json_field<std::string>(doc, "backend", where) != "ucx")
-        throw Error(fmt::format("{}: --from fits the host model; this journal is of the {} backend", path,
-                                doc["backend"].get<std::string>()));
-      continue;
-    }
-    const std::string cell = json_field<std::string>(doc, "cell", where);
-    const auto keys = json_field<std::vector<std::string>>(doc, "candidates", where);
-    const auto times = json_field<std::vector<std::vector<double>>>(doc, "times_us", where);
-    const std::size_t slash = cell.find('/'), last = cell.rfind('/');
-    if (slash == std::string::npos || keys.size() != times.size())
-      throw Error(fmt::format("{}: the line's cell or candidates do not fit together", where));
-    const double bytes = std::strtod(cell.c_str() + last + 1, nullptr);
-    for (std::size_t k = 0; k < keys.size(); ++k) {
-      std::vector<double> finite;
-      for (double t : times[k])
-        if (std::isfinite(t) && t > 0) finite.push_back(t);
-      if (!finite.empty()) m.medians[{keys[k], cell.substr(0, slash), bytes}].push_back(median(finite));
+  m.nranks = journal.header().nranks;
+  m.nnodes = journal.header().nnodes;
+  for (const JournalEntry& e : journal.entries()) {
+    // The cell key is "<collective>/<dtype>/<op>/<bytes>" (Cell::key).
+    const std::string collective = e.cell.substr(0, e.cell.find('/'));
+    const double bytes = std::strtod(e.cell.c_str() + e.cell.rfind('/') + 1, nullptr);
+    for (std::size_t k = 0; k < e.candidates.size(); ++k) {
+      std::vector<double> finite;  // a run the backend did not honour is +inf
+      for (double t : e.times_us[k])
+        if (std::isfinite(t)) finite.push_back(t);
+      if (!finite.empty()) m.medians[{e.candidates[k], collective, bytes}].push_back(coll::pairs::median_of(finite));
     }
   }
-  if (m.nranks == 0) throw Error(fmt::format("{}: an empty journal; give one that cairn tune wrote", path));
   return m;
 }
 
@@ -104,7 +74,7 @@ HoldoutReport holdout_of(const Measured& m) {
     const auto& [key, collective, bytes] = id;
     const std::string family = family_of(key);
     if (family.empty()) continue;
-    by_candidate[{key, collective}].push_back({family, collective, bytes, m.nranks, m.nnodes, median(medians)});
+    by_candidate[{key, collective}].push_back({family, collective, bytes, m.nranks, m.nnodes, coll::pairs::median_of(medians)});
   }
   HoldoutReport report;
   std::map<std::string, std::vector<double>> errors_by_family;
@@ -124,9 +94,9 @@ HoldoutReport holdout_of(const Measured& m) {
     fitted_by_family[samples.front().family] += static_cast<int>((samples.size() + 1) / 2);
   }
   for (const auto& [family, errors] : errors_by_family)
-    report.families.push_back({family, fitted_by_family[family], static_cast<int>(errors.size()), median(errors)});
+    report.families.push_back({family, fitted_by_family[family], static_cast<int>(errors.size()), coll::pairs::median_of(errors)});
   report.held_out = static_cast<int>(all.size());
-  report.median_abs_rel_error = all.empty() ? 0 : median(all);
+  report.median_abs_rel_error = all.empty() ? 0 : coll::pairs::median_of(all);
   return report;
 }
 

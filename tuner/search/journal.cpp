@@ -180,6 +180,17 @@ Journal Journal::from_text(const std::string& text, const JournalHeader& expecte
   return j;
 }
 
+Journal Journal::from_text(const std::string& text, const std::string& source) {
+  const std::size_t nl = text.find('\n');
+  if (nl == std::string::npos)
+    throw Error(fmt::format("journal {}: no complete header line; give a journal-*.jsonl that cairn tune wrote", source));
+  const std::string where = fmt::format("journal {} line 1", source);
+  const Json doc = Json::parse(text.substr(0, nl), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object())
+    throw Error(fmt::format("{}: not a JSON object; give a journal-*.jsonl that cairn tune wrote", where));
+  return from_text(text, with_fix([&] { return header_from_json(doc, where); }, "not a journal of this cairn"), source);
+}
+
 void Journal::open(const std::string& path, bool writer) {
   path_ = path;
   if (!writer) return;

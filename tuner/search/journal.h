@@ -54,6 +54,10 @@ class Journal {
   // cairn::Error naming `source`: a header of another sweep (the field that differs and
   // the fix: a new --out or --restart), a malformed line (its number).
   static Journal from_text(const std::string& text, const JournalHeader& expected, const std::string& source);
+  // The same against the journal's own header, for a reader of a finished sweep's
+  // journal (tune --predict --from): cairn::Error naming `source` for an empty file or a
+  // first line that is no journal header.
+  static Journal from_text(const std::string& text, const std::string& source);
 
   // From now on append() writes to `path` when `writer` (rank 0); other ranks only keep
   // the entries in memory. The writer starts the file afresh with the header when the
