@@ -111,13 +111,17 @@ JournalEntry entry_from_json(const Json& doc, const JournalHeader& h, const std:
 
 // Runs a reader of one line; its error gets the way out appended.
 template <typename Read>
-auto with_fix(Read read, const char* why) {
+auto with_fix(Read read, const char* why, const char* fix) {
   try {
     return read();
   } catch (const Error& e) {
-    throw Error(fmt::format("{} ({}): pass a new --out, or --restart to measure everything again", e.what(), why));
+    throw Error(fmt::format("{} ({}): {}", e.what(), why, fix));
   }
 }
+
+// What to do about a damaged journal: the sweep that resumes it, or a reader (--from).
+constexpr const char* kResumeFix = "pass a new --out, or --restart to measure everything again";
+constexpr const char* kReaderFix = "give a journal-*.jsonl that cairn tune wrote";
 
 [[noreturn]] void throw_io(const std::string& path, const char* what) {
   throw Error(fmt::format("journal {}: cannot {}: {}; check the directory and free space, or pass another --out", path,
@@ -148,6 +152,11 @@ std::string Journal::read_text(const std::string& path) {
 }
 
 Journal Journal::from_text(const std::string& text, const JournalHeader& expected, const std::string& source) {
+  return parse(text, expected, source, kResumeFix);
+}
+
+Journal Journal::parse(const std::string& text, const JournalHeader& expected, const std::string& source,
+                       const char* fix) {
   Journal j;
   j.header_ = expected;
   std::size_t pos = 0;
@@ -163,16 +172,16 @@ Journal Journal::from_text(const std::string& text, const JournalHeader& expecte
     const std::string where = fmt::format("journal {} line {}", source, line_no);
     const Json doc = Json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded() || !doc.is_object())
-      throw Error(fmt::format("{}: not a JSON object; the file is damaged: pass a new --out or --restart", where));
+      throw Error(fmt::format("{}: not a JSON object; the file is damaged: {}", where, fix));
     if (line_no == 1) {
-      const JournalHeader found = with_fix([&] { return header_from_json(doc, where); }, "not a journal of this cairn");
+      const JournalHeader found = with_fix([&] { return header_from_json(doc, where); }, "not a journal of this cairn", fix);
       if (!(found == expected))
         throw Error(fmt::format("journal {} was written by another sweep ({}); pass a new --out, or --restart to "
                                 "measure everything again",
                                 source, first_difference(found, expected)));
       j.resumed_ = true;
     } else {
-      j.entries_.push_back(with_fix([&] { return entry_from_json(doc, expected, where); }, "the file is damaged"));
+      j.entries_.push_back(with_fix([&] { return entry_from_json(doc, expected, where); }, "the file is damaged", fix));
     }
     pos = nl + 1;
     j.valid_bytes_ = pos;
@@ -183,12 +192,12 @@ Journal Journal::from_text(const std::string& text, const JournalHeader& expecte
 Journal Journal::from_text(const std::string& text, const std::string& source) {
   const std::size_t nl = text.find('\n');
   if (nl == std::string::npos)
-    throw Error(fmt::format("journal {}: no complete header line; give a journal-*.jsonl that cairn tune wrote", source));
+    throw Error(fmt::format("journal {}: no complete header line; {}", source, kReaderFix));
   const std::string where = fmt::format("journal {} line 1", source);
   const Json doc = Json::parse(text.substr(0, nl), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object())
-    throw Error(fmt::format("{}: not a JSON object; give a journal-*.jsonl that cairn tune wrote", where));
-  return from_text(text, with_fix([&] { return header_from_json(doc, where); }, "not a journal of this cairn"), source);
+  if (doc.is_discarded() || !doc.is_object()) throw Error(fmt::format("{}: not a JSON object; {}", where, kReaderFix));
+  return parse(text, with_fix([&] { return header_from_json(doc, where); }, "not a journal of this cairn", kReaderFix),
+               source, kReaderFix);
 }
 
 void Journal::open(const std::string& path, bool writer) {

@@ -76,6 +76,9 @@ class Journal {
 
  private:
   Journal() = default;
+  // from_text's work; `fix` ends an error's line with what to do.
+  static Journal parse(const std::string& text, const JournalHeader& expected, const std::string& source,
+                       const char* fix);
   JournalHeader header_;
   std::vector<JournalEntry> entries_;
   std::size_t valid_bytes_ = 0;  // length of the complete lines of the text loaded
