@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/train_ft_flags.h"
 #include "collectives/rendezvous/bootstrap.h"
 #include "collectives/backends/open_backend.h"
 #include "common/error.h"
@@ -67,11 +68,14 @@ int cmd_train(const Args& args) {
       ("log-every", po::value(&opts.log_every)->default_value(10), "print every N steps")
       ("eval-batches", po::value(&opts.eval_batches)->default_value(0), "after training, mean loss over N batches in another order");
   add_checkpoint_options(desc, opts.checkpoints);
+  FtFlagTexts ft_texts;
+  add_fault_tolerance_flags(desc, opts.ft, ft_texts);
   po::variables_map vm;
   if (!parse_options("train", "--data SHARD [--preset NAME] [--steps N] [--lr X] [--batch B] [--seed S]",
                      args, desc, vm))
     return 0;
   refuse_output_over_inputs({"--loss-log", opts.checkpoints.loss_log}, {{"--data", data}, {"--preset", model}});
+  finish_fault_tolerance_flags(ft_texts, opts.ft);
   train::check_cpu_threads(threads);
   const coll::BackendChoice backend_choice = coll::parse_backend_choice(backend);
   train::cpu::set_cpu_threads(threads);
@@ -98,7 +102,7 @@ int cmd_train(const Args& args) {
     comm = coll::open_backend(*job, open).comm;
   }
   try {
-    train::run(opts, shard, comm.get());
+    train::run(opts, shard, comm.get(), {}, job ? job->store.get() : nullptr);
   } catch (const std::exception& e) {
     // A rank that stops alone (rank 0 refused the checkpoint directory) must not wait in
     // the collective close for peers that are still training: abort, and the peers'

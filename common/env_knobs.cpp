@@ -29,6 +29,8 @@ constexpr Knob kKnobs[] = {
     {"CAIRN_MASTER_PORT", KnobType::integer, 1, 65535, "set by cairn launch",
      "port of rank 0's rendezvous store"},
     {"CAIRN_RANK", KnobType::integer, 0, 1 << 30, "set by cairn launch", "this rank's index in the job"},
+    {"CAIRN_RESTART", KnobType::integer, 0, 1 << 30, "0 (set by cairn launch --max-restarts)",
+     "which start of the job this is: 0 the first, k after the k-th restart (--inject faults fire in start 0)"},
     {"CAIRN_SECRET", KnobType::secret, 0, 0, "made by a one-node cairn launch; required with several ranks",
      "the job's shared secret that authenticates every rank to the store"},
     {"CAIRN_STORE_TIMEOUT_S", KnobType::seconds, 0, 0, "60",

@@ -31,6 +31,12 @@ struct TrainHooks {
   std::vector<GradientHook> after_backward;
   // Only in a data-parallel job: around the all-reduce of the loss and the gradients.
   std::vector<GradientHook> before_reduce, after_reduce;
+  // Replaces the plain gradient all-reduce of a data-parallel job (checked gradients,
+  // ft/sdc): called where DataParallel::average_gradients() would be, with this rank's
+  // weight w_r (train/data_parallel.h), and leaves the global mean's gradients in the
+  // model. Returns false to skip this step's update (a policy's answer to a fault it
+  // could not repair). Empty: the plain all-reduce.
+  std::function<bool(std::int64_t step, Model& model, double weight)> reduce_gradients;
   std::vector<std::function<void(const StepResult& r)>> after_step;
   std::vector<std::function<void(const CheckpointWritten& c)>> on_checkpoint;
 };

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/host_name.h"
 #include "train/flops.h"
 #include "train/memory_plan.h"
 #include "train/progress.h"
@@ -36,7 +37,7 @@ TrainConfig with_seq_len(TrainConfig cfg) {
 
 // The run itself; `doing` says what it is allocating or doing, for an out-of-memory error.
 RunResult run_checked(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks,
-                      const std::string& memory, std::string& doing) {
+                      coll::Store* store, const std::string& memory, std::string& doing) {
   const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
   doing = "while allocating the weights and AdamW moments";
   const ProgressPrinter print(rank == 0, o.log_every);  // one table for the job
@@ -51,8 +52,10 @@ RunResult run_checked(const RunOptions& o, const TokenShard& shard, coll::Commun
   print.header(t, shard, comm);
   CheckpointPolicy checkpoints(o.checkpoints, t.state().step, rank, ranks);
   Throughput done;
-  // Caller's hooks first; then the run's own: checkpoint, account, print the row.
+  // Caller's hooks first, then the fault-tolerance layers'; then the run's own:
+  // checkpoint, account, print the row.
   t.hooks() = std::move(hooks);
+  const FtLayers ft = attach_fault_tolerance(o.ft, FtJob{comm, store, rank, ranks, host_name()}, t.hooks());
   t.hooks().after_step.emplace_back([&](const StepResult& r) {
     if (const auto written = checkpoints.after_step(t, r)) {
       print.checkpoint(*written);
@@ -95,15 +98,17 @@ void check_run_options(const RunOptions& o) {
   check_checkpoint_options(o.checkpoints);
 }
 
-RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks) {
+RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks,
+              coll::Store* store) {
   check_run_options(o);
+  check_fault_tolerance_options(o.ft, comm ? comm->size() : 1);
   const TrainConfig cfg = with_seq_len(o.config);
   const std::string memory = require_memory_fits(cfg);
   // An allocation that fails although the plan fitted (other processes took the memory
   // meanwhile) ends as one line saying what was being allocated.
   std::string doing = "while starting the run";
   try {
-    return run_checked(o, shard, comm, std::move(hooks), memory, doing);
+    return run_checked(o, shard, comm, std::move(hooks), store, memory, doing);
   } catch (const std::bad_alloc&) {
     const MemoryPlan plan = memory_plan(cfg);
     throw Error(fmt::format("out of memory {} (model \"{}\" needs {} of host memory{}); free memory, "

@@ -10,6 +10,7 @@
 #include "collectives/backends/communicator.h"
 #include "train/checkpoint_policy.h"
 #include "train/data/token_shard.h"
+#include "train/fault_tolerance.h"
 #include "train/hooks.h"
 #include "train/trainer.h"
 
@@ -23,6 +24,7 @@ struct RunOptions {
   CheckpointOptions checkpoints;
   std::int64_t log_every = 10;    // a table row every N steps (and the first and last)
   std::int64_t eval_batches = 0;  // > 0: the mean loss over that many batches at the end
+  FaultToleranceOptions ft;       // the ft/ layers the run attaches (train/fault_tolerance.h)
 };
 
 struct RunResult {
@@ -46,7 +48,8 @@ void check_run_options(const RunOptions& o);
 // returns the result. A step whose loss or gradient norm is not finite stops the run
 // with cairn::CheckFailed naming the step, before the optimizer applies it and before
 // any checkpoint of it.
+// `store` is the job's rendezvous store (heartbeats, scores), null on one rank alone.
 RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm = nullptr,
-              TrainHooks hooks = {});
+              TrainHooks hooks = {}, coll::Store* store = nullptr);
 
 }  // namespace cairn::train

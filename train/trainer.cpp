@@ -91,9 +91,17 @@ Trainer::Trainer(const TrainConfig& cfg, const TokenShard& shard, TrainState sta
 Trainer::~Trainer() = default;
 
 StepResult Trainer::step() {
+  using Clock = std::chrono::steady_clock;
+  const auto seconds_since = [](Clock::time_point& t) {
+    const auto now = Clock::now();
+    const double s = std::chrono::duration<double>(now - t).count();
+    t = now;
+    return s;
+  };
   const std::int64_t index = state().step;
   notify(hooks_.before_step, index);  // outside the step's time, as after_step is
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
+  auto mark = t0;
   TokenBatch batch = loader_->next();
   if (batch.step != index)
     throw Error("train: data loader served step " + std::to_string(batch.step) + " for step " +
@@ -101,23 +109,34 @@ StepResult Trainer::step() {
   StepResult r;
   r.step = index;
   r.tokens = cfg_.batch * cfg_.seq_len * world();
+  r.sections.data_s = seconds_since(mark);
   r.loss = model_->forward_backward(batch.inputs.data(), batch.targets.data());
+  r.sections.forward_backward_s = seconds_since(mark);
   notify(hooks_.after_backward, index, *model_);
+  bool apply = true;
   if (dp_) {
+    mark = Clock::now();
     notify(hooks_.before_reduce, index, *model_);
     const auto n = static_cast<std::int64_t>(batch.targets.size());
     const auto global = dp_->reduce_loss(r.loss, counted_targets(batch.targets.data(), n), model_->stream());
     r.loss = global.mean;
-    dp_->average_gradients(*model_, global.weight, host_grads_);
+    if (hooks_.reduce_gradients)
+      apply = hooks_.reduce_gradients(index, *model_, global.weight);
+    else
+      dp_->average_gradients(*model_, global.weight, host_grads_);
     notify(hooks_.after_reduce, index, *model_);
+    r.sections.reduce_s = seconds_since(mark);
   }
+  mark = Clock::now();
   r.grad_norm = model_->clip_grad_norm(cfg_.grad_clip);
   const LrSchedule sched{cfg_.adamw.lr, cfg_.warmup_steps, cfg_.steps, cfg_.min_lr_ratio};
   AdamWHyper h = cfg_.adamw;
   h.lr = r.lr = learning_rate(sched, index);
   require_finite(r);
+  if (!apply) throw Error("train: skipping a step's update is not supported yet");  // the SDC layer's to fill
   model_->optimizer_step(h);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.sections.optimizer_s = seconds_since(mark);
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   notify(hooks_.after_step, r);
   return r;
 }

@@ -203,6 +203,7 @@ const std::vector<CommandTable>& commands() {
            {"--checkpoint-every", Kind::index, {}},
            {"--keep-checkpoints", Kind::count, {}},
            {"--loss-log", Kind::output_file, {}},
+           {"--inject", Kind::name, {}},
        }},
       {"train", {"--steps", "1"}, {
            {"--data", Kind::input_file, {}},
