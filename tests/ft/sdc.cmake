@@ -1,0 +1,7 @@
+# Checksummed gradients (ft/sdc): the pure parts; the checked reduction on 4 forked UCX
+# ranks (every bit of every site, bitwise repaired); the coverage table with its overhead
+# (SERIAL: it times); `cairn train --sdc` under `cairn launch -n 4`, bitwise against a
+# clean run.
+cairn_add_test(test_sdc_fingerprint SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sdc_fingerprint.cpp LIBS cairn_ft_sdc)
+cairn_add_test(test_sdc_reduction SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sdc_reduction.cpp
+  LIBS cairn_ft_sdc cairn_test_ranks cairn_collectives LABELS unit threaded TIMEOUT 300)
