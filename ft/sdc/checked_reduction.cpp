@@ -213,13 +213,16 @@ ReductionOutcome CheckedReduction::reduce(float* grads, std::size_t n, double we
         const bool changed = answers[q].sends_changed > 0;
         if (changed) suspects.insert(q);
         if (changed && !inputs_in_grads) repairable = false;
+        const std::string path = q == o ? fmt::format("the alltoall's local copy on rank {}", q)
+                                        : fmt::format("the communication between rank {} and rank {}", q, o);
         out.findings.push_back(
             changed ? fmt::format("attempt {}: chunk {} from rank {} differs at rank {}, and rank {}'s own send buffer "
                                   "changed since its fingerprint: computation/memory on rank {}",
                                   attempt + 1, o, q, o, q, q)
                     : fmt::format("attempt {}: chunk {} from rank {} differs at rank {}, while rank {}'s send buffer "
-                                  "still matches: the communication between rank {} and rank {}",
-                                  attempt + 1, o, q, o, q, q, o));
+                                  "still matches: {}",
+                                  attempt + 1, o, q, o, q, path));
+        if (!changed && q == o) suspects.insert(q);
       }
       if (!repairable) {
         out.findings.push_back("the saved inputs changed after the gradients were overwritten: no retry can repair it");

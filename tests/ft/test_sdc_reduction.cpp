@@ -126,7 +126,7 @@ TEST(SdcReduction, EverySingleBitFlipAtEverySiteIsDetectedLocalisedAndRepairedBi
           if (where == FlipSite::gradient)
             env.expect(mentions(o, "computation/memory on rank " + q), what + ": blamed on its sender" + all_findings(o));
           else if (where == FlipSite::transit)
-            env.expect(flip_rank == owner ? mentions(o, "chunk " + ow + " from rank " + q)
+            env.expect(flip_rank == owner ? mentions(o, "the alltoall's local copy on rank " + q)
                                           : mentions(o, "communication between rank " + q + " and rank " + ow),
                        what + ": blamed on the link" + all_findings(o));
           else

@@ -119,16 +119,20 @@ class CheckedGradients final : public FtLayer {
                               out.retries, job_.world));
       return true;
     }
+    // The error names the last finding (the lines above have them all), without its attempt.
+    std::string last = out.findings.empty() ? std::string("a check failed") : out.findings.back();
+    if (last.rfind("attempt ", 0) == 0 && last.find(": ") != std::string::npos) last = last.substr(last.find(": ") + 2);
     const std::string what =
-        out.inputs_nonfinite ? std::string("gradients not finite")
-                             : fmt::format("not repaired by {} retr{}", out.retries, out.retries == 1 ? "y" : "ies");
+        out.inputs_nonfinite
+            ? last
+            : fmt::format("{}; not repaired by {} retr{}", last, out.retries, out.retries == 1 ? "y" : "ies");
     switch (options_.policy) {
       case ft::SdcPolicy::skip:
         say(step, what + ": skipping this step's update on every rank (weights and AdamW moments unchanged; "
                          "--sdc-policy skip)");
         return false;
       case ft::SdcPolicy::rollback:
-        throw CheckFailed(fmt::format("sdc: step {}: {} (see the sdc lines above): stopped to roll back; resume from "
+        throw CheckFailed(fmt::format("sdc: step {}: {}: stopped to roll back; resume from "
                                       "the last checkpoint with --resume (cairn launch --max-restarts does it)",
                                       step + 1, what));
       case ft::SdcPolicy::stop: {
