@@ -60,18 +60,23 @@ std::size_t CheckedReduction::valid(int chunk) const {
   return first >= n_ ? 0 : std::min(chunk_, n_ - first);
 }
 
+// S = weight * grads, padded with zeros, fingerprinted block by block as it is written
+// (fused: the fingerprint reads each block while it is in cache).
 void CheckedReduction::build_send(const float* grads, double weight) {
-  const std::size_t total = chunk_ * static_cast<std::size_t>(ranks_);
-  send_.resize(total);
-  if (weight == 1.0) {
-    std::copy(grads, grads + n_, send_.begin());
-  } else {
-    const auto w = static_cast<float>(weight);  // as DataParallel scales: grads *= w in f32
-    for (std::size_t i = 0; i < n_; ++i) send_[i] = grads[i] * w;
-  }
-  std::fill(send_.begin() + static_cast<std::ptrdiff_t>(n_), send_.end(), 0.0f);
+  send_.resize(chunk_ * static_cast<std::size_t>(ranks_));
   mine_.resize(static_cast<std::size_t>(ranks_));
-  for (int c = 0; c < ranks_; ++c) mine_[c] = fingerprint(send_.data() + c * chunk_, chunk_);
+  const auto w = static_cast<float>(weight);  // as DataParallel scales: grads *= w in f32
+  for (int c = 0; c < ranks_; ++c) {
+    float* dst = send_.data() + c * chunk_;
+    const std::size_t first = static_cast<std::size_t>(c) * chunk_, real = valid(c);
+    full_.reset();
+    for (std::size_t b = 0; b < chunk_; b += kFingerprintBlock) {
+      const std::size_t m = std::min(kFingerprintBlock, chunk_ - b);
+      for (std::size_t i = b; i < b + m; ++i) dst[i] = i < real ? (weight == 1.0 ? grads[first + i] : grads[first + i] * w) : 0.0f;
+      full_.update(dst + b, m);
+    }
+    mine_[c] = full_.finish();
+  }
 }
 
 void CheckedReduction::exchange_chunks(int attempt, const ReductionTaps& taps) {
@@ -83,15 +88,32 @@ void CheckedReduction::exchange_chunks(int attempt, const ReductionTaps& taps) {
       taps.transit(attempt, q, received_.data() + q * chunk_, static_cast<std::size_t>(me_) * chunk_, valid(me_));
 }
 
-// The owner's arithmetic: rank order, then one division (what ReduceOp::avg computes).
-void CheckedReduction::sum_chunks() {
-  result_.assign(received_.begin(), received_.begin() + static_cast<std::ptrdiff_t>(chunk_));
-  for (int q = 1; q < ranks_; ++q) {
-    const float* v = received_.data() + q * chunk_;
-    for (std::size_t i = 0; i < chunk_; ++i) result_[i] += v[i];
-  }
+// The owner's pass over what it received, block by block while each is in cache: the
+// bits of every sender's chunk (to verify), their sum in rank order and one division
+// (what ReduceOp::avg computes), and the result's fingerprint over its real elements.
+void CheckedReduction::verify_and_sum(std::vector<Fingerprint>& received, Fingerprint& result) {
+  while (received_streams_.size() < static_cast<std::size_t>(ranks_)) received_streams_.emplace_back(false);
+  for (auto& st : received_streams_) st.reset();
+  full_.reset();
+  result_.resize(chunk_);
+  const std::size_t real = valid(me_);
   const auto r = static_cast<float>(ranks_);
-  for (float& y : result_) y /= r;
+  for (std::size_t b = 0; b < chunk_; b += kFingerprintBlock) {
+    const std::size_t m = std::min(kFingerprintBlock, chunk_ - b);
+    float* y = result_.data() + b;
+    for (int q = 0; q < ranks_; ++q) {
+      const float* v = received_.data() + q * chunk_ + b;
+      received_streams_[q].update(v, m);
+      if (q == 0) std::copy(v, v + m, y);
+      else
+        for (std::size_t i = 0; i < m; ++i) y[i] += v[i];
+    }
+    for (std::size_t i = 0; i < m; ++i) y[i] /= r;
+    if (b < real) full_.update(y, std::min(m, real - b));
+  }
+  received.resize(static_cast<std::size_t>(ranks_));
+  for (int q = 0; q < ranks_; ++q) received[q] = received_streams_[q].finish();
+  result = full_.finish();
 }
 
 void CheckedReduction::gather_result(float* grads) {
@@ -110,7 +132,9 @@ void CheckedReduction::reduce_unchecked(float* grads, std::size_t n, double weig
   chunk_ = chunk_elements(n, ranks_);
   build_send(grads, weight);
   exchange_chunks(0, taps);
-  sum_chunks();
+  std::vector<Fingerprint> received;
+  Fingerprint result;
+  verify_and_sum(received, result);
   gather_result(grads);
   if (taps.reduced) taps.reduced(0, grads, n_);
 }
@@ -156,10 +180,13 @@ ReductionOutcome CheckedReduction::reduce(float* grads, std::size_t n, double we
 
     // 3. The owner verifies what it received, sums it, checks the sum and fingerprints it.
     OwnerReport own;
+    std::vector<Fingerprint> received;
+    Fingerprint result;
+    verify_and_sum(received, result);
     double inputs_sum = 0, inputs_abs = 0;
     for (int q = 0; q < ranks_; ++q) {
       const Fingerprint& said = declared_[static_cast<std::size_t>(q) * R + static_cast<std::size_t>(me_)];
-      if (!same_bits(bits_fingerprint(received_.data() + q * chunk_, chunk_), said)) {
+      if (!same_bits(received[q], said)) {
         if (own.bad_senders < kNamed) own.bad_sender[own.bad_senders] = q;
         ++own.bad_senders;
       }
@@ -167,8 +194,7 @@ ReductionOutcome CheckedReduction::reduce(float* grads, std::size_t n, double we
       inputs_abs += said.abs_sum;
     }
     if (own.bad_senders == 0) {
-      sum_chunks();
-      own.result = fingerprint(result_.data(), valid(me_));
+      own.result = result;
       // Padding is zeros on every rank; its sum is zero and stays out of the fingerprint.
       own.sum_error = std::fabs(own.result.sum - inputs_sum / ranks_);
       own.sum_bound = reduction_sum_bound(inputs_abs, own.result.abs_sum, ranks_, chunk_);

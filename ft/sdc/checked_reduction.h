@@ -84,7 +84,7 @@ class CheckedReduction {
   std::size_t valid(int chunk) const;
   void build_send(const float* grads, double weight);
   void exchange_chunks(int attempt, const ReductionTaps& taps);
-  void sum_chunks();
+  void verify_and_sum(std::vector<Fingerprint>& received, Fingerprint& result);
   void gather_result(float* grads);
 
   coll::Communicator& comm_;
@@ -94,6 +94,8 @@ class CheckedReduction {
   std::vector<float> send_, received_, result_, gathered_;
   std::vector<Fingerprint> declared_;  // R x R: declared_[q * R + c], chunk c of rank q's S
   std::vector<Fingerprint> mine_;      // R: my S's chunks, as declared
+  FingerprintStream full_;             // reused: no allocation per step
+  std::vector<FingerprintStream> received_streams_;  // bits only, one per sender
 };
 
 }  // namespace cairn::ft

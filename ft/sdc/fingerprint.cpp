@@ -1,78 +1,121 @@
 #include "ft/sdc/fingerprint.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
 
 #include <xxhash.h>
 
 namespace cairn::ft {
 namespace {
 
-// The word sum, the float sums and the non-finite count in one loop the compiler
-// vectorises (no early exit, no branch on the data): memory-bound, like the hash.
-void sums(const float* x, std::size_t n, Fingerprint& f) {
-  // Eight lanes of each sum, added in a fixed order at the end: the compiler keeps the
-  // lanes in vector registers (a single accumulator would serialise on the FP adds).
-  constexpr std::size_t kLanes = 8;
+constexpr std::size_t kLanes = 8;
+
+// The word sum, the float sums and the non-finite count over eight lanes the compiler
+// keeps in vector registers (no early exit, no branch on the data; one accumulator
+// would serialise on the FP adds). Element i goes to lane i % 8 of the whole stream.
+struct Lanes {
   std::uint64_t words[kLanes] = {}, nonfinite[kLanes] = {};
   double sum[kLanes] = {}, abs_sum[kLanes] = {};
-  const std::size_t whole = n - n % kLanes;
-  for (std::size_t i = 0; i < whole; i += kLanes)
-    for (std::size_t l = 0; l < kLanes; ++l) {
-      std::uint32_t w;
-      std::memcpy(&w, x + i + l, sizeof w);
-      words[l] += w;
-      nonfinite[l] += ((w >> 23) & 0xffu) == 0xffu;
-      const double v = x[i + l];
-      sum[l] += v;
-      abs_sum[l] += std::fabs(v);
-    }
-  for (std::size_t i = whole; i < n; ++i) {
+  std::size_t seen = 0;  // elements so far, for the lane of the next
+
+  template <bool kWithSums>
+  void add(const float* x, std::size_t n) {
+    std::size_t i = 0;
+    for (; i < n && seen % kLanes != 0; ++i, ++seen) one<kWithSums>(x[i], seen % kLanes);  // finish a group
+    const std::size_t groups = (n - i) / kLanes;
+    for (std::size_t g = 0; g < groups; ++g, i += kLanes)
+      for (std::size_t l = 0; l < kLanes; ++l) one<kWithSums>(x[i + l], l);
+    seen += groups * kLanes;
+    for (; i < n; ++i, ++seen) one<kWithSums>(x[i], seen % kLanes);
+  }
+  template <bool kWithSums>
+  void one(float v, std::size_t l) {
     std::uint32_t w;
-    std::memcpy(&w, x + i, sizeof w);
-    words[0] += w;
-    nonfinite[0] += ((w >> 23) & 0xffu) == 0xffu;
-    sum[0] += static_cast<double>(x[i]);
-    abs_sum[0] += std::fabs(static_cast<double>(x[i]));
+    std::memcpy(&w, &v, sizeof w);
+    words[l] += w;
+    if constexpr (kWithSums) {
+      nonfinite[l] += ((w >> 23) & 0xffu) == 0xffu;
+      const double d = v;
+      sum[l] += d;
+      abs_sum[l] += std::fabs(d);
+    }
   }
-  for (std::size_t l = 0; l < kLanes; ++l) {
-    f.word_sum += words[l];
-    f.nonfinite += nonfinite[l];
-    f.sum += sum[l];
-    f.abs_sum += abs_sum[l];
+  void into(Fingerprint& f) const {
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      f.word_sum += words[l];
+      f.nonfinite += nonfinite[l];
+      f.sum += sum[l];
+      f.abs_sum += abs_sum[l];
+    }
   }
-}
+};
 
 }  // namespace
 
+struct FingerprintStream::State {
+  XXH3_state_t* xxh = nullptr;
+  Lanes lanes;
+  bool with_sums = true;
+  State() : xxh(XXH3_createState()) {
+    if (!xxh) throw std::bad_alloc();
+  }
+  ~State() { XXH3_freeState(xxh); }
+};
+
+FingerprintStream::FingerprintStream(bool with_sums) : s_(std::make_unique<State>()) {
+  s_->with_sums = with_sums;
+  reset();
+}
+FingerprintStream::~FingerprintStream() = default;
+FingerprintStream::FingerprintStream(FingerprintStream&&) noexcept = default;
+FingerprintStream& FingerprintStream::operator=(FingerprintStream&&) noexcept = default;
+
+void FingerprintStream::reset() {
+  XXH3_64bits_reset(s_->xxh);
+  const bool with_sums = s_->with_sums;
+  s_->lanes = Lanes{};
+  s_->with_sums = with_sums;
+}
+
+void FingerprintStream::update(const float* x, std::size_t n) {
+  XXH3_64bits_update(s_->xxh, x, n * sizeof(float));
+  if (s_->with_sums) s_->lanes.add<true>(x, n);
+  else s_->lanes.add<false>(x, n);
+}
+
+Fingerprint FingerprintStream::finish() const {
+  Fingerprint f;
+  f.xxh3 = XXH3_64bits_digest(s_->xxh);
+  s_->lanes.into(f);
+  return f;
+}
+
 std::uint64_t hash_bits(const float* x, std::size_t n) { return XXH3_64bits(x, n * sizeof(float)); }
 
-Fingerprint bits_fingerprint(const float* x, std::size_t n) {
-  Fingerprint f;
-  f.xxh3 = hash_bits(x, n);
-  constexpr std::size_t kLanes = 8;
-  std::uint64_t words[kLanes] = {};
-  const std::size_t whole = n - n % kLanes;
-  for (std::size_t i = 0; i < whole; i += kLanes)
-    for (std::size_t l = 0; l < kLanes; ++l) {
-      std::uint32_t w;
-      std::memcpy(&w, x + i + l, sizeof w);
-      words[l] += w;
-    }
-  for (std::size_t i = whole; i < n; ++i) {
-    std::uint32_t w;
-    std::memcpy(&w, x + i, sizeof w);
-    words[0] += w;
+namespace {
+template <bool kWithSums>
+Fingerprint one_pass(const float* x, std::size_t n) {
+  // Block by block: the hash and the sums read each block while it is in cache.
+  XXH3_state_t* st = XXH3_createState();
+  if (!st) throw std::bad_alloc();
+  XXH3_64bits_reset(st);
+  Lanes lanes;
+  for (std::size_t i = 0; i < n; i += kFingerprintBlock) {
+    const std::size_t m = std::min(kFingerprintBlock, n - i);
+    XXH3_64bits_update(st, x + i, m * sizeof(float));
+    lanes.add<kWithSums>(x + i, m);
   }
-  for (std::uint64_t w : words) f.word_sum += w;
-  return f;
-}
-
-Fingerprint fingerprint(const float* x, std::size_t n) {
   Fingerprint f;
-  f.xxh3 = hash_bits(x, n);
-  sums(x, n, f);
+  f.xxh3 = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  lanes.into(f);
   return f;
 }
+}  // namespace
+
+Fingerprint fingerprint(const float* x, std::size_t n) { return one_pass<true>(x, n); }
+Fingerprint bits_fingerprint(const float* x, std::size_t n) { return one_pass<false>(x, n); }
 
 }  // namespace cairn::ft
