@@ -16,7 +16,8 @@ constexpr std::size_t kLanes = 8;
 // keeps in vector registers (no early exit, no branch on the data; one accumulator
 // would serialise on the FP adds). Element i goes to lane i % 8 of the whole stream.
 struct Lanes {
-  std::uint64_t words[kLanes] = {}, nonfinite[kLanes] = {};
+  std::uint32_t words[kLanes] = {};  // mod 2^32: four lanes to a 128-bit add
+  std::uint32_t nonfinite[kLanes] = {};  // per lane: below 2^32 for any chunk under 2^35 elements
   double sum[kLanes] = {}, abs_sum[kLanes] = {};
   std::size_t seen = 0;  // elements so far, for the lane of the next
 
@@ -43,12 +44,14 @@ struct Lanes {
     }
   }
   void into(Fingerprint& f) const {
+    std::uint32_t word_sum = 0;
     for (std::size_t l = 0; l < kLanes; ++l) {
-      f.word_sum += words[l];
+      word_sum += words[l];
       f.nonfinite += nonfinite[l];
       f.sum += sum[l];
       f.abs_sum += abs_sum[l];
     }
+    f.word_sum = word_sum;
   }
 };
 

@@ -2,8 +2,9 @@
 // check needs, in one pass over the data (fingerprint.cpp: the vectorisable CPU loop).
 //
 // Two independent exact checks: XXH3-64 of the raw bytes (any change of any bit changes
-// it with probability 1 - 2^-64) and the sum of the 32-bit words mod 2^64 (a single
-// flipped bit changes it by +-2^b, never 0). Beside them, what is not a check of the bits
+// it with probability 1 - 2^-64) and the sum of the 32-bit words mod 2^32 (a single
+// flipped bit b changes it by +-2^b, never 0 mod 2^32; 32-bit lanes vectorise twice as
+// wide as 64-bit ones). Beside them, what is not a check of the bits
 // but of the arithmetic done on them later: the sum and the sum of magnitudes (double),
 // and the count of NaN/Inf values.
 #pragma once
@@ -16,7 +17,7 @@ namespace cairn::ft {
 
 struct Fingerprint {
   std::uint64_t xxh3 = 0;
-  std::uint64_t word_sum = 0;
+  std::uint64_t word_sum = 0;  // mod 2^32
   double sum = 0;               // sum_i x_i, in double (eight lanes, then added in order)
   double abs_sum = 0;           // sum_i |x_i|
   std::uint64_t nonfinite = 0;  // elements whose exponent is all ones (NaN, +-Inf)
