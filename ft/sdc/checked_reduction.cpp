@@ -51,8 +51,8 @@ struct CheckedReduction::Localisation {
 CheckedReduction::CheckedReduction(coll::Communicator& comm, int retries)
     : comm_(comm), retries_(retries), ranks_(comm.size()), me_(comm.rank()) {
   if (comm.memory() != coll::MemoryKind::host)
-    throw Error("--sdc: the checked reduction works on host memory, but the " + std::string(comm.backend()) +
-                " communicator reduces GPU memory; use --backend ucx");
+    throw Error("--sdc (and --inject bitflip): the checked reduction works on host memory, but the " +
+                std::string(comm.backend()) + " communicator reduces GPU memory; use --backend ucx");
 }
 
 std::size_t CheckedReduction::valid(int chunk) const {

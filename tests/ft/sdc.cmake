@@ -8,4 +8,4 @@ cairn_add_test(test_sdc_reduction SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sdc_red
 cairn_add_test(test_sdc_train SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sdc_train.cpp LIBS cairn_train TIMEOUT 180)
 add_dependencies(test_sdc_train cairn)
 cairn_add_test(test_sdc_coverage SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sdc_coverage.cpp
-  LIBS cairn_ft_sdc cairn_train cairn_test_ranks LABELS unit threaded SERIAL TIMEOUT 300)
+  LIBS cairn_ft_sdc cairn_train cairn_test_ranks LABELS unit SERIAL TIMEOUT 300)

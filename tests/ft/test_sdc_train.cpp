@@ -127,5 +127,36 @@ TEST_F(SdcTrain, TheParameterCheckRaisesNothingOnAHealthyRun) {
   EXPECT_TRUE(bitwise_equal(r.params, clean().params));
 }
 
+// One rank reduces nothing and compares nothing: --sdc checks NaN/Inf only, so a finite
+// flip (bit 30 of one gradient element after backward) trains on; what it does to the
+// weights shows why the replicas' checks exist.
+TEST_F(SdcTrain, OneRankAloneChecksOnlyNaNAndInfAndAFiniteFlipTrainsOn) {
+  const auto alone = [](const std::string& name, const std::string& flags) {
+    const std::string ck = dir_->file(name), out = dir_->file(name + ".out");
+    const std::string words = "env -i PATH=/usr/bin:/bin CAIRN_CPU_THREADS=1 " + kCairn + " train --data " +
+                              dir_->file("fortunes.bin") + " --preset tiny --steps " + std::to_string(kSteps) +
+                              " --batch 1 --seq-len 16 --log-every 1 --checkpoint-dir " + ck + " " + flags;
+    const int status = std::system((words + " >" + out + " 2>&1").c_str());
+    TrainRun r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.text = read_text_file(out, true);
+    const std::string last = train::checkpoint_path(ck, kSteps);
+    if (std::FILE* f = std::fopen(last.c_str(), "rb")) {
+      std::fclose(f);
+      r.params = train::read_checkpoint(last).state.params;
+    }
+    return r;
+  };
+  const TrainRun clean1 = alone("alone_clean", "--sdc");
+  const TrainRun flipped = alone("alone_flip", "--sdc --inject bitflip:rank=0,step=1,where=gradient,bit=30,element=70000");
+  EXPECT_EQ(clean1.code, 0) << clean1.text;
+  EXPECT_EQ(flipped.code, 0) << flipped.text;
+  ASSERT_EQ(flipped.params.size(), clean1.params.size()) << flipped.text;
+  EXPECT_FALSE(bitwise_equal(flipped.params, clean1.params)) << "the flip reached the weights";
+  const TrainRun transit = alone("alone_transit", "--sdc --inject bitflip:rank=0,step=1,where=transit,bit=22");
+  EXPECT_EQ(transit.code, 2) << transit.text;
+  EXPECT_NE(transit.text.find("a transit flip needs a data-parallel job"), std::string::npos) << transit.text;
+}
+
 }  // namespace
 }  // namespace cairn::ft
