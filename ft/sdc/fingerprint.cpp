@@ -7,6 +7,8 @@
 
 #include <xxhash.h>
 
+#include "ft/sdc/mixed_hash.h"
+
 namespace cairn::ft {
 namespace {
 
@@ -119,6 +121,24 @@ Fingerprint one_pass(const float* x, std::size_t n) {
 }  // namespace
 
 Fingerprint fingerprint(const float* x, std::size_t n) { return one_pass<true>(x, n); }
+
+Fingerprint mixed_fingerprint(const float* x, std::size_t n) {
+  Lanes lanes;
+  std::uint64_t h = 0;
+  for (std::size_t i = 0; i < n; i += kFingerprintBlock) {
+    const std::size_t m = std::min(kFingerprintBlock, n - i);
+    for (std::size_t j = i; j < i + m; ++j) {
+      std::uint32_t w;
+      std::memcpy(&w, x + j, sizeof w);
+      h += mix_word(j, w);
+    }
+    lanes.add<true>(x + i, m);
+  }
+  Fingerprint f;
+  f.xxh3 = h;
+  lanes.into(f);
+  return f;
+}
 Fingerprint bits_fingerprint(const float* x, std::size_t n) { return one_pass<false>(x, n); }
 
 }  // namespace cairn::ft

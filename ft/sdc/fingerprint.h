@@ -56,6 +56,11 @@ Fingerprint fingerprint(const float* x, std::size_t n);
 // The bits only: the verification of a buffer whose float sums nobody needs.
 Fingerprint bits_fingerprint(const float* x, std::size_t n);
 
+// The same fingerprint with mixed_hash.h's parallel hash in place of XXH3 (the `xxh3`
+// field holds it): the CPU reference of the GPU kernel (fingerprint_cuda.h), to which
+// the kernel must agree exactly in the hash, the word sum and the NaN/Inf count.
+Fingerprint mixed_fingerprint(const float* x, std::size_t n);
+
 // XXH3-64 alone (the parameters' replica comparison).
 std::uint64_t hash_bits(const float* x, std::size_t n);
 

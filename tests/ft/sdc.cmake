@@ -9,3 +9,9 @@ cairn_add_test(test_sdc_train SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sdc_train.c
 add_dependencies(test_sdc_train cairn)
 cairn_add_test(test_sdc_coverage SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sdc_coverage.cpp
   LIBS cairn_ft_sdc cairn_train cairn_test_ranks LABELS unit SERIAL TIMEOUT 300)
+# The GPU fingerprint against its CPU reference, and its bandwidth against a read-only
+# kernel's (CUDA builds; skips without a GPU).
+if(CAIRN_CUDA)
+  cairn_add_test(test_sdc_fingerprint_cuda SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sdc_fingerprint_cuda.cpp
+    LIBS cairn_ft_sdc CUDA::cudart LABELS gpu SERIAL)
+endif()

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -42,6 +43,27 @@ TEST(SdcFingerprint, EverySingleBitFlipOfEveryElementChangesBothChecks) {
       flip_bit(x[i], bit);
     }
   EXPECT_TRUE(same_bits(bits_fingerprint(x.data(), x.size()), clean));
+}
+
+// The GPU's hash (mixed_hash.h), by its CPU reference: every single flip, and a swap of
+// two elements, changes it; the rest of the fingerprint is the XXH3 one's.
+TEST(SdcFingerprint, TheParallelHashSeesEverySingleBitFlipAndEverySwap) {
+  std::vector<float> x = gradient_like(67, 2);
+  const Fingerprint clean = mixed_fingerprint(x.data(), x.size());
+  const Fingerprint host = fingerprint(x.data(), x.size());
+  EXPECT_EQ(clean.word_sum, host.word_sum);
+  EXPECT_EQ(clean.nonfinite, host.nonfinite);
+  EXPECT_DOUBLE_EQ(clean.abs_sum, host.abs_sum);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    for (int bit = 0; bit < 32; ++bit) {
+      flip_bit(x[i], bit);
+      EXPECT_NE(mixed_fingerprint(x.data(), x.size()).xxh3, clean.xxh3) << "element " << i << " bit " << bit;
+      flip_bit(x[i], bit);
+    }
+  std::swap(x[3], x[40]);
+  const Fingerprint swapped = mixed_fingerprint(x.data(), x.size());
+  EXPECT_EQ(swapped.word_sum, clean.word_sum);  // the word sum cannot see a swap
+  EXPECT_NE(swapped.xxh3, clean.xxh3);          // the position-mixed hash does
 }
 
 TEST(SdcFingerprint, DeclaresTheSumsAndCountsNaNAndInf) {
