@@ -15,3 +15,5 @@ if(CAIRN_CUDA)
   cairn_add_test(test_sdc_fingerprint_cuda SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sdc_fingerprint_cuda.cpp
     LIBS cairn_ft_sdc CUDA::cudart LABELS gpu SERIAL)
 endif()
+cairn_add_test(test_sdc_skip SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sdc_skip.cpp
+  LIBS cairn_ft_sdc cairn_train cairn_test_ranks LABELS unit threaded TIMEOUT 120)
