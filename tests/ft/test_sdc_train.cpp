@@ -127,6 +127,15 @@ TEST_F(SdcTrain, TheParameterCheckRaisesNothingOnAHealthyRun) {
   EXPECT_TRUE(bitwise_equal(r.params, clean().params));
 }
 
+// Without --sdc a flip in one rank's reduced buffer leaves that replica on its own
+// weights; the parameter check names it at the next comparison and stops the run.
+TEST_F(SdcTrain, TheParameterCheckNamesAReplicaThatWentItsOwnWay) {
+  const TrainRun r = train("diverge", "--sdc-param-check-every 1 --inject bitflip:rank=3,step=1,where=reduced,bit=30,"
+                                      "element=70000");
+  EXPECT_EQ(r.code, 1) << r.text;
+  EXPECT_NE(r.text.find("after step 2 the parameters of rank 3 (host "), std::string::npos) << r.text;
+}
+
 // One rank reduces nothing and compares nothing: --sdc checks NaN/Inf only, so a finite
 // flip (bit 30 of one gradient element after backward) trains on; what it does to the
 // weights shows why the replicas' checks exist.

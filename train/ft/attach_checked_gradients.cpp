@@ -3,6 +3,7 @@
 //                      cannot repair in --sdc-retries re-runs meets --sdc-policy
 //   --sdc-param-check-every N
 //                      every N steps the replicas compare a hash of their parameters
+//                      (with or without --sdc)
 //   --inject bitflip:  the flip lands where it says, with or without --sdc: without it the
 //                      gradients take the same data path (alltoall, owner sums, all-gather)
 //                      with every check off, so a test sees what an unchecked run suffers.
@@ -67,13 +68,17 @@ class CheckedGradients final : public FtLayer {
       hooks.after_backward.emplace_back([this](std::int64_t step, Model& model) { after_backward_alone(step, model); });
       return;
     }
-    reduction_ = std::make_unique<ft::CheckedReduction>(*job.comm, options_.retries);
-    if (options_.enabled) hosts_ = host_names(*job.comm, job.host);
-    hooks.reduce_gradients = [this](std::int64_t step, Model& model, double weight) {
-      return reduce(step, model, weight);
-    };
-    if (options_.enabled && options_.param_check_every > 0)
+    if (options_.enabled || options_.param_check_every > 0) hosts_ = host_names(*job.comm, job.host);
+    if (options_.enabled || !flips_.empty()) {
+      reduction_ = std::make_unique<ft::CheckedReduction>(*job.comm, options_.retries);
+      hooks.reduce_gradients = [this](std::int64_t step, Model& model, double weight) {
+        return reduce(step, model, weight);
+      };
+    }
+    if (options_.param_check_every > 0) {  // with or without --sdc: it needs no checked reduction
+      hooks.before_reduce.emplace_back([this](std::int64_t, Model& model) { model_ = &model; });
       hooks.after_step.emplace_back([this](const StepResult& r) { check_replicas(r.step); });
+    }
   }
 
  private:
@@ -96,7 +101,6 @@ class CheckedGradients final : public FtLayer {
   }
 
   bool reduce(std::int64_t step, Model& model, double weight) {
-    model_ = &model;
     const auto n = static_cast<std::size_t>(model.layout().total_elements());
     if (!checked_elements_) {
       flips_.check_elements(n);  // the same answer on every rank: all throw, none waits
@@ -207,7 +211,7 @@ class CheckedGradients final : public FtLayer {
 std::unique_ptr<FtLayer> attach_checked_gradients(const FaultToleranceOptions& o, const FtJob& job,
                                                   TrainHooks& hooks) {
   const bool flips = !bit_flips_of_this_start(o.inject).empty();
-  if (!o.sdc.enabled && !flips) return nullptr;
+  if (!o.sdc.enabled && !flips && o.sdc.param_check_every == 0) return nullptr;
   return std::make_unique<CheckedGradients>(o, job, hooks);
 }
 
