@@ -100,6 +100,17 @@ class CheckedGradients final : public FtLayer {
                                                                  : fmt::format("rank {}", r);
   }
 
+  // Every rank stops at the same point with the same error; none may leave before all
+  // have left the reduction's collectives: the first to go aborts the communicator
+  // (cli/cmd_train.cpp), which would fail a peer still finishing the last all-gather
+  // with a second, different error (exit 2). The store's barrier, unlike a collective,
+  // is passed by anyone only once everyone has entered it.
+  [[noreturn]] void stop_together(const char* check, std::int64_t step, const std::string& why) const {
+    if (job_.store) job_.store->barrier(fmt::format("cairn/sdc/stop/{}/{}", check, step), job_.world);
+    else if (job_.comm) job_.comm->barrier().wait();
+    throw CheckFailed(why);
+  }
+
   bool reduce(std::int64_t step, Model& model, double weight) {
     const auto n = static_cast<std::size_t>(model.layout().total_elements());
     if (!checked_elements_) {
@@ -136,7 +147,7 @@ class CheckedGradients final : public FtLayer {
                          "--sdc-policy skip)");
         return false;
       case ft::SdcPolicy::rollback:
-        throw CheckFailed(fmt::format("sdc: step {}: {}: stopped to roll back; resume from "
+        stop_together("reduction", step, fmt::format("sdc: step {}: {}: stopped to roll back; resume from "
                                       "the last checkpoint with --resume (cairn launch --max-restarts does it)",
                                       step + 1, what));
       case ft::SdcPolicy::stop: {
@@ -145,7 +156,7 @@ class CheckedGradients final : public FtLayer {
           who = "exclude " + rank_and_host(out.suspects.front());
           for (std::size_t i = 1; i < out.suspects.size(); ++i) who += " and " + rank_and_host(out.suspects[i]);
         }
-        throw CheckFailed(fmt::format("sdc: step {}: {}: stopped; {}, then resume from the last checkpoint with "
+        stop_together("reduction", step, fmt::format("sdc: step {}: {}: stopped; {}, then resume from the last checkpoint with "
                                       "--resume",
                                       step + 1, what, who));
       }
@@ -191,7 +202,7 @@ class CheckedGradients final : public FtLayer {
     for (std::size_t i = 1; i < v.differing.size(); ++i) who += ", " + rank_and_host(v.differing[i]);
     say(step, fmt::format("the parameters of {} differ from the other replicas' (XXH3 {:016x} on the rest)", who,
                           v.majority));
-    throw CheckFailed(fmt::format("sdc: after step {} the parameters of {} differ from the other replicas': stopped; "
+    stop_together("parameters", step, fmt::format("sdc: after step {} the parameters of {} differ from the other replicas': stopped; "
                                   "resume from the last checkpoint with --resume",
                                   step + 1, who));
   }
