@@ -18,7 +18,7 @@
 //      verifies chunk by chunk against the owners' fingerprints, and a last all-gather of
 //      what each rank found: every rank holds the same bits, verified, or they all retry.
 // Traffic: (R-1)/R n each way, a ring all-reduce's 2(R-1)/R n; hashing: ~3n + n/R per
-// rank; memory: three buffers of ~n floats (S, the received chunks, the padded result).
+// rank; memory: ~2n floats (S and the received chunks) and a chunk (n more when padded).
 //
 // On a finding the reduction re-runs from the saved inputs (the caller's buffer while it
 // still holds them, else S as declared), up to `retries` times, after localising it: the
