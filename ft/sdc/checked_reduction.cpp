@@ -157,25 +157,25 @@ ReductionOutcome CheckedReduction::reduce(float* grads, std::size_t n, double we
     // 1. The saved input: rebuilt from the caller's gradients while they are there; after
     //    that S as it was declared (a change to it is then found like any other).
     if (inputs_in_grads) build_send(grads, weight);
-    // 2. Fingerprints, then the chunks.
-    declared_.resize(R * R);
-    comm_.all_gather(mine_.data(), declared_.data(), R * sizeof(Fingerprint), coll::DataType::u8).wait();
-    std::uint64_t nonfinite_total = 0;
+    // 2. Each rank's NaN/Inf count (8 bytes a rank: everyone must agree before anything
+    //    moves), each chunk's fingerprint to its owner only (an alltoall: R fingerprints
+    //    a rank, not R^2), then the chunks.
+    std::uint64_t own_nonfinite = 0;
+    for (const Fingerprint& f : mine_) own_nonfinite += f.nonfinite;
+    const std::vector<std::uint64_t> nonfinite = gather_all(comm_, own_nonfinite);
     for (int q = 0; q < ranks_; ++q) {
-      std::uint64_t bad = 0;
-      for (std::size_t c = 0; c < R; ++c) bad += declared_[q * R + c].nonfinite;
-      if (bad > 0)
-        out.findings.push_back(fmt::format(
-            "rank {}'s own gradients hold {} NaN/Inf value{} before the reduction: its computation, or the run "
-            "diverged (no retry repairs that)",
-            q, bad, bad == 1 ? "" : "s"));
-      if (bad > 0) suspects.insert(q);
-      nonfinite_total += bad;
-    }
-    if (nonfinite_total > 0) {
+      const std::uint64_t bad = nonfinite[q];
+      if (bad == 0) continue;
+      suspects.insert(q);
       out.inputs_nonfinite = true;
-      return finish(false);
+      out.findings.push_back(fmt::format(
+          "rank {}'s own gradients hold {} NaN/Inf value{} before the reduction: its computation, or the run "
+          "diverged (no retry repairs that)",
+          q, bad, bad == 1 ? "" : "s"));
     }
+    if (out.inputs_nonfinite) return finish(false);
+    declared_.resize(R);
+    comm_.alltoall(mine_.data(), declared_.data(), sizeof(Fingerprint), coll::DataType::u8).wait();
     exchange_chunks(attempt, taps);
 
     // 3. The owner verifies what it received, sums it, checks the sum and fingerprints it.
@@ -185,7 +185,7 @@ ReductionOutcome CheckedReduction::reduce(float* grads, std::size_t n, double we
     verify_and_sum(received, result);
     double inputs_sum = 0, inputs_abs = 0;
     for (int q = 0; q < ranks_; ++q) {
-      const Fingerprint& said = declared_[static_cast<std::size_t>(q) * R + static_cast<std::size_t>(me_)];
+      const Fingerprint& said = declared_[q];
       if (!same_bits(received[q], said)) {
         if (own.bad_senders < kNamed) own.bad_sender[own.bad_senders] = q;
         ++own.bad_senders;

@@ -8,8 +8,9 @@
 // So, for R ranks, n elements and chunks of C = ceil(n / R):
 //   1. each rank scales its gradients by its weight into a send buffer S (padded to R C),
 //      and fingerprints each chunk c of S (fingerprint.h); S is the step's saved input;
-//   2. an all-gather of the R R fingerprints, then an alltoall of the chunks: rank c
-//      receives chunk c of every rank and verifies each against what its sender declared;
+//   2. an all-gather of each rank's NaN/Inf count, an alltoall of the fingerprints (each
+//      to its chunk's owner) and one of the chunks: rank c receives chunk c of every rank
+//      and verifies each against what its sender declared;
 //   3. the owner sums its R chunks in rank order and divides by R (deterministic: replays
 //      are bitwise equal), checks (b) the sum against the declared sums within the
 //      rounding bound of sum_bound.h and (c) no NaN/Inf, and fingerprints its result;
@@ -17,7 +18,8 @@
 //      of the result chunks straight into the caller's buffer, which every rank then
 //      verifies chunk by chunk against the owners' fingerprints, and a last all-gather of
 //      what each rank found: every rank holds the same bits, verified, or they all retry.
-// Traffic: (R-1)/R n each way, a ring all-reduce's 2(R-1)/R n; hashing: ~3n + n/R per
+// Traffic: (R-1)/R n each way, a ring all-reduce's 2(R-1)/R n, plus 40 bytes a chunk
+// and three small reports of R records; hashing: ~3n + n/R per
 // rank; memory: ~2n floats (S and the received chunks) and a chunk (n more when padded).
 //
 // On a finding the reduction re-runs from the saved inputs (the caller's buffer while it
@@ -92,7 +94,7 @@ class CheckedReduction {
   int ranks_, me_;
   std::size_t n_ = 0, chunk_ = 0;
   std::vector<float> send_, received_, result_, gathered_;
-  std::vector<Fingerprint> declared_;  // R x R: declared_[q * R + c], chunk c of rank q's S
+  std::vector<Fingerprint> declared_;  // R: declared_[q], rank q's fingerprint of my chunk
   std::vector<Fingerprint> mine_;      // R: my S's chunks, as declared
   FingerprintStream full_;             // reused: no allocation per step
   std::vector<FingerprintStream> received_streams_;  // bits only, one per sender
