@@ -1,5 +1,8 @@
 #include "cli/train_ft_flags.h"
 
+#include <cstdint>
+#include <string>
+
 namespace cairn::cli {
 namespace {
 
@@ -17,9 +20,21 @@ void add_straggler_flags(po::options_description& desc, ft::StragglerOptions& o)
 }
 
 // ---- checksummed gradients (ft/sdc) ----
+// Checked as they are read (a notifier), so a bad value stops before the shard is read
+// or a job is joined.
 void add_sdc_flags(po::options_description& desc, ft::SdcOptions& o) {
-  (void)desc;
-  (void)o;
+  desc.add_options()
+      ("sdc", po::bool_switch(&o.enabled),
+       "checksummed gradients: a bit-exact checked reduction replaces the all-reduce (docs/ft.md)")
+      ("sdc-retries", po::value(&o.retries)->default_value(o.retries)->notifier([&o](int) { ft::check_sdc_options(o); }),
+       "reductions re-run from the saved inputs after a detected fault (0 to 100)")
+      ("sdc-policy", po::value<std::string>()->default_value(std::string(ft::to_string(o.policy)))
+           ->notifier([&o](const std::string& s) { o.policy = ft::parse_sdc_policy(s); }),
+       "after a fault the retries could not repair: skip (the step's update), rollback (stop, exit 1, to resume "
+       "from the last checkpoint) or stop (exit 1, naming the rank to exclude)")
+      ("sdc-param-check-every", po::value(&o.param_check_every)->default_value(0)
+           ->notifier([&o](std::int64_t) { ft::check_sdc_options(o); }),
+       "compare the replicas' parameter hashes every N steps (0: never)");
 }
 
 // ---- the hang watchdog (ft/watchdog) ----

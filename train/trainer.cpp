@@ -56,6 +56,18 @@ void require_finite(const StepResult& r) {
                                 r.step + 1, r.lr));
 }
 
+// A step a layer refused (checked gradients that could not be repaired, --sdc-policy
+// skip) still counts: the data loader has served its batch and the schedule moves on, so
+// only state().step advances; the weights and both AdamW moments stay as they were. A
+// rare event, so the state makes one round trip through the host (on a GPU: synced down,
+// uploaded back) rather than every model growing a call of its own.
+void skip_update(Model& model) {
+  model.sync_state();
+  TrainState s = model.state();
+  s.step += 1;
+  model.load_state(std::move(s));
+}
+
 // Evaluation draws from its own permutation so it does not replay training batches.
 constexpr std::uint64_t kEvalSeedSalt = 0x6576616cULL;  // "eval"
 
@@ -128,13 +140,16 @@ StepResult Trainer::step() {
     r.sections.reduce_s = seconds_since(mark);
   }
   mark = Clock::now();
-  r.grad_norm = model_->clip_grad_norm(cfg_.grad_clip);
   const LrSchedule sched{cfg_.adamw.lr, cfg_.warmup_steps, cfg_.steps, cfg_.min_lr_ratio};
   AdamWHyper h = cfg_.adamw;
   h.lr = r.lr = learning_rate(sched, index);
-  require_finite(r);
-  if (!apply) throw Error("train: skipping a step's update is not supported yet");  // the SDC layer's to fill
-  model_->optimizer_step(h);
+  if (apply) {
+    r.grad_norm = model_->clip_grad_norm(cfg_.grad_clip);
+    require_finite(r);
+    model_->optimizer_step(h);
+  } else {
+    skip_update(*model_);  // grad_norm stays 0: the gradients were refused, not measured
+  }
   r.sections.optimizer_s = seconds_since(mark);
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   notify(hooks_.after_step, r);

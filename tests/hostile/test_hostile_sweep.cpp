@@ -204,6 +204,9 @@ const std::vector<CommandTable>& commands() {
            {"--keep-checkpoints", Kind::count, {}},
            {"--loss-log", Kind::output_file, {}},
            {"--inject", Kind::name, {}},
+           {"--sdc-retries", Kind::index, {}},
+           {"--sdc-policy", Kind::name, {}},
+           {"--sdc-param-check-every", Kind::index, {}},
        }},
       {"train", {"--steps", "1"}, {
            {"--data", Kind::input_file, {}},

@@ -1,8 +1,229 @@
-// Placeholder of the seam commit: the layer's owner replaces this file.
+// Checked gradients (ft/sdc, docs/ft.md "Checksummed gradients") in a training run:
+//   --sdc              the checked reduction replaces the gradient all-reduce; a fault it
+//                      cannot repair in --sdc-retries re-runs meets --sdc-policy
+//   --sdc-param-check-every N
+//                      every N steps the replicas compare a hash of their parameters
+//                      (with or without --sdc)
+//   --inject bitflip:  the flip lands where it says, with or without --sdc: without it the
+//                      gradients take the same data path (alltoall, owner sums, all-gather)
+//                      with every check off, so a test sees what an unchecked run suffers.
+// On one rank there is no reduction and nothing to compare: the gradients are checked for
+// NaN/Inf after backward, and a flip (gradient or reduced: the same buffer there) lands
+// in them after backward.
+// Findings and actions are printed by rank 0 (every rank holds the same reports), one
+// line each on stderr: "sdc: step N: ...", N as the progress table numbers steps.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "ft/sdc/bit_flips.h"
+#include "ft/sdc/checked_reduction.h"
+#include "ft/sdc/replica_check.h"
 #include "train/fault_tolerance.h"
 
 namespace cairn::train {
+namespace {
 
-std::unique_ptr<FtLayer> attach_checked_gradients(const FaultToleranceOptions&, const FtJob&, TrainHooks&) { return nullptr; }
+// The bit_flip faults of this start of the job, whichever rank they name: a transit flip
+// is applied by the owner of the element, not by the rank it names.
+std::vector<ft::FaultSpec> bit_flips_of_this_start(const std::vector<ft::FaultSpec>& faults) {
+  std::vector<ft::FaultSpec> out;
+  const int attempt = ft::current_attempt();
+  for (const auto& f : faults)
+    if (f.kind == ft::FaultKind::bit_flip && f.applies(f.rank, attempt)) out.push_back(f);
+  return out;
+}
+
+// Every rank's host name, for a verdict that names a rank to exclude (collective).
+std::vector<std::string> host_names(coll::Communicator& comm, const std::string& mine) {
+  std::array<char, 64> name{};
+  std::memcpy(name.data(), mine.data(), std::min(mine.size(), name.size() - 1));
+  std::vector<std::array<char, 64>> all(static_cast<std::size_t>(comm.size()));
+  comm.all_gather(name.data(), all.data(), name.size(), coll::DataType::u8).wait();
+  std::vector<std::string> out;
+  for (auto& a : all) {
+    a.back() = '\0';
+    out.emplace_back(a.data());
+  }
+  return out;
+}
+
+class CheckedGradients final : public FtLayer {
+ public:
+  CheckedGradients(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks)
+      : options_(o.sdc), job_(job), flips_(bit_flips_of_this_start(o.inject), job.rank) {
+    ft::check_sdc_options(options_);
+    if (!job.comm) {
+      for (const auto& f : bit_flips_of_this_start(o.inject))
+        if (f.where == ft::FlipSite::transit)
+          throw Error("--inject " + f.text + ": a transit flip needs a data-parallel job (one rank reduces nothing); "
+                      "use where=gradient or where=reduced, or run under cairn launch -n 2 or more");
+      hooks.after_backward.emplace_back([this](std::int64_t step, Model& model) { after_backward_alone(step, model); });
+      return;
+    }
+    if (options_.enabled || options_.param_check_every > 0) hosts_ = host_names(*job.comm, job.host);
+    if (options_.enabled || !flips_.empty()) {
+      reduction_ = std::make_unique<ft::CheckedReduction>(*job.comm, options_.retries);
+      hooks.reduce_gradients = [this](std::int64_t step, Model& model, double weight) {
+        return reduce(step, model, weight);
+      };
+    }
+    if (options_.param_check_every > 0) {  // with or without --sdc: it needs no checked reduction
+      hooks.before_reduce.emplace_back([this](std::int64_t, Model& model) { model_ = &model; });
+      hooks.after_step.emplace_back([this](const StepResult& r) { check_replicas(r.step); });
+    }
+  }
+
+ private:
+  // The model's gradients in host memory (a GPU model's through a copy).
+  float* host_gradients(Model& model) {
+    if (!model.gradients_on_device()) return model.gradients();
+    host_.resize(static_cast<std::size_t>(model.layout().total_elements()));
+    model.get_gradients(host_.data());
+    return host_.data();
+  }
+  void put_back(Model& model) {
+    if (model.gradients_on_device()) model.set_gradients(host_.data());
+  }
+  void say(std::int64_t step, const std::string& line) const {
+    if (job_.rank == 0) std::fprintf(stderr, "sdc: step %lld: %s\n", static_cast<long long>(step + 1), line.c_str());
+  }
+  std::string rank_and_host(int r) const {
+    return r >= 0 && static_cast<std::size_t>(r) < hosts_.size() ? fmt::format("rank {} (host {})", r, hosts_[r])
+                                                                 : fmt::format("rank {}", r);
+  }
+
+  // Every rank stops at the same point with the same error; none may leave before all
+  // have left the reduction's collectives: the first to go aborts the communicator
+  // (cli/cmd_train.cpp), which would fail a peer still finishing the last all-gather
+  // with a second, different error (exit 2). The store's barrier, unlike a collective,
+  // is passed by anyone only once everyone has entered it.
+  [[noreturn]] void stop_together(const char* check, std::int64_t step, const std::string& why) const {
+    if (job_.store) job_.store->barrier(fmt::format("cairn/sdc/stop/{}/{}", check, step), job_.world);
+    else if (job_.comm) job_.comm->barrier().wait();
+    throw CheckFailed(why);
+  }
+
+  bool reduce(std::int64_t step, Model& model, double weight) {
+    const auto n = static_cast<std::size_t>(model.layout().total_elements());
+    if (!checked_elements_) {
+      flips_.check_elements(n);  // the same answer on every rank: all throw, none waits
+      checked_elements_ = true;
+    }
+    float* g = host_gradients(model);
+    const ft::ReductionTaps taps = flips_.taps(step, n);
+    if (!options_.enabled) {
+      reduction_->reduce_unchecked(g, n, weight, taps);
+      put_back(model);
+      return true;
+    }
+    const ft::ReductionOutcome out = reduction_->reduce(g, n, weight, taps);
+    for (const std::string& f : out.findings) say(step, f);
+    if (out.verified) {
+      put_back(model);
+      if (out.retries > 0)
+        say(step, fmt::format("repaired by retry {} from the saved inputs: the reduced gradients are bitwise "
+                              "verified on all {} ranks",
+                              out.retries, job_.world));
+      return true;
+    }
+    // The error names the last finding (the lines above have them all), without its attempt.
+    std::string last = out.findings.empty() ? std::string("a check failed") : out.findings.back();
+    if (last.rfind("attempt ", 0) == 0 && last.find(": ") != std::string::npos) last = last.substr(last.find(": ") + 2);
+    const std::string what =
+        out.inputs_nonfinite
+            ? last
+            : fmt::format("{}; not repaired by {} retr{}", last, out.retries, out.retries == 1 ? "y" : "ies");
+    switch (options_.policy) {
+      case ft::SdcPolicy::skip:
+        say(step, what + ": skipping this step's update on every rank (weights and AdamW moments unchanged; "
+                         "--sdc-policy skip)");
+        return false;
+      case ft::SdcPolicy::rollback:
+        stop_together("reduction", step, fmt::format("sdc: step {}: {}: stopped to roll back; resume from "
+                                      "the last checkpoint with --resume (cairn launch --max-restarts does it)",
+                                      step + 1, what));
+      case ft::SdcPolicy::stop: {
+        std::string who = "no rank to blame (the faults were in communication)";
+        if (!out.suspects.empty()) {
+          who = "exclude " + rank_and_host(out.suspects.front());
+          for (std::size_t i = 1; i < out.suspects.size(); ++i) who += " and " + rank_and_host(out.suspects[i]);
+        }
+        stop_together("reduction", step, fmt::format("sdc: step {}: {}: stopped; {}, then resume from the last checkpoint with "
+                                      "--resume",
+                                      step + 1, what, who));
+      }
+    }
+    return false;
+  }
+
+  // One rank: nothing to compare; NaN/Inf after backward stops the run by name.
+  void after_backward_alone(std::int64_t step, Model& model) {
+    const auto n = static_cast<std::size_t>(model.layout().total_elements());
+    if (!checked_elements_) {
+      flips_.check_elements(n);
+      checked_elements_ = true;
+    }
+    const ft::ReductionTaps taps = flips_.taps(step, n);
+    if (taps.gradient || taps.reduced) {
+      float* g = host_gradients(model);
+      taps.gradient(0, g, n);
+      taps.reduced(0, g, n);
+      put_back(model);
+    }
+    if (!options_.enabled) return;
+    const float* g = host_gradients(model);
+    std::size_t bad = 0, first = n;
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isfinite(g[i])) {
+        if (bad++ == 0) first = i;
+      }
+    if (bad > 0)
+      throw CheckFailed(fmt::format("sdc: step {}: the gradients hold {} NaN/Inf value{} after backward (the first "
+                                    "at element {}): a fault in this rank's computation, or the run diverged; resume "
+                                    "from the last checkpoint with --resume",
+                                    step + 1, bad, bad == 1 ? "" : "s", first));
+  }
+
+  void check_replicas(std::int64_t step) {
+    if ((step + 1) % options_.param_check_every != 0 || !model_) return;
+    if (model_->gradients_on_device()) model_->sync_state();  // the weights live on the GPU
+    const auto& p = model_->state().params;
+    const ft::ReplicaVerdict v = ft::compare_replicas(*job_.comm, p.data(), p.size());
+    if (v.agree) return;
+    std::string who = rank_and_host(v.differing.front());
+    for (std::size_t i = 1; i < v.differing.size(); ++i) who += ", " + rank_and_host(v.differing[i]);
+    say(step, fmt::format("the parameters of {} differ from the other replicas' (XXH3 {:016x} on the rest)", who,
+                          v.majority));
+    stop_together("parameters", step, fmt::format("sdc: after step {} the parameters of {} differ from the other replicas': stopped; "
+                                  "resume from the last checkpoint with --resume",
+                                  step + 1, who));
+  }
+
+  ft::SdcOptions options_;
+  FtJob job_;
+  ft::BitFlipPlan flips_;
+  std::unique_ptr<ft::CheckedReduction> reduction_;
+  std::vector<std::string> hosts_;
+  std::vector<float> host_;
+  Model* model_ = nullptr;
+  bool checked_elements_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<FtLayer> attach_checked_gradients(const FaultToleranceOptions& o, const FtJob& job,
+                                                  TrainHooks& hooks) {
+  const bool flips = !bit_flips_of_this_start(o.inject).empty();
+  if (!o.sdc.enabled && !flips && o.sdc.param_check_every == 0) return nullptr;
+  return std::make_unique<CheckedGradients>(o, job, hooks);
+}
 
 }  // namespace cairn::train
