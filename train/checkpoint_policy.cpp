@@ -172,6 +172,7 @@ void CheckpointPolicy::collect(std::vector<CheckpointNews>& news) {
     }
     last_failed_step_ = out.step;
     last_failure_ = out.error;
+    if (out.step == total_steps_) continue;  // finish() says it, as the run's error
     const std::string last = last_verified_ ? "step " + std::to_string(*last_verified_) + " (" +
                                                   checkpoint_path(o_.dir, *last_verified_) + ")"
                                             : "none yet";
@@ -224,9 +225,7 @@ std::vector<CheckpointNews> CheckpointPolicy::finish() {
   collect(news);
   if (last_failed_step_ == total_steps_ && !last_failure_.empty() &&
       !(last_verified_ && *last_verified_ == total_steps_)) {
-    const std::string last = last_verified_ ? "step " + std::to_string(*last_verified_) + " (" +
-                                                  checkpoint_path(o_.dir, *last_verified_) + ")"
-                                            : "none";
+    const std::string last = last_verified_ ? "step " + std::to_string(*last_verified_) : "none";
     throw Error("the checkpoint of the last step (" + std::to_string(total_steps_) + ") was not written: " +
                 last_failure_ + "; the last verified checkpoint is " + last +
                 ": fix the cause and run again with --resume to redo the steps after it");

@@ -120,6 +120,7 @@ double AsyncCheckpointer::save(const SaveRequest& r) {
   cv_.notify_all();
   XXH3_state_t* h = XXH3_createState();
   if (!h) throw std::bad_alloc();
+  double stall = 0;
   for (std::size_t i = 0; i < r.buffers.size(); ++i) {
     XXH3_64bits_reset(h);
     const char* src = reinterpret_cast<const char*>(r.buffers[i].data + range.first);
@@ -131,16 +132,24 @@ double AsyncCheckpointer::save(const SaveRequest& r) {
       push({i, c, n, false, 0});
       at += n;
     }
-    push({i, nullptr, 0, true, XXH3_64bits_digest(h)});
+    const Piece end{i, nullptr, 0, true, XXH3_64bits_digest(h)};
+    if (i + 1 < r.buffers.size()) {
+      push(end);
+      continue;
+    }
+    // The last marker and the staging time together: once it is in, the writer may finish
+    // the job (and drop it) at any moment.
+    stall = since(t0);
+    {
+      std::lock_guard lock(mu_);
+      job_->stall_s = stall;
+      job_->staged_at = Clock::now();
+      job_->staged = true;
+      job_->pieces.push_back(end);
+    }
+    cv_.notify_all();
   }
   XXH3_freeState(h);
-  const double stall = since(t0);
-  {
-    std::lock_guard lock(mu_);
-    job_->stall_s = stall;
-    job_->staged_at = Clock::now();
-    job_->staged = true;
-  }
   return stall;
 }
 
