@@ -23,6 +23,9 @@ constexpr std::size_t kChunkBytes = 4u << 20;  // a staging piece: large writes,
 // --inject disk-full: the shard write meets ENOSPC after this much (or an eighth of the
 // shard, if smaller), so the failure lands part way through, as a full disk's would.
 constexpr std::uint64_t kDiskFullAfterBytes = 64u << 10;
+// How long a checkpointer being destroyed waits for its peers' reports before it gives
+// the save in flight up (its own write is finished regardless).
+constexpr auto kStopGrace = std::chrono::seconds(30);
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -42,9 +45,15 @@ AsyncCheckpointer::AsyncCheckpointer(CheckpointerOptions o) : o_(std::move(o)) {
 }
 
 AsyncCheckpointer::~AsyncCheckpointer() {
-  wait();
   {
-    std::lock_guard lock(mu_);
+    // A run that stops with a save in flight (a diverged step, an error) finishes it, so
+    // the checkpoint before the stop is kept; but a wait for peers that may be gone (a
+    // rank died) is cut short after kStopGrace, which ends the job's commit as failed.
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, kStopGrace, [&] { return !job_; })) {
+      stop_polls_ = true;
+      cv_.wait(lock, [&] { return !job_; });
+    }
     stopping_ = true;
   }
   cv_.notify_all();

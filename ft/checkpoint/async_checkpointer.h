@@ -72,7 +72,9 @@ struct CheckpointerOptions {
 class AsyncCheckpointer {
  public:
   explicit AsyncCheckpointer(CheckpointerOptions o);
-  ~AsyncCheckpointer();  // waits for the save in flight to reach its verdict, then stops
+  // Waits for the save in flight to reach its verdict (a wait for other ranks' reports
+  // is cut short after 30 s: a peer may be gone), then stops.
+  ~AsyncCheckpointer();
   AsyncCheckpointer(const AsyncCheckpointer&) = delete;
   AsyncCheckpointer& operator=(const AsyncCheckpointer&) = delete;
 
