@@ -357,23 +357,39 @@ TEST(HostileCheckpoints, ARealFullFilesystemDuringASaveLosesNoGoodCheckpoint) {
   EXPECT_EQ(resumed.err.find("WARNING"), std::string::npos) << "nothing damaged: " << resumed.err;
 }
 
-// A job of 2 ranks writes 2 shards a step; a run of 1 rank resumes it (here from the
-// step before a damaged newest) and continues from that step, told what changes.
-TEST(HostileCheckpoints, ARunOfTwoRanksResumesOnOne) {
+// A job of 2 ranks writes 2 shards a step. Resumed on 2 ranks (from the step before a
+// damaged newest) it repeats the uninterrupted job bitwise (its loss log); resumed on 1
+// rank it continues from that step, told that the data order changes.
+TEST(HostileCheckpoints, ARunOfTwoRanksResumesOnTwoBitwiseAndOnOne) {
   Sandbox box;
+  auto on_two = [&](Command c) {
+    c.args.insert(c.args.begin(), {"launch", "-n", "2", "--", cairn_binary()});
+    c.args.insert(c.args.end(), {"--backend", "ucx"});
+    c.timeout = std::chrono::seconds(60);
+    return c;
+  };
+  const std::string whole = box.path("whole.log"), log = box.path("loss.log");
+  ASSERT_TRUE(succeeded(run(box, on_two(train(box.path("plain"), 3, {"--loss-log", whole})))));
   const std::string dir = box.path("ck");
-  Command job = train(dir, 3, {"--keep-checkpoints", "3", "--backend", "ucx", "--inject", "corrupt-checkpoint:step=2"});
-  job.args.insert(job.args.begin(), {"launch", "-n", "2", "--", cairn_binary()});
-  job.timeout = std::chrono::seconds(60);
-  ASSERT_TRUE(succeeded(run(box, job)));
+  ASSERT_TRUE(succeeded(run(box, on_two(train(dir, 3, {"--keep-checkpoints", "3", "--loss-log", log, "--inject",
+                                                       "corrupt-checkpoint:step=2"})))));
   EXPECT_TRUE(fs::exists(shard(dir, 2, 0, 2)) && fs::exists(shard(dir, 2, 1, 2)));
-  const Outcome o = run(box, train(dir, 3, {"--keep-checkpoints", "3", "--resume", "--log-every", "1"}));
+  const std::string copy = box.path("ck-copy");
+  fs::copy(dir, copy);
+  fs::remove(copy + "/cairn.lock");
+
+  const Outcome two = run(box, on_two(train(dir, 3, {"--keep-checkpoints", "3", "--resume", "--loss-log", log})));
+  ASSERT_TRUE(succeeded(two));
+  EXPECT_NE(two.out.find("resuming from " + ckpt(dir, 2)), std::string::npos) << two.out;
+  EXPECT_EQ(slurp(log), slurp(whole)) << "a resume on the same world is not the uninterrupted job";
+
+  const Outcome o = run(box, train(copy, 3, {"--keep-checkpoints", "3", "--resume", "--log-every", "1"}));
   ASSERT_TRUE(succeeded(o));
-  EXPECT_NE(o.out.find("resuming from " + ckpt(dir, 2) + " (step 2 of 3)"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("resuming from " + ckpt(copy, 2) + " (step 2 of 3)"), std::string::npos) << o.out;
   EXPECT_NE(o.err.find("2 ranks, this one has 1"), std::string::npos) << o.describe();
   EXPECT_NE(o.err.find("data order"), std::string::npos) << o.describe();
-  EXPECT_NE(o.out.find("checkpoint " + ckpt(dir, 3) + ": step 3 verified"), std::string::npos) << o.out;
-  EXPECT_TRUE(fs::exists(shard(dir, 3, 0, 1)));
+  EXPECT_NE(o.out.find("checkpoint " + ckpt(copy, 3) + ": step 3 verified"), std::string::npos) << o.out;
+  EXPECT_TRUE(fs::exists(shard(copy, 3, 0, 1)));
 }
 
 TEST(HostileCheckpoints, TheAutomaticIntervalIsPrintedAndNeedsAnMtbf) {
