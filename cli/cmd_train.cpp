@@ -1,5 +1,6 @@
 // cairn train: the options of a training run (train/run.h) on a token shard, alone or as
 // one rank of a data-parallel job started by `cairn launch -n N`, srun, mpirun or torchrun.
+#include <charconv>
 #include <exception>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include "collectives/backends/open_backend.h"
 #include "common/error.h"
 #include "common/same_file.h"
+#include "ft/checkpoint/young_daly.h"
 #include "train/cpu/parallel.h"
 #include "train/data/token_shard.h"
 #include "train/model.h"
@@ -20,22 +22,48 @@ namespace cairn::cli {
 namespace {
 
 // The durability flags (docs/checkpoint-format.md); train/checkpoint_policy.h is what
-// they do.
-void add_checkpoint_options(po::options_description& desc, train::CheckpointOptions& o) {
+// they do. --checkpoint-every and --mtbf are read as text and converted once parsed
+// (finish_checkpoint_options): "auto" and "24h" are not numbers.
+struct CheckpointFlagTexts {
+  std::string every = "0";
+  std::string mtbf;
+};
+
+void add_checkpoint_options(po::options_description& desc, train::CheckpointOptions& o, CheckpointFlagTexts& texts) {
   desc.add_options()
       ("checkpoint-dir", po::value(&o.dir),
-       "write checkpoints (step-N.ckpt) to this directory (created if only its last component is missing), "
-       "locked against other runs while this one lives")
-      ("checkpoint-every", po::value(&o.every)->default_value(0), "checkpoint every N steps (0: only at the end)")
+       "write checkpoints (step-N.ckpt, a manifest, and one shard a rank) to this directory (created if only its "
+       "last component is missing; shared by every rank), locked against other runs while this one lives")
+      ("checkpoint-every", po::value(&texts.every)->default_value("0"),
+       "checkpoint every N steps (0: only at the end), or auto: the Young/Daly interval sqrt(2 x save stall x "
+       "--mtbf)")
+      ("mtbf", po::value(&texts.mtbf),
+       "with --checkpoint-every auto: the job's mean time between failures (e.g. 24h, 90m, 3600s)")
+      ("checkpoint-staging-mb", po::value(&o.staging_mb)->default_value(0),
+       "bound the host (pinned, on a GPU) memory a save is staged in, in MiB (0: the whole shard); a larger shard is "
+       "staged in pieces, training waiting for the write of the rest")
       ("keep-checkpoints", po::value(&o.keep)->default_value(train::kDefaultKeepCheckpoints),
        "keep the newest N checkpoints")
       ("resume", po::bool_switch(&o.resume),
        "continue from the newest whole checkpoint in --checkpoint-dir (an empty or new one: start at step 0; "
-       "only damaged ones: refuse)")
+       "only damaged ones: refuse), written by a job of any size")
       ("start-over", po::bool_switch(&o.start_over),
        "with --resume: when every checkpoint in --checkpoint-dir is damaged, start again at step 0 instead of "
        "refusing")
       ("loss-log", po::value(&o.loss_log), "write each step's loss, grad norm and lr in full precision to FILE");
+}
+
+void finish_checkpoint_options(const CheckpointFlagTexts& texts, bool mtbf_given, train::CheckpointOptions& o) {
+  if (texts.every == "auto") {
+    o.every_auto = true;
+  } else {
+    const char* end = texts.every.data() + texts.every.size();
+    const auto [at, ec] = std::from_chars(texts.every.data(), end, o.every);
+    if (texts.every.empty() || ec != std::errc() || at != end)
+      throw Error("--checkpoint-every " + texts.every +
+                  " is not a number of steps: give N >= 0 (0: only at the end of the run) or auto");
+  }
+  if (mtbf_given) o.mtbf_s = ft::parse_duration_s(texts.mtbf, "--mtbf");
 }
 
 }  // namespace
@@ -67,7 +95,8 @@ int cmd_train(const Args& args) {
       ("threads", po::value(&threads)->default_value(0), "CPU threads, up to 4096 (0: all cores or CAIRN_CPU_THREADS)")
       ("log-every", po::value(&opts.log_every)->default_value(10), "print every N steps")
       ("eval-batches", po::value(&opts.eval_batches)->default_value(0), "after training, mean loss over N batches in another order");
-  add_checkpoint_options(desc, opts.checkpoints);
+  CheckpointFlagTexts checkpoint_texts;
+  add_checkpoint_options(desc, opts.checkpoints, checkpoint_texts);
   FtFlagTexts ft_texts;
   add_fault_tolerance_flags(desc, opts.ft, ft_texts);
   po::variables_map vm;
@@ -75,6 +104,7 @@ int cmd_train(const Args& args) {
                      args, desc, vm))
     return 0;
   refuse_output_over_inputs({"--loss-log", opts.checkpoints.loss_log}, {{"--data", data}, {"--preset", model}});
+  finish_checkpoint_options(checkpoint_texts, vm.count("mtbf") > 0, opts.checkpoints);
   finish_fault_tolerance_flags(ft_texts, opts.ft);
   train::check_cpu_threads(threads);
   const coll::BackendChoice backend_choice = coll::parse_backend_choice(backend);

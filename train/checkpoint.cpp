@@ -16,6 +16,7 @@
 #include <xxhash.h>
 
 #include "common/atomic_file.h"
+#include "ft/checkpoint/manifest.h"
 #include "train/parameter_layout.h"
 
 namespace cairn::train {
@@ -32,13 +33,9 @@ constexpr std::uint64_t kSectionAlignment = 4096;
 constexpr std::uint64_t kMaxHeaderBytes = 16u << 20;  // a sanity bound for a damaged length
 constexpr std::size_t kReadChunkElements = 1u << 20;  // 4 MiB at a time, hashed as read
 
-constexpr const char* kSectionNames[] = {"params", "adam.m", "adam.v"};
-constexpr const char* kRetryOlder = "the file is damaged; use an older checkpoint "
-                                    "(cairn train --resume falls back to one)";
+constexpr const auto& kSectionNames = kStateSectionNames;
 
-[[noreturn]] void corrupt(const std::string& path, const std::string& problem) {
-  throw CorruptCheckpoint(path + ": " + problem + "; " + kRetryOlder);
-}
+using ft::corrupt;
 
 std::string hex64(std::uint64_t h) {
   char buf[17];
@@ -62,51 +59,7 @@ void put_u64(char* p, std::uint64_t x) { std::memcpy(p, &x, 8); }
 std::uint32_t get_u32(const char* p) { std::uint32_t x; std::memcpy(&x, p, 4); return x; }
 std::uint64_t get_u64(const char* p) { std::uint64_t x; std::memcpy(&x, p, 8); return x; }
 
-// A checkpoint file open for reading. Bytes that are not there (a short file) are damage,
-// for the callers' size checks to name; a failing read (EACCES, EIO, ...) is not: it stops
-// the run as a plain cairn::Error, so a file that may well be whole is never moved aside.
-class CheckpointReader {
- public:
-  explicit CheckpointReader(const std::string& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) {
-      if (errno == ENOENT) corrupt(path, "cannot open (missing)");
-      system_error("cannot open");
-    }
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0) system_error("cannot stat");
-    size_ = static_cast<std::uint64_t>(st.st_size);
-  }
-  ~CheckpointReader() { ::close(fd_); }
-  CheckpointReader(const CheckpointReader&) = delete;
-  CheckpointReader& operator=(const CheckpointReader&) = delete;
-
-  std::uint64_t size() const { return size_; }
-  // All `bytes` at `offset`, or false if the file ends first.
-  bool read_at(std::uint64_t offset, void* out, std::size_t bytes) const {
-    char* p = static_cast<char*>(out);
-    while (bytes > 0) {
-      const ssize_t n = ::pread(fd_, p, bytes, static_cast<off_t>(offset));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) system_error("read error at byte " + std::to_string(offset));
-      if (n == 0) return false;
-      p += n;
-      offset += static_cast<std::uint64_t>(n);
-      bytes -= static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-
- private:
-  [[noreturn]] void system_error(const std::string& what) const {
-    fail(path_, what + " (" + std::strerror(errno) +
-                    "): not damage, so the file was left in place; give this user read access to it (or fix "
-                    "the storage) and run again");
-  }
-  std::string path_;
-  int fd_ = -1;
-  std::uint64_t size_ = 0;
-};
+using CheckpointReader = ft::FileReader;
 
 // The parts of a file every reader needs: the preamble checked, the header parsed.
 struct OpenedFile {
@@ -127,8 +80,9 @@ void open_checkpoint(const std::string& path, OpenedFile& f) {
     corrupt(path, "not a Cairn checkpoint (bad magic; expected CAIRNCKP)");
   f.pre = {get_u32(pre + 8), get_u32(pre + 12), get_u64(pre + 16)};
   if (f.pre.version != kCheckpointFormatVersion)
-    fail(path, "checkpoint format version " + std::to_string(f.pre.version) + "; this cairn reads version " +
-                   std::to_string(kCheckpointFormatVersion) + ": resume with the cairn that wrote it");
+    fail(path, "checkpoint format version " + std::to_string(f.pre.version) + "; this cairn reads versions " +
+                   std::to_string(kCheckpointFormatVersion) + " and " + std::to_string(kShardedCheckpointFormatVersion) +
+                   ": resume with the cairn that wrote it");
   if (f.pre.header_bytes > kMaxHeaderBytes || kPreambleBytes + f.pre.header_bytes > size)
     corrupt(path, "truncated or damaged: header of " + std::to_string(f.pre.header_bytes) + " bytes in a " +
                       std::to_string(size) + "-byte file");
@@ -166,6 +120,20 @@ CheckpointInfo info_from_header(const OpenedFile& f, const std::string& path) {
   info.device = header_field<std::string>(f.header, "device", path);
   if (info.step < 0 || info.world_size < 1 || info.layout_elements < 0)
     corrupt(path, "header: negative step, layout size or world size");
+  return info;
+}
+
+// A manifest's run fields (its meta) as the header of a version 1 file holds them.
+CheckpointInfo info_from_manifest(const ft::Manifest& m, const std::string& path) {
+  CheckpointInfo info;
+  info.format_version = kShardedCheckpointFormatVersion;
+  info.step = m.step;
+  info.world_size = m.world_size;
+  info.layout_elements = m.layout_elements;
+  info.model_shape_hash = header_field<std::string>(m.meta, "model_shape_xxh3", path);
+  info.model = header_field<Json>(m.meta, "model", path);
+  info.train = header_field<Json>(m.meta, "train", path);
+  info.device = header_field<std::string>(m.meta, "device", path);
   return info;
 }
 
@@ -252,6 +220,13 @@ Json resume_settings(const TrainConfig& cfg) {
           {"grad_clip", cfg.grad_clip}};
 }
 
+Json checkpoint_meta(const TrainConfig& cfg) {
+  return {{"model_shape_xxh3", model_shape_hash(cfg.model)},
+          {"model", to_json(cfg.model)},
+          {"train", resume_settings(cfg)},
+          {"device", std::string(to_string(cfg.device))}};
+}
+
 void write_checkpoint(const std::string& path, const TrainConfig& cfg, const TrainState& state,
                       std::int64_t world_size) {
   const std::int64_t n = ParameterLayout(cfg.model).total_elements();
@@ -273,14 +248,11 @@ void write_checkpoint(const std::string& path, const TrainConfig& cfg, const Tra
                         {"xxh3", hex64(XXH3_64bits(s.data(), bytes))}});
     offset = align_up(offset + bytes, kSectionAlignment);
   }
-  const Json header = {{"step", state.step},
-                       {"world_size", world_size},
-                       {"layout_elements", n},
-                       {"model_shape_xxh3", model_shape_hash(cfg.model)},
-                       {"model", to_json(cfg.model)},
-                       {"train", resume_settings(cfg)},
-                       {"device", std::string(to_string(cfg.device))},
-                       {"sections", sections}};
+  Json header = checkpoint_meta(cfg);
+  header["step"] = state.step;
+  header["world_size"] = world_size;
+  header["layout_elements"] = n;
+  header["sections"] = sections;
   const std::string text = header.dump();
   char pre[kPreambleBytes];
   std::memcpy(pre, kMagic.data(), kMagic.size());
@@ -303,12 +275,25 @@ void write_checkpoint(const std::string& path, const TrainConfig& cfg, const Tra
 }
 
 CheckpointInfo read_checkpoint_info(const std::string& path) {
+  if (ft::checkpoint_version(path) == kShardedCheckpointFormatVersion) return info_from_manifest(ft::read_manifest(path), path);
   OpenedFile f(path);
   open_checkpoint(path, f);
   return info_from_header(f, path);
 }
 
 Checkpoint read_checkpoint(const std::string& path) {
+  if (ft::checkpoint_version(path) == kShardedCheckpointFormatVersion) {
+    const ft::Manifest m = ft::read_manifest(path);
+    Checkpoint c;
+    c.info = info_from_manifest(m, path);
+    if (m.sections != std::vector<std::string>(std::begin(kSectionNames), std::end(kSectionNames)))
+      fail(path, "holds other sections than params, adam.m, adam.v: resume with the cairn that wrote it");
+    std::vector<std::vector<float>> buffers;
+    ft::read_manifest_state(path, m, buffers);
+    c.state.step = c.info.step;
+    for (int i = 0; i < 3; ++i) section_of(c.state, i) = std::move(buffers[static_cast<std::size_t>(i)]);
+    return c;
+  }
   OpenedFile f(path);
   open_checkpoint(path, f);
   Checkpoint c;
@@ -354,14 +339,25 @@ void require_resumable(const CheckpointInfo& info, const TrainConfig& cfg, std::
   if (info.layout_elements != n)
     fail(path, "holds " + std::to_string(info.layout_elements) + " parameter elements, the model's layout " +
                    std::to_string(n) + fix);
-  if (info.world_size != world_size)
-    fail(path, "was written by a run on " + std::to_string(info.world_size) + " ranks, this one has " +
-                   std::to_string(world_size) + " (the data order depends on it)" + fix);
+  (void)world_size;  // another world reads it too: world_change_note
   const Json want = resume_settings(cfg);
   for (const auto& [key, value] : want.items())
     if (!info.train.contains(key) || info.train.at(key) != value)
       fail(path, "was trained with " + key + " " + (info.train.contains(key) ? info.train.at(key).dump() : "unset") +
                      ", this run has " + value.dump() + fix);
+}
+
+}  // namespace cairn::train
+
+namespace cairn::train {
+
+std::string world_change_note(const CheckpointInfo& info, std::int64_t world_size, const std::string& path) {
+  if (info.world_size == world_size) return {};
+  return path + " was written by a run on " + std::to_string(info.world_size) + " ranks, this one has " +
+         std::to_string(world_size) +
+         ": it resumes from the same weights and moments, but the data order (which depends on rank and world) and "
+         "the global batch change from here, so the run is not the bitwise continuation of the one that wrote it; "
+         "resume on " + std::to_string(info.world_size) + " ranks for that";
 }
 
 }  // namespace cairn::train

@@ -6,33 +6,40 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "train/parameter_layout.h"
 #include "common/output_dir.h"
+#include "ft/checkpoint/async_checkpointer.h"
+#include "ft/checkpoint/checkpoint_names.h"
 
 namespace cairn::train {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kPrefix = "step-";
-constexpr const char* kSuffix = ".ckpt";
-constexpr const char* kDamagedSuffix = ".corrupt";
-
-// The step of "step-<digits>.ckpt", or -1 for any other name.
-std::int64_t step_of(const std::string& name) {
-  const std::string prefix = kPrefix, suffix = kSuffix;
-  if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
-      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-    return -1;
-  const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-  if (digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return -1;
-  return std::stoll(digits);
+// Leftovers of writes that were killed: "NAME.tmp.PID" of a manifest or a shard, and
+// shards of a step whose manifest never came (the manifest is written last).
+bool is_unfinished_write(const std::string& name, const std::string& dir) {
+  const auto step = ft::step_of_any(name);
+  if (!step || (name.size() > 8 && name.compare(name.size() - 8, 8, ft::kDamagedSuffix) == 0)) return false;
+  if (name.find(kAtomicTempInfix) != std::string::npos) return true;
+  std::error_code ec;
+  return ft::shard_step(name) && !fs::exists(ft::manifest_path(dir, *step), ec);
 }
 
-// Checkpoint files whose write was cut short: "step-N.ckpt.tmp.PID".
-bool is_unfinished_write(const std::string& name) {
-  const auto at = name.find(std::string(kSuffix) + kAtomicTempInfix);
-  return at != std::string::npos && step_of(name.substr(0, at + std::string(kSuffix).size())) >= 0;
+// Moves aside a damaged checkpoint: its manifest and every shard of its step.
+std::string move_aside(const std::string& dir, const CheckpointFile& f) {
+  std::error_code mv;
+  const std::string aside = f.path + ft::kDamagedSuffix;
+  fs::rename(f.path, aside, mv);
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (ft::shard_step(name) == f.step) {
+      std::error_code ignored;
+      fs::rename(it->path(), it->path().string() + ft::kDamagedSuffix, ignored);
+    }
+  }
+  return mv ? " (could not move it aside: " + mv.message() + ")" : " (moved aside to " + aside + ", with its shards)";
 }
 
 }  // namespace
@@ -44,46 +51,52 @@ int count_damaged_checkpoints(const std::string& dir) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    const std::string suffix = kDamagedSuffix;
+    const std::string suffix = ft::kDamagedSuffix;
     if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-        step_of(name.substr(0, name.size() - suffix.size())) >= 0)
+        ft::manifest_step(name.substr(0, name.size() - suffix.size())))
       ++n;
   }
   return n;
 }
 
-std::string checkpoint_path(const std::string& dir, std::int64_t step) {
-  char name[40];
-  std::snprintf(name, sizeof name, "%s%08lld%s", kPrefix, static_cast<long long>(step), kSuffix);
-  return (fs::path(dir) / name).string();
-}
+std::string checkpoint_path(const std::string& dir, std::int64_t step) { return ft::manifest_path(dir, step); }
 
 std::vector<CheckpointFile> list_checkpoints(const std::string& dir) {
   std::vector<CheckpointFile> out;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::int64_t step = step_of(it->path().filename().string());
-    if (step >= 0 && it->is_regular_file(ec)) out.push_back({step, it->path().string()});
+    const auto step = ft::manifest_step(it->path().filename().string());
+    if (step && it->is_regular_file(ec)) out.push_back({*step, it->path().string()});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.step < b.step; });
   return out;
 }
 
-std::string save_checkpoint(const std::string& dir, const TrainConfig& cfg, const TrainState& state, int keep,
-                            std::int64_t world_size) {
+std::string save_checkpoint(const std::string& dir, const TrainConfig& cfg, const TrainState& state, int keep) {
   if (keep < 1) fail(dir, "must keep at least 1 checkpoint (got " + std::to_string(keep) + ")");
   prepare_checkpoint_dir(dir);
-  std::error_code ec;
-  const std::string path = checkpoint_path(dir, state.step);
-  write_checkpoint(path, cfg, state, world_size);
-  // Only now, with the new one durable: drop the oldest beyond `keep`. Newer files than
-  // this one are not counted (a resume moved any broken ones aside).
-  std::vector<CheckpointFile> older;
-  for (auto& f : list_checkpoints(dir))
-    if (f.step < state.step) older.push_back(std::move(f));
-  const auto keep_older = static_cast<std::size_t>(keep - 1);
-  for (std::size_t i = 0; i + keep_older < older.size(); ++i) fs::remove(older[i].path, ec);
-  return path;
+  const std::int64_t n = ParameterLayout(cfg.model).total_elements();
+  const std::vector<float>* buffers[] = {&state.params, &state.m, &state.v};
+  ft::SaveRequest r;
+  r.step = state.step;
+  r.total_elements = n;
+  r.meta = checkpoint_meta(cfg);
+  for (int i = 0; i < 3; ++i) {
+    if (static_cast<std::int64_t>(buffers[i]->size()) != n)
+      fail(checkpoint_path(dir, state.step), std::string("cannot checkpoint: ") + kStateSectionNames[i] + " holds " +
+                                                 std::to_string(buffers[i]->size()) + " elements, the model's layout " +
+                                                 std::to_string(n));
+    r.buffers.push_back({kStateSectionNames[i], buffers[i]->data()});
+  }
+  ft::CheckpointerOptions o;
+  o.dir = dir;
+  o.keep = keep;
+  ft::AsyncCheckpointer writer(o);
+  writer.save(r);
+  writer.wait();
+  for (const auto& out : writer.take_outcomes())
+    if (!out.committed) throw Error(out.error);
+  return checkpoint_path(dir, state.step);
 }
 
 std::optional<ResumePoint> load_latest_checkpoint(const std::string& dir, const TrainConfig& cfg,
@@ -92,10 +105,12 @@ std::optional<ResumePoint> load_latest_checkpoint(const std::string& dir, const 
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; tidy && !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (!is_unfinished_write(name)) continue;
+    if (!is_unfinished_write(name, dir)) continue;
     std::error_code rm;
     fs::remove(it->path(), rm);
-    if (report) report(it->path().string(), it->path().string() + ": an unfinished write (its writer was killed); removed");
+    if (report)
+      report(it->path().string(),
+             it->path().string() + ": an unfinished write (its writer was killed before the step's manifest); removed");
   }
   auto files = list_checkpoints(dir);
   for (auto f = files.rbegin(); f != files.rend(); ++f) {
@@ -109,13 +124,7 @@ std::optional<ResumePoint> load_latest_checkpoint(const std::string& dir, const 
       return r;
     } catch (const CorruptCheckpoint& e) {
       std::string why = e.what();
-      if (tidy) {
-        const std::string aside = f->path + kDamagedSuffix;
-        std::error_code mv;
-        fs::rename(f->path, aside, mv);
-        why += mv ? " (could not move it aside: " + mv.message() + ")" : " (moved aside to " + aside + ")";
-        why += "; trying the one before it";
-      }
+      if (tidy) why += move_aside(dir, *f) + "; trying the one before it";
       if (report) report(f->path, why);
     }
   }

@@ -1,6 +1,8 @@
-// The checkpoints of one run in one directory, named by step (step-00000120.ckpt): save
-// with keep-last-K, list, and find the newest one that reads back whole. The directory
-// holds one timeline: a fresh run refuses a directory that already has checkpoints.
+// The checkpoints of one run in one directory, named by step: the manifest
+// step-00000120.ckpt (or a single file of format version 1 under that name) and its
+// shards step-00000120.shard-R-of-N (ft/checkpoint/checkpoint_names.h). Save with
+// keep-last-K, list, and find the newest one that reads back whole. The directory holds
+// one timeline: a fresh run refuses a directory that already has checkpoints.
 #pragma once
 
 #include <cstdint>
@@ -33,11 +35,13 @@ int count_damaged_checkpoints(const std::string& dir);
 // (NAME.corrupt) are not listed; a missing directory lists none.
 std::vector<CheckpointFile> list_checkpoints(const std::string& dir);
 
-// Writes the checkpoint of state.step (prepare_checkpoint_dir first), then removes older ones beyond the
-// newest `keep` — only once the new one is durable, so there is always a whole one.
-// Returns its path.
+// Writes the checkpoint of state.step as one rank alone, synchronously, through the same
+// writer a run uses (ft/checkpoint/async_checkpointer.h; prepare_checkpoint_dir first),
+// then removes older ones beyond the newest `keep`, only once the new one is durable, so
+// there is always a whole one. Returns the manifest's path; cairn::Error if the write
+// failed (the directory then holds what it held before).
 std::string save_checkpoint(const std::string& dir, const TrainConfig& cfg, const TrainState& state,
-                            int keep = kDefaultKeepCheckpoints, std::int64_t world_size = 1);
+                            int keep = kDefaultKeepCheckpoints);
 
 struct ResumePoint {
   std::string path;
@@ -49,10 +53,11 @@ struct ResumePoint {
 using SkipReport = std::function<void(const std::string& path, const std::string& why)>;
 
 // The newest checkpoint in dir that reads back whole, or nullopt if there is none. Each
-// newer one that fails its integrity checks (CorruptCheckpoint), or whose header holds
-// another step than its name says (a renamed or copied file), is renamed PATH.corrupt,
-// kept for inspection and never read again, and reported; so are removed leftovers of
-// writes that were killed. A whole checkpoint that a run of cfg cannot continue bitwise
+// newer one that fails its integrity checks (CorruptCheckpoint: its manifest or any of
+// its shards), or whose header holds another step than its name says (a renamed or
+// copied file), is renamed PATH.corrupt with its shards, kept for inspection and never
+// read again, and reported; so are removed leftovers of writes that were killed
+// (NAME.tmp.PID, and shards of a step without a manifest). A whole checkpoint that a run of cfg cannot continue bitwise
 // (another model, settings or world size) throws cairn::Error: that needs the user; so
 // does a file that cannot be read for a reason that is not damage (permission denied, an
 // I/O error), which is left where it is.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <utility>
 
 #include "common/error.h"
@@ -15,8 +16,16 @@ void check_checkpoint_options(const CheckpointOptions& o) {
   if (o.keep < 1)
     throw Error("--keep-checkpoints " + std::to_string(o.keep) +
                 " is out of range: it must be at least 1 (the newest N checkpoints stay, so a resume always has one)");
-  if (o.dir.empty() && (o.resume || o.every > 0))
+  if (o.dir.empty() && (o.resume || o.every > 0 || o.every_auto))
     throw Error("--resume and --checkpoint-every need --checkpoint-dir DIR");
+  if (o.every_auto && !(o.mtbf_s > 0))
+    throw Error("--checkpoint-every auto needs --mtbf DURATION (the job's mean time between failures, e.g. 24h), "
+                "from which the Young/Daly interval sqrt(2 x save stall x MTBF) is taken");
+  if (!o.every_auto && o.mtbf_s != 0)
+    throw Error("--mtbf only sets the interval of --checkpoint-every auto: add --checkpoint-every auto, or drop --mtbf");
+  if (o.staging_mb < 0 || o.staging_mb > (std::int64_t{1} << 30))
+    throw Error("--checkpoint-staging-mb " + std::to_string(o.staging_mb) +
+                " is out of range: it must be 0 (stage the whole shard) to 1073741824 MiB");
   if (o.start_over && !o.resume) throw Error("--start-over only changes --resume: add --resume, or drop --start-over");
 }
 
@@ -79,6 +88,8 @@ StartingPoint starting_point(const CheckpointOptions& o, const TrainConfig& cfg,
     start.state = initial_state(cfg);
     return start;
   }
+  if (const std::string note = world_change_note(found->checkpoint.info, world, found->path); !note.empty())
+    warnings.push_back(note);
   tell();
   start.resumed_from = found->path;
   start.state = std::move(found->checkpoint.state);
@@ -90,22 +101,136 @@ bool checkpoint_due(const CheckpointOptions& o, std::int64_t steps_taken, std::i
   return (o.every > 0 && steps_taken % o.every == 0) || steps_taken == total_steps;
 }
 
-CheckpointPolicy::CheckpointPolicy(const CheckpointOptions& o, std::int64_t first_step, int rank, int world)
-    : o_(o), rank_(rank), world_(world) {
+CheckpointPolicy::CheckpointPolicy(const CheckpointOptions& o, const TrainConfig& cfg, std::int64_t first_step,
+                                   int rank, int world, CheckpointJob job)
+    : o_(o), rank_(rank), world_(world), job_(std::move(job)), total_steps_(cfg.steps) {
   if (!o_.loss_log.empty() && rank_ == 0) log_ = std::make_unique<LossLog>(o_.loss_log, first_step);
+  last_saved_ = first_step;
+  if (first_step > 0) last_verified_ = first_step;  // resumed: that checkpoint read back whole
+  if (o_.dir.empty()) return;
+  meta_ = checkpoint_meta(cfg);
+  if (o_.every_auto) auto_.emplace(o_.mtbf_s);
+  ft::CheckpointerOptions w;
+  w.dir = o_.dir;
+  w.rank = rank;
+  w.ranks = world;
+  w.keep = o_.keep;
+  w.staging_bytes = static_cast<std::uint64_t>(o_.staging_mb) << 20;
+  w.pinned = cfg.device == Device::cuda;
+  w.faults = job_.faults;
+  if (world > 1) {
+    if (!job_.store)
+      throw Error("--checkpoint-dir in a job of " + std::to_string(world) +
+                  " ranks needs the job's rendezvous store (each rank writes a shard, rank 0 commits them): start the "
+                  "job with cairn launch, srun, mpirun or torchrun");
+    // A restarted job (CAIRN_RESTART) must not read the reports of the start before it.
+    w.channel = ft::store_commit_channel(*job_.store, "cairn/checkpoint/attempt-" + std::to_string(ft::current_attempt()),
+                                         std::chrono::minutes(5));
+  }
+  writer_ = std::make_unique<ft::AsyncCheckpointer>(std::move(w));
 }
 
-std::optional<CheckpointWritten> CheckpointPolicy::after_step(Trainer& t, const StepResult& r) {
+CheckpointPolicy::~CheckpointPolicy() = default;
+
+bool CheckpointPolicy::due(std::int64_t steps_taken, std::int64_t total_steps) const {
+  if (o_.dir.empty()) return false;
+  if (steps_taken == total_steps) return true;
+  // auto: the first save after the first step measures the cost; then the interval.
+  if (o_.every_auto) return interval_ == 0 ? steps_taken == last_saved_ + 1 : steps_taken >= last_saved_ + interval_;
+  return checkpoint_due(o_, steps_taken, total_steps);
+}
+
+// Every rank must save at the same steps: rank 0's interval is the job's (through the
+// store; the others wait for it only at a save).
+std::int64_t CheckpointPolicy::agreed_interval(std::int64_t step, std::int64_t mine) {
+  if (world_ == 1 || !job_.store) return mine;
+  const std::string key =
+      "cairn/checkpoint/attempt-" + std::to_string(ft::current_attempt()) + "/interval-after-" + std::to_string(step);
+  if (rank_ == 0) {
+    job_.store->set(key, std::to_string(mine));
+    return mine;
+  }
+  return std::stoll(job_.store->get(key));
+}
+
+void CheckpointPolicy::collect(std::vector<CheckpointNews>& news) {
+  if (!writer_) return;
+  for (auto& out : writer_->take_outcomes()) {
+    if (!out.injected.empty()) news.push_back({std::nullopt, out.injected, {}});
+    if (out.committed) {
+      CheckpointWritten w;
+      w.path = out.manifest;
+      w.step = out.step;
+      w.stall_seconds = out.stall_s;
+      w.write_seconds = out.write_s;
+      w.seconds = out.stall_s + out.write_s;
+      w.bytes = out.stored_bytes;
+      last_verified_ = out.step;
+      last_failure_.clear();
+      news.push_back({w, {}, {}});
+      continue;
+    }
+    last_failed_step_ = out.step;
+    last_failure_ = out.error;
+    if (out.step == total_steps_) continue;  // finish() says it, as the run's error
+    const std::string last = last_verified_ ? "step " + std::to_string(*last_verified_) + " (" +
+                                                  checkpoint_path(o_.dir, *last_verified_) + ")"
+                                            : "none yet";
+    news.push_back({std::nullopt,
+                    "the checkpoint of step " + std::to_string(out.step) + " was not written: " + out.error +
+                        "; every earlier checkpoint is kept, the last verified one is " + last +
+                        "; the next checkpoint tries again",
+                    {}});
+  }
+}
+
+std::vector<CheckpointNews> CheckpointPolicy::after_step(Trainer& t, const StepResult& r) {
   if (log_) log_->write(r);
+  std::vector<CheckpointNews> news;
+  if (!writer_) return news;
+  if (auto_) auto_->add_step(r.seconds);
+  collect(news);
   const std::int64_t step = t.state().step;
-  if (rank_ != 0 || !checkpoint_due(o_, step, t.config().steps)) return std::nullopt;
-  const auto t0 = std::chrono::steady_clock::now();
+  if (!due(step, t.config().steps)) return news;
   t.sync_state();
-  CheckpointWritten w;
-  w.path = save_checkpoint(o_.dir, t.config(), t.state(), o_.keep, world_);
-  w.step = step;
-  w.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return w;
+  const TrainState& s = t.state();
+  ft::SaveRequest req;
+  req.step = step;
+  req.total_elements = static_cast<std::int64_t>(s.params.size());
+  req.buffers = {{kStateSectionNames[0], s.params.data()}, {kStateSectionNames[1], s.m.data()},
+                 {kStateSectionNames[2], s.v.data()}};
+  if (rank_ == 0) req.meta = meta_;
+  const double stall = writer_->save(req);
+  last_saved_ = step;
+  if (auto_) {
+    const std::int64_t next = agreed_interval(step, auto_->after_save(stall).value_or(1));
+    if (next != interval_) {
+      interval_ = next;
+      char line[320];
+      std::snprintf(line, sizeof line,
+                    "checkpoint interval: every %lld steps (Young/Daly: sqrt(2 x %.3g s save stall x %.3g s MTBF) = "
+                    "%.3g s, at %.3g s a step)",
+                    static_cast<long long>(next), stall, o_.mtbf_s, auto_->last_interval_s(), auto_->mean_step_s());
+      news.push_back({std::nullopt, {}, line});
+    }
+  }
+  collect(news);
+  return news;
+}
+
+std::vector<CheckpointNews> CheckpointPolicy::finish() {
+  std::vector<CheckpointNews> news;
+  if (!writer_) return news;
+  writer_->wait();
+  collect(news);
+  if (last_failed_step_ == total_steps_ && !last_failure_.empty() &&
+      !(last_verified_ && *last_verified_ == total_steps_)) {
+    const std::string last = last_verified_ ? "step " + std::to_string(*last_verified_) : "none";
+    throw Error("the checkpoint of the last step (" + std::to_string(total_steps_) + ") was not written: " +
+                last_failure_ + "; the last verified checkpoint is " + last +
+                ": fix the cause and run again with --resume to redo the steps after it");
+  }
+  return news;
 }
 
 }  // namespace cairn::train

@@ -1,8 +1,11 @@
 // When a run reads and writes its checkpoints (docs/checkpoint-format.md), as
-// `cairn train --checkpoint-dir / --checkpoint-every / --keep-checkpoints / --resume /
-// --loss-log` asks: the state it starts from, which steps end with a checkpoint, who
-// writes it (rank 0, for every rank: their states are identical), how many stay, and
-// the per-step loss log. Every rank resumes from the same file.
+// `cairn train --checkpoint-dir / --checkpoint-every [N|auto] / --mtbf /
+// --checkpoint-staging-mb / --keep-checkpoints / --resume / --loss-log` asks: the state
+// it starts from, which steps end with a checkpoint (every N, or the Young/Daly interval
+// from the measured save stall), the asynchronous sharded save (every rank writes 1/R of
+// the state, rank 0 the manifest: ft/checkpoint/async_checkpointer.h), how many stay,
+// the last verified step, and the per-step loss log. Every rank resumes from the same
+// checkpoint, whatever world wrote it.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "collectives/rendezvous/store.h"
+#include "ft/checkpoint/async_checkpointer.h"
+#include "ft/checkpoint/young_daly.h"
+#include "ft/inject/fault_spec.h"
 #include "train/checkpoint_dir.h"
 #include "train/checkpoint_dir_lock.h"
 #include "train/hooks.h"
@@ -24,13 +31,17 @@ struct CheckpointOptions {
   std::string dir;       // empty: no checkpoints
   std::string loss_log;  // empty: no loss log
   std::int64_t every = 0;  // 0: only at the end of the run
+  bool every_auto = false;  // --checkpoint-every auto: the Young/Daly interval from mtbf_s
+  double mtbf_s = 0;        // --mtbf: the job's mean time between failures (with every_auto)
+  std::int64_t staging_mb = 0;  // --checkpoint-staging-mb: bound on staging memory; 0: the whole shard
   int keep = kDefaultKeepCheckpoints;
   bool resume = false;
   bool start_over = false;  // with resume: every checkpoint damaged starts at step 0, not a refusal
 };
 
 // Throws cairn::Error naming the flag unless every >= 0, keep >= 1, --resume or
-// --checkpoint-every come with a directory, and --start-over with --resume.
+// --checkpoint-every come with a directory, --start-over with --resume, --mtbf (> 0)
+// with --checkpoint-every auto and the other way round, and staging_mb >= 0.
 void check_checkpoint_options(const CheckpointOptions& o);
 
 struct StartingPoint {
@@ -61,18 +72,56 @@ StartingPoint starting_point(const CheckpointOptions& o, const TrainConfig& cfg,
 // and at the last step, whenever it has a directory.
 bool checkpoint_due(const CheckpointOptions& o, std::int64_t steps_taken, std::int64_t total_steps);
 
-// After every step: the loss log line, and when a checkpoint is due the checkpoint, both
-// on rank 0 only; older checkpoints beyond the newest o.keep are then removed.
+// What the run hears of its checkpoints, on the training thread, after a step or at the end.
+struct CheckpointNews {
+  std::optional<CheckpointWritten> committed;  // a save that reached its verdict, whole
+  std::string warning;  // a save that failed (the run goes on), or what an --inject fault did
+  std::string note;     // the automatic interval changed
+};
+
+// Where the run meets the job for its checkpoints.
+struct CheckpointJob {
+  coll::Store* store = nullptr;         // needed by a job of several ranks (the commit)
+  std::vector<ft::FaultSpec> faults;    // --inject: corrupt-checkpoint, disk-full
+};
+
+// After every step: the loss log line (rank 0), and when a checkpoint is due every
+// rank's shard, staged and written in the background (ft/checkpoint); rank 0 writes the
+// manifest once all shards are durable, then removes checkpoints beyond the newest
+// o.keep. A save that fails (a full disk) is reported and the run goes on: the next
+// checkpoint tries again, and every good checkpoint stays; the last step's save must
+// succeed (finish()).
 class CheckpointPolicy {
  public:
-  CheckpointPolicy(const CheckpointOptions& o, std::int64_t first_step, int rank, int world);
-  // What it wrote, if anything.
-  std::optional<CheckpointWritten> after_step(Trainer& t, const StepResult& r);
+  CheckpointPolicy(const CheckpointOptions& o, const TrainConfig& cfg, std::int64_t first_step, int rank, int world,
+                   CheckpointJob job = {});
+  ~CheckpointPolicy();  // a save in flight is finished, so a run that stops keeps it
+  std::vector<CheckpointNews> after_step(Trainer& t, const StepResult& r);
+  // Waits for the save in flight. cairn::Error naming the step and the last verified
+  // checkpoint if the last step's save failed: the run's end state is not on disk.
+  std::vector<CheckpointNews> finish();
+  // The newest step whose checkpoint was committed and read back whole (a resumed run:
+  // the one it resumed from, until it writes one); nullopt: none.
+  std::optional<std::int64_t> last_verified_step() const { return last_verified_; }
 
  private:
+  bool due(std::int64_t steps_taken, std::int64_t total_steps) const;
+  void collect(std::vector<CheckpointNews>& news);
+  std::int64_t agreed_interval(std::int64_t step, std::int64_t mine);
+
   CheckpointOptions o_;
   int rank_, world_;
+  CheckpointJob job_;
+  Json meta_;
   std::unique_ptr<LossLog> log_;
+  std::unique_ptr<ft::AsyncCheckpointer> writer_;
+  std::optional<ft::AutoInterval> auto_;
+  std::int64_t interval_ = 0;  // every_auto: steps between saves; 0 until the first save
+  std::int64_t last_saved_ = 0;
+  std::int64_t total_steps_ = 0;
+  std::optional<std::int64_t> last_verified_;
+  std::string last_failure_;  // of the newest save, if it failed
+  std::int64_t last_failed_step_ = -1;
 };
 
 }  // namespace cairn::train

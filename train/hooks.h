@@ -3,7 +3,8 @@
 // around the reduction (before_reduce / after_reduce, or after_backward on one rank), a
 // hang watchdog arms before the reduction and disarms after it. Each list runs in the
 // order its functions were added; an empty one costs nothing. Step hooks are called by
-// Trainer::step(), on_checkpoint by train::run() on the rank that writes (rank 0).
+// Trainer::step(), on_checkpoint by train::run() on every rank (each writes a shard) when
+// a checkpoint is committed, after a later step or at the end (saves are asynchronous).
 #pragma once
 
 #include <cstdint>
@@ -16,10 +17,14 @@
 
 namespace cairn::train {
 
+// A checkpoint committed: its manifest durable, every shard read back whole.
 struct CheckpointWritten {
-  std::string path;
+  std::string path;       // the manifest
   std::int64_t step = 0;  // steps taken when it was written
-  double seconds = 0;     // to copy the state back and write the file
+  double seconds = 0;     // stall + write: from the save's start to its verdict
+  double stall_seconds = 0;  // what training waited (the previous save, the state copied to staging)
+  double write_seconds = 0;  // in the background, while training went on
+  std::uint64_t bytes = 0;   // this rank's shard on disk
 };
 
 struct TrainHooks {

@@ -47,8 +47,14 @@ void ProgressPrinter::step(const StepResult& r, std::int64_t total_steps) const 
 
 void ProgressPrinter::checkpoint(const CheckpointWritten& c) const {
   if (!printing_) return;
-  std::printf("checkpoint %s (%.2f s)\n", c.path.c_str(), c.seconds);
+  std::printf("checkpoint %s: step %lld verified (stall %.3f s, written in %.2f s in the background, %.1f MB)\n",
+              c.path.c_str(), static_cast<long long>(c.step), c.stall_seconds, c.write_seconds,
+              static_cast<double>(c.bytes) / 1e6);
   std::fflush(stdout);
+}
+
+void ProgressPrinter::note(const std::string& line) const {
+  if (printing_) std::printf("%s\n", line.c_str());
 }
 
 void ProgressPrinter::summary(const RunResult& r) const {
@@ -58,6 +64,7 @@ void ProgressPrinter::summary(const RunResult& r) const {
                 r.tokens_per_s);
   else  // resumed from a checkpoint of the last step
     std::printf("nothing to train: already at step %lld\n", static_cast<long long>(r.final_step));
+  if (r.last_verified_step) std::printf("last verified checkpoint: step %lld\n", static_cast<long long>(*r.last_verified_step));
   if (r.steady_tokens_per_s <= 0) return;
   // MFU is against an H100's dense bf16 peak, so it is reported for GPU runs only.
   if (r.mfu)

@@ -28,6 +28,8 @@ class ProgressPrinter {
   // A row every log_every steps, and for the first and the last.
   void step(const StepResult& r, std::int64_t total_steps) const;
   void checkpoint(const CheckpointWritten& c) const;
+  // A line of the run's own (stdout): the automatic checkpoint interval changed.
+  void note(const std::string& line) const;
   void summary(const RunResult& r) const;
   void eval(double loss, std::int64_t batches) const;
 

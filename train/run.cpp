@@ -50,23 +50,33 @@ RunResult run_checked(const RunOptions& o, const TokenShard& shard, coll::Commun
   Trainer t(o.config, shard, std::move(start.state), comm);
   doing = "during a training step";
   print.header(t, shard, comm);
-  CheckpointPolicy checkpoints(o.checkpoints, t.state().step, rank, ranks);
+  CheckpointPolicy checkpoints(o.checkpoints, t.config(), t.state().step, rank, ranks,
+                               CheckpointJob{store, o.ft.inject});
+  auto tell = [&](const std::vector<CheckpointNews>& news) {
+    for (const auto& n : news) {
+      if (!n.warning.empty()) print.passed_over(n.warning);
+      if (!n.note.empty()) print.note(n.note);
+      if (n.committed) {
+        print.checkpoint(*n.committed);
+        notify(t.hooks().on_checkpoint, *n.committed);
+      }
+    }
+  };
   Throughput done;
   // Caller's hooks first, then the fault-tolerance layers'; then the run's own:
   // checkpoint, account, print the row.
   t.hooks() = std::move(hooks);
   const FtLayers ft = attach_fault_tolerance(o.ft, FtJob{comm, store, rank, ranks, host_name()}, t.hooks());
   t.hooks().after_step.emplace_back([&](const StepResult& r) {
-    if (const auto written = checkpoints.after_step(t, r)) {
-      print.checkpoint(*written);
-      notify(t.hooks().on_checkpoint, *written);
-    }
+    tell(checkpoints.after_step(t, r));
     done.add(r);
     print.step(r, t.config().steps);
   });
   while (t.state().step < t.config().steps) t.step();
+  tell(checkpoints.finish());  // the last save's verdict, before the summary
 
   RunResult result;
+  result.last_verified_step = checkpoints.last_verified_step();
   result.final_step = t.state().step;
   result.seconds = done.seconds;
   if (done.seconds > 0) result.tokens_per_s = done.tokens / done.seconds;

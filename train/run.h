@@ -34,6 +34,8 @@ struct RunResult {
   double steady_tokens_per_s = 0;    // after the first kWarmupStepsUntimed steps; 0: none
   std::optional<double> mfu;         // GPU runs with a steady state: per rank, of an H100's bf16 peak
   std::optional<double> eval_loss;   // when eval_batches > 0
+  // The newest checkpoint committed and read back whole (or resumed from); none: nullopt.
+  std::optional<std::int64_t> last_verified_step;
 };
 
 // cairn::Error naming the flag unless the model, every hyperparameter

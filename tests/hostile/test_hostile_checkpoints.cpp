@@ -1,8 +1,9 @@
 // Hostile cases of the checkpoint directory and its files (`cairn train --checkpoint-dir
 // / --resume`): two runs on one directory, paths that are not a directory or not there,
 // a directory this user cannot write, checkpoints that cannot be read or are all damaged,
-// a file whose name lies about its step, damage the checksums alone would miss, and bad
-// flag values. Each runs the tiny preset on the tiny shard for a few steps.
+// a file whose name lies about its step, damage the checksums alone would miss, a corrupted
+// newest checkpoint and a disk filled during a save (done-when 3 of issue 19), a job's
+// checkpoint resumed on another world size, the automatic interval, and bad flag values. Each runs the tiny preset on the tiny shard for a few steps.
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -44,10 +45,26 @@ Command train(const std::string& dir, int steps, std::vector<std::string> extra 
   return c;
 }
 
+// A checkpoint is its manifest, step-N.ckpt, and one shard a rank (docs/checkpoint-format.md).
 std::string ckpt(const std::string& dir, int step) {
   char name[32];
   std::snprintf(name, sizeof name, "step-%08d.ckpt", step);
   return dir + "/" + name;
+}
+std::string shard(const std::string& dir, int step, int rank = 0, int ranks = 1) {
+  char name[64];
+  std::snprintf(name, sizeof name, "step-%08d.shard-%d-of-%d", step, rank, ranks);
+  return dir + "/" + name;
+}
+
+// The files in dir that belong to step `step` (its manifest, shards, leftovers).
+std::vector<std::string> files_of_step(const std::string& dir, int step) {
+  char stem[32];
+  std::snprintf(stem, sizeof stem, "step-%08d.", step);
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().rfind(stem, 0) == 0) out.push_back(e.path().filename().string());
+  return out;
 }
 
 bool wait_for_file(const std::string& path, std::chrono::milliseconds limit) {
@@ -244,13 +261,149 @@ TEST(HostileCheckpoints, AFileWhoseNameLiesAboutItsStepIsPassedOver) {
 TEST(HostileCheckpoints, AChangedPaddingByteIsDamage) {
   Sandbox box;
   const std::string dir = three_checkpoints(box);
-  std::string bytes = slurp(ckpt(dir, 3));
-  bytes[4000] ^= 0x40;  // after the header, before the first section's 4 KiB boundary
-  spit(ckpt(dir, 3), bytes);
+  std::string bytes = slurp(shard(dir, 3));
+  bytes[4000] ^= 0x40;  // after the shard's header, before its sections at byte 4096
+  spit(shard(dir, 3), bytes);
   const Outcome o = run(box, train(dir, 3, {"--resume"}));
   EXPECT_TRUE(succeeded(o));
   EXPECT_NE(o.out.find("resuming from " + ckpt(dir, 2)), std::string::npos) << o.out;
-  EXPECT_NE(o.err.find("nonzero padding before section params"), std::string::npos) << o.describe();
+  EXPECT_NE(o.err.find("nonzero padding after the header"), std::string::npos) << o.describe();
+}
+
+// Done-when 3: a corrupted newest checkpoint is detected at resume and the previous one
+// used. The injected damage comes after the save was verified (as damage at rest would),
+// so the first run ends well believing step 3 good; then a byte the test flips itself.
+TEST(HostileCheckpoints, ACorruptedNewestCheckpointIsDetectedAtResumeAndThePreviousUsed) {
+  Sandbox box;
+  const std::string whole = box.path("whole.log");
+  ASSERT_TRUE(succeeded(run(box, train(box.path("plain"), 3, {"--loss-log", whole}))));
+  const std::string dir = box.path("ck");
+  const std::string log = box.path("loss.log");
+  const Outcome first = run(box, train(dir, 3, {"--keep-checkpoints", "3", "--inject", "corrupt-checkpoint:step=2",
+                                               "--loss-log", log}));
+  ASSERT_TRUE(succeeded(first));
+  EXPECT_NE(first.err.find("corrupt-checkpoint:step=2: flipped a bit"), std::string::npos) << first.describe();
+  EXPECT_NE(first.out.find("last verified checkpoint: step 3"), std::string::npos) << first.out;
+  const Outcome resumed = run(box, train(dir, 3, {"--keep-checkpoints", "3", "--resume", "--loss-log", log}));
+  ASSERT_TRUE(succeeded(resumed));
+  EXPECT_NE(resumed.out.find("resuming from " + ckpt(dir, 2)), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.err.find(shard(dir, 3) + ": section params checksum mismatch"), std::string::npos)
+      << resumed.describe();
+  EXPECT_TRUE(fs::exists(ckpt(dir, 3) + ".corrupt"));
+  EXPECT_TRUE(fs::exists(shard(dir, 3) + ".corrupt"));
+  EXPECT_EQ(slurp(log), slurp(whole)) << "the redone step differs from the uninterrupted run's";
+
+  // A byte flipped in the newest shard's data by hand: the same.
+  std::string bytes = slurp(shard(dir, 3));
+  bytes[bytes.size() - 10] ^= 0x01;
+  spit(shard(dir, 3), bytes);
+  const Outcome again = run(box, train(dir, 3, {"--keep-checkpoints", "3", "--resume"}));
+  ASSERT_TRUE(succeeded(again));
+  EXPECT_NE(again.out.find("resuming from " + ckpt(dir, 2)), std::string::npos) << again.out;
+  EXPECT_NE(again.err.find("checksum mismatch"), std::string::npos) << again.describe();
+}
+
+// Done-when 3: a disk filled during a save loses no good checkpoint. The run says which
+// save failed and goes on (a full disk is often freed by someone; the next checkpoint
+// tries again); only the last step's save failing ends the run, exit 2, naming the last
+// verified checkpoint.
+TEST(HostileCheckpoints, ADiskFilledDuringASaveLosesNoGoodCheckpoint) {
+  Sandbox box;
+  const std::string dir = box.path("ck");
+  const Outcome o = run(box, train(dir, 4, {"--keep-checkpoints", "4", "--inject", "disk-full:step=1"}));
+  ASSERT_TRUE(succeeded(o));
+  EXPECT_NE(o.err.find("the checkpoint of step 2 was not written: " + shard(dir, 2) +
+                       ": cannot write: No space left on device"),
+            std::string::npos) << o.describe();
+  EXPECT_NE(o.err.find("the last verified one is step 1"), std::string::npos) << o.describe();
+  EXPECT_TRUE(files_of_step(dir, 2).empty()) << "the failed save left files";
+  for (int step : {1, 3, 4}) EXPECT_TRUE(fs::exists(ckpt(dir, step))) << step;
+  EXPECT_NE(o.out.find("last verified checkpoint: step 4"), std::string::npos) << o.out;
+
+  const std::string last = box.path("last");
+  const Outcome end = run(box, train(last, 3, {"--inject", "disk-full:step=2"}));
+  EXPECT_TRUE(refused(end, 2, "train", {"the checkpoint of the last step (3) was not written", "No space left",
+                                        "the last verified checkpoint is step 2", "--resume"}));
+  EXPECT_TRUE(succeeded(run(box, train(last, 3, {"--resume"}))));
+  EXPECT_TRUE(fs::exists(ckpt(last, 3)));
+}
+
+// The same with a real full filesystem: a small tmpfs that holds two checkpoints.
+TEST(HostileCheckpoints, ARealFullFilesystemDuringASaveLosesNoGoodCheckpoint) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs " << kNeedsRoot;
+  Sandbox box;
+  const std::string mnt = box.mkdir("small");
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=6m") != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
+  struct Unmount {
+    std::string at;
+    ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
+  } unmount{mnt};
+  spit(mnt + "/filler", std::string(3 << 20, 'x'));  // a tiny checkpoint is 1.4 MB: room for two
+  const std::string dir = mnt + "/ck";
+  const Outcome o = run(box, train(dir, 4, {"--keep-checkpoints", "2"}));
+  // A warning for step 3's save (the run went on), then the refusal for the last step's.
+  ASSERT_TRUE(ended_cleanly(o));
+  EXPECT_EQ(o.exit_code, 2) << o.describe();
+  EXPECT_EQ(o.err.rfind("WARNING: the checkpoint of step 3 was not written", 0), 0u) << o.describe();
+  const std::string last_line = o.err.substr(o.err.find('\n') + 1);
+  EXPECT_EQ(last_line.rfind("cairn train: the checkpoint of the last step (4) was not written", 0), 0u) << o.describe();
+  EXPECT_NE(last_line.find("No space left on device"), std::string::npos) << o.describe();
+  EXPECT_NE(last_line.find("the last verified checkpoint is step 2"), std::string::npos) << o.describe();
+  EXPECT_TRUE(fs::exists(ckpt(dir, 1)) && fs::exists(ckpt(dir, 2))) << "a good checkpoint was lost";
+  fs::remove(mnt + "/filler");  // the operator frees space
+  const Outcome resumed = run(box, train(dir, 4, {"--keep-checkpoints", "2", "--resume"}));
+  EXPECT_TRUE(succeeded(resumed));
+  EXPECT_NE(resumed.out.find("resuming from " + ckpt(dir, 2)), std::string::npos) << resumed.describe();
+  EXPECT_EQ(resumed.err.find("WARNING"), std::string::npos) << "nothing damaged: " << resumed.err;
+}
+
+// A job of 2 ranks writes 2 shards a step. Resumed on 2 ranks (from the step before a
+// damaged newest) it repeats the uninterrupted job bitwise (its loss log); resumed on 1
+// rank it continues from that step, told that the data order changes.
+TEST(HostileCheckpoints, ARunOfTwoRanksResumesOnTwoBitwiseAndOnOne) {
+  Sandbox box;
+  auto on_two = [&](Command c) {
+    c.args.insert(c.args.begin(), {"launch", "-n", "2", "--", cairn_binary()});
+    c.args.insert(c.args.end(), {"--backend", "ucx"});
+    c.timeout = std::chrono::seconds(60);
+    return c;
+  };
+  const std::string whole = box.path("whole.log"), log = box.path("loss.log");
+  ASSERT_TRUE(succeeded(run(box, on_two(train(box.path("plain"), 3, {"--loss-log", whole})))));
+  const std::string dir = box.path("ck");
+  ASSERT_TRUE(succeeded(run(box, on_two(train(dir, 3, {"--keep-checkpoints", "3", "--loss-log", log, "--inject",
+                                                       "corrupt-checkpoint:step=2"})))));
+  EXPECT_TRUE(fs::exists(shard(dir, 2, 0, 2)) && fs::exists(shard(dir, 2, 1, 2)));
+  const std::string copy = box.path("ck-copy");
+  fs::copy(dir, copy);
+  fs::remove(copy + "/cairn.lock");
+
+  const Outcome two = run(box, on_two(train(dir, 3, {"--keep-checkpoints", "3", "--resume", "--loss-log", log})));
+  ASSERT_TRUE(succeeded(two));
+  EXPECT_NE(two.out.find("resuming from " + ckpt(dir, 2)), std::string::npos) << two.out;
+  EXPECT_EQ(slurp(log), slurp(whole)) << "a resume on the same world is not the uninterrupted job";
+
+  const Outcome o = run(box, train(copy, 3, {"--keep-checkpoints", "3", "--resume", "--log-every", "1"}));
+  ASSERT_TRUE(succeeded(o));
+  EXPECT_NE(o.out.find("resuming from " + ckpt(copy, 2) + " (step 2 of 3)"), std::string::npos) << o.out;
+  EXPECT_NE(o.err.find("2 ranks, this one has 1"), std::string::npos) << o.describe();
+  EXPECT_NE(o.err.find("data order"), std::string::npos) << o.describe();
+  EXPECT_NE(o.out.find("checkpoint " + ckpt(copy, 3) + ": step 3 verified"), std::string::npos) << o.out;
+  EXPECT_TRUE(fs::exists(shard(copy, 3, 0, 1)));
+}
+
+TEST(HostileCheckpoints, TheAutomaticIntervalIsPrintedAndNeedsAnMtbf) {
+  Sandbox box;
+  const Outcome o = run(box, train(box.path("ck"), 6, {"--checkpoint-every", "auto", "--mtbf", "1s"}));
+  ASSERT_TRUE(succeeded(o));
+  EXPECT_NE(o.out.find("checkpoint interval: every "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Young/Daly: sqrt(2 x "), std::string::npos) << o.out;
+  EXPECT_TRUE(refused(run(box, train(box.path("a"), 2, {"--checkpoint-every", "auto"})), 2, "train",
+                      {"--checkpoint-every auto needs --mtbf"}));
+  EXPECT_TRUE(refused(run(box, train(box.path("b"), 2, {"--mtbf", "24h"})), 2, "train",
+                      {"--mtbf only sets the interval of --checkpoint-every auto"}));
+  EXPECT_TRUE(refused(run(box, train(box.path("c"), 2, {"--checkpoint-every", "sometimes"})), 2, "train",
+                      {"--checkpoint-every sometimes is not a number of steps"}));
 }
 
 TEST(HostileCheckpoints, ACheckpointOfAnotherBatchOrSeedIsRefusedNotResumed) {

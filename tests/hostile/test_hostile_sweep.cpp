@@ -201,6 +201,8 @@ const std::vector<CommandTable>& commands() {
            {"--eval-batches", Kind::index, {}},
            {"--checkpoint-dir", Kind::output_dir, {}},
            {"--checkpoint-every", Kind::index, {}},
+           {"--mtbf", Kind::positive, {}},
+           {"--checkpoint-staging-mb", Kind::index, {}},
            {"--keep-checkpoints", Kind::count, {}},
            {"--loss-log", Kind::output_file, {}},
            {"--inject", Kind::name, {}},

@@ -2,7 +2,8 @@
 // kind of damage is refused with its own message (and as CorruptCheckpoint, which a
 // resume may fall back from, or as a plain cairn::Error, which it must not), and so is
 // every kind the hostile sweep tries; a run of
-// other settings is refused; the directory keeps the newest K and falls back past a
+// other settings is refused (another world size resumes, with a note); version 1 is the
+// single file (still read: the sharded format of runs is tests/ft/test_checkpoint_*); the directory keeps the newest K and falls back past a
 // damaged newest one; and a Trainer resumed from a checkpoint repeats the uninterrupted
 // run bitwise.
 #include <gtest/gtest.h>
@@ -157,9 +158,10 @@ TEST_F(CheckpointFormat, BadMagicIsNamed) {
 }
 
 TEST_F(CheckpointFormat, OtherVersionNeedsAnotherCairnNotAFallback) {
-  const auto e = damaged([](std::string& b) { b[8] = 2; });
+  // (Version 2 is the sharded format's manifest: tests/ft/test_checkpoint_format.cpp.)
+  const auto e = damaged([](std::string& b) { b[8] = 7; });
   EXPECT_FALSE(e.corrupt) << "a whole file of another version is not damage";
-  EXPECT_NE(e.message.find("checkpoint format version 2; this cairn reads version 1"), std::string::npos)
+  EXPECT_NE(e.message.find("checkpoint format version 7; this cairn reads versions 1 and 2"), std::string::npos)
       << e.message;
 }
 
@@ -231,7 +233,7 @@ TEST_F(CheckpointFormat, EveryKindOfDamageIsDetected) {
   EXPECT_TRUE(e.corrupt) << "another model's header: " << e.message;
 }
 
-TEST_F(CheckpointFormat, OtherModelSettingsOrWorldSizeAreRefused) {
+TEST_F(CheckpointFormat, OtherModelOrSettingsAreRefusedAnotherWorldIsNoted) {
   const CheckpointInfo info = read_checkpoint_info(path_);
   auto refusal = [&](const TrainConfig& c, std::int64_t world) {
     try {
@@ -256,7 +258,13 @@ TEST_F(CheckpointFormat, OtherModelSettingsOrWorldSizeAreRefused) {
   other = cfg_;
   other.model = preset("tiny-xielu");
   EXPECT_NE(refusal(other, 1).find("of another shape"), std::string::npos);
-  EXPECT_NE(refusal(cfg_, 2).find("1 ranks, this one has 2"), std::string::npos);
+  // Another world resumes (every world reads the whole state), and is told what changes.
+  EXPECT_NO_THROW(require_resumable(info, cfg_, 2, path_));
+  EXPECT_TRUE(world_change_note(info, 1, path_).empty());
+  const std::string note = world_change_note(info, 2, path_);
+  EXPECT_NE(note.find("1 ranks, this one has 2"), std::string::npos) << note;
+  EXPECT_NE(note.find("data order"), std::string::npos) << note;
+  EXPECT_NE(note.find("bitwise"), std::string::npos) << note;
   // The same shape under another name resumes; seq_len 0 is the model's context.
   other = cfg_;
   other.model.name = "custom";

@@ -1,7 +1,7 @@
 // The checkpoint policy of a training run (train/checkpoint_policy.h), called directly:
 // a fresh run refuses a directory that holds checkpoints; a resume starts from the
 // newest whole checkpoint and passes over a damaged newer one; which steps are due;
-// only rank 0 writes (checkpoints and the loss log) and locks the directory; a resume
+// only rank 0 writes the loss log and locks the directory, and a job needs its store; a resume
 // refuses a directory of only damaged checkpoints unless starting over; keep-N pruning;
 // and a run resumed at its last step trains nothing (train::run).
 #include <gtest/gtest.h>
@@ -101,7 +101,7 @@ TEST_F(CheckpointPolicyTest, ResumePicksTheNewestWholeCheckpointAndSkipsACorrupt
     EXPECT_EQ(none.state.step, 0);
   }
 
-  for (std::int64_t step : {2, 4, 6}) save_checkpoint(o.dir, c, state_at(c, step), 3, /*world_size=*/2);
+  for (std::int64_t step : {2, 4, 6}) save_checkpoint(o.dir, c, state_at(c, step), 3);
   const std::string newest = checkpoint_path(o.dir, 6);
   std::string bytes = read_text_file(newest, true);
   bytes.resize(bytes.size() - 100);  // the tail never reached the disk
@@ -199,34 +199,27 @@ TEST_F(CheckpointPolicyTest, DueEveryNStepsAndAtTheEnd) {
   for (std::int64_t s = 1; s <= 12; ++s) EXPECT_FALSE(checkpoint_due(o, s, 12)) << s;
 }
 
-TEST_F(CheckpointPolicyTest, OnlyRankZeroWritesCheckpointsAndTheLossLog) {
+// Every rank writes its shard (tests/ft/test_checkpoint_job.cpp runs a job of real
+// ranks); only rank 0 the loss log; and a job's ranks cannot agree on a commit without
+// the job's store, which is refused before the first step rather than at the first save.
+TEST_F(CheckpointPolicyTest, OnlyRankZeroWritesTheLossLogAndAJobNeedsItsStore) {
   test::TempDir dir("ckpt_policy_rank");
   const TrainConfig c = config(2);
   for (int rank : {1, 0}) {
     CheckpointOptions o;
-    o.dir = dir.file("run" + std::to_string(rank));
     o.loss_log = dir.file("loss" + std::to_string(rank) + ".log");
-    o.every = 1;
     Trainer t(c, *shard_);
-    CheckpointPolicy policy(o, t.state().step, rank, 2);
-    std::vector<std::int64_t> written;
-    while (t.state().step < c.steps) {
-      const StepResult r = t.step();
-      if (const auto w = policy.after_step(t, r)) {
-        EXPECT_EQ(w->path, checkpoint_path(o.dir, w->step));
-        written.push_back(w->step);
-      }
-    }
-    if (rank == 0) {
-      EXPECT_EQ(written, (std::vector<std::int64_t>{1, 2}));
-      EXPECT_EQ(steps_in(o.dir), (std::vector<std::int64_t>{1, 2}));
-      EXPECT_EQ(read_checkpoint(checkpoint_path(o.dir, 2)).info.world_size, 2);
-      EXPECT_TRUE(fs::exists(o.loss_log));
-    } else {
-      EXPECT_TRUE(written.empty());
-      EXPECT_TRUE(steps_in(o.dir).empty());
-      EXPECT_FALSE(fs::exists(o.loss_log));
-    }
+    CheckpointPolicy policy(o, c, t.state().step, rank, 2);
+    while (t.state().step < c.steps) EXPECT_TRUE(policy.after_step(t, t.step()).empty());
+    EXPECT_EQ(fs::exists(o.loss_log), rank == 0);
+  }
+  CheckpointOptions o;
+  o.dir = dir.file("run");
+  try {
+    CheckpointPolicy policy(o, c, 0, 1, 2);
+    FAIL() << "a rank of a job without its store took checkpoints";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("rendezvous store"), std::string::npos) << e.what();
   }
 }
 
@@ -238,10 +231,12 @@ TEST_F(CheckpointPolicyTest, KeepsTheNewestN) {
   o.every = 1;
   o.keep = 2;
   Trainer t(c, *shard_);
-  CheckpointPolicy policy(o, 0, 0, 1);
+  prepare_checkpoint_dir(o.dir);  // as starting_point() does for a run
+  CheckpointPolicy policy(o, c, 0, 0, 1);
   while (t.state().step < c.steps) {
     const StepResult r = t.step();
     policy.after_step(t, r);
+    policy.finish();  // the save in the background reaches its verdict
     const std::int64_t s = t.state().step;
     const std::vector<std::int64_t> newest = s == 1 ? std::vector<std::int64_t>{1} : std::vector<std::int64_t>{s - 1, s};
     EXPECT_EQ(steps_in(o.dir), newest);

@@ -4,6 +4,7 @@
 // evaluation loss.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -70,13 +71,25 @@ TEST_F(RunTest, TakesTheStepsOfATrainerLoopAndCallsTheHooksInOrder) {
   const std::string out = ::testing::internal::GetCapturedStdout();
 
   EXPECT_EQ(losses, plain);  // bitwise: run() adds no work to a step
-  const std::vector<std::string> expected = {
-      "before 0", "backward 0", "after 0",
-      "before 1", "backward 1", "after 1", "checkpoint 2",
-      "before 2", "backward 2", "after 2",
-      "before 3", "backward 3", "after 3", "checkpoint 4",
-      "before 4", "backward 4", "after 4", "checkpoint 5"};
-  EXPECT_EQ(events, expected);
+  const std::vector<std::string> expected_steps = {
+      "before 0", "backward 0", "after 0", "before 1", "backward 1", "after 1", "before 2", "backward 2",
+      "after 2",  "before 3",   "backward 3", "after 3", "before 4", "backward 4", "after 4"};
+  // Saves are asynchronous: each checkpoint is told once committed, in order, after the
+  // step it holds and at the latest by the end of the run.
+  std::vector<std::string> steps, checkpoints;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (events[i].rfind("checkpoint ", 0) != 0) {
+      steps.push_back(events[i]);
+      continue;
+    }
+    checkpoints.push_back(events[i]);
+    const std::int64_t held = std::stoll(events[i].substr(11));
+    const auto after = std::find(events.begin(), events.end(), "after " + std::to_string(held - 1));
+    EXPECT_LT(after - events.begin(), static_cast<std::ptrdiff_t>(i)) << events[i] << " told before its step";
+  }
+  EXPECT_EQ(steps, expected_steps);
+  EXPECT_EQ(checkpoints, (std::vector<std::string>{"checkpoint 2", "checkpoint 4", "checkpoint 5"}));
+  EXPECT_EQ(r.last_verified_step, 5);
   EXPECT_EQ(r.final_step, 5);
   EXPECT_GT(r.seconds, 0);
   EXPECT_GT(r.tokens_per_s, 0);
