@@ -1,0 +1,116 @@
+#include "ft/watchdog/watchdog.h"
+
+#include <algorithm>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ft/watchdog/progress_board.h"
+
+namespace cairn::ft {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_of(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// How often the thread looks at the operation in flight: a twentieth of the timeout
+// (the verdict is late by at most that), between 20 ms and 200 ms.
+std::chrono::milliseconds check_period(std::chrono::milliseconds timeout) {
+  return std::clamp(timeout / 20, std::chrono::milliseconds(20), std::chrono::milliseconds(200));
+}
+
+// Reads every peer; the first store failure leaves the rest unread (a client whose
+// request failed fails every later one at once).
+void read_round(coll::Store& store, int self, std::vector<PeerReading>& peers, bool second, std::string& error) {
+  for (PeerReading& p : peers) {
+    if (p.rank == self || !error.empty()) continue;
+    if (second && !p.answered) continue;
+    try {
+      (second ? p.second : p.first) = read_progress(store, p.rank);
+      p.answered = true;
+    } catch (const std::exception& e) {
+      error = e.what();
+      p.answered = false;
+    }
+  }
+}
+
+}  // namespace
+
+Watchdog::Watchdog(coll::Communicator& comm, coll::Store* store, WatchdogConfig config)
+    : comm_(comm), store_(store), config_(std::move(config)) {
+  comm_.add_observer(progress_);
+  thread_ = std::thread([this] { run(); });
+}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  comm_.remove_observer(progress_.get());
+}
+
+std::optional<HangVerdict> Watchdog::verdict() const {
+  std::lock_guard lock(mu_);
+  return verdict_;
+}
+
+void Watchdog::run() {
+  std::optional<ProgressPublisher> publisher;
+  if (store_) publisher.emplace(*store_, config_.rank);
+  auto next_beat = Clock::now();
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    const OpProgressSnapshot snap = progress_->snapshot();
+    const auto now = Clock::now();
+    if (snap.oldest_in_flight && now - snap.oldest_in_flight->start > config_.timeout) {
+      fire(*snap.oldest_in_flight, seconds_of(now - snap.oldest_in_flight->start));
+      return;
+    }
+    if (publisher && now >= next_beat) {
+      try {
+        publisher->publish(snap);
+      } catch (const std::exception&) {
+        publisher.reset();  // the store is gone (rank 0 left): peers read us as stopped
+      }
+      next_beat = now + config_.heartbeat;
+    }
+    lock.lock();
+    wake_.wait_for(lock, check_period(config_.timeout), [this] { return stop_; });
+  }
+}
+
+void Watchdog::fire(const coll::OpRecord& op, double in_flight_s) {
+  const StuckOp stuck{op.kind, op.seq, op.bytes, in_flight_s, std::chrono::duration<double>(config_.timeout).count()};
+  // First the abort: the training thread must not wait on the store's answers.
+  const double aborted_at = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  comm_.abort(fmt::format("watchdog: {} (sequence number {}, {} bytes) was in flight {:.1f} s, past the timeout of {:g} s",
+                          coll::to_string(op.kind), op.seq, op.bytes, in_flight_s, stuck.timeout_s));
+  std::vector<PeerReading> peers;
+  for (int r = 0; r < config_.world; ++r)
+    if (r != config_.rank) peers.push_back(PeerReading{r, false, {}, {}});
+  std::string error = store_ ? "" : "no store to read";
+  if (store_) {
+    read_round(*store_, config_.rank, peers, false, error);
+    // Long enough for every live peer to have sent at least one heartbeat in between.
+    if (error.empty()) std::this_thread::sleep_for(config_.heartbeat * 5 / 2);
+    read_round(*store_, config_.rank, peers, true, error);
+  }
+  HangVerdict v = judge_hang(stuck, config_.rank, config_.world, peers, error);
+  v.aborted_at_s = aborted_at;
+  {
+    std::lock_guard lock(mu_);
+    verdict_ = v;
+  }
+  if (config_.on_verdict) config_.on_verdict(v);
+}
+
+}  // namespace cairn::ft

@@ -1,0 +1,68 @@
+// The hang watchdog: a thread of its own that publishes this rank's heartbeat and
+// operation counters to the job's store about once a second (progress_board.h), and
+// when an operation has been in flight longer than the timeout, aborts the communicator
+// from that thread (Communicator::abort: safe while another thread is blocked in the
+// collective; ncclCommAbort on NCCL) so the blocked call throws, then reads every peer's
+// counters and heartbeats twice, a few heartbeats apart, and gives the verdict
+// (hang_verdict.h). The verdict comes at most timeout + one check period + the store's
+// reads (two rounds, 2.5 heartbeats apart; a store that stopped answering costs its
+// client's 10 s reply grace once) after the operation started.
+//
+// Rank 0 hosts the store on a thread of its own: when only rank 0's training thread
+// hangs, the store and rank 0's watchdog still answer, and rank 0 is named like any
+// other rank; when rank 0's whole process is stopped or gone, the reads fail and the
+// verdict says the store did not answer, naming the peers it could not read.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "collectives/backends/communicator.h"
+#include "collectives/rendezvous/store.h"
+#include "ft/watchdog/hang_verdict.h"
+#include "ft/watchdog/op_progress.h"
+
+namespace cairn::ft {
+
+struct WatchdogConfig {
+  std::chrono::milliseconds timeout{30000};   // > 0
+  std::chrono::milliseconds heartbeat{1000};  // how often the store hears from this rank
+  int rank = 0, world = 1;
+  // On the watchdog's thread, once, after the abort, with the verdict; must not throw.
+  std::function<void(const HangVerdict&)> on_verdict;
+};
+
+class Watchdog {
+ public:
+  // Observes `comm` from now on; `store` may be null (no peers to read). Both must
+  // outlive the watchdog.
+  Watchdog(coll::Communicator& comm, coll::Store* store, WatchdogConfig config);
+  // Stops the thread; a verdict being made is finished first (it is bounded, see above).
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  // The verdict, once the watchdog fired.
+  std::optional<HangVerdict> verdict() const;
+
+ private:
+  void run();
+  void fire(const coll::OpRecord& op, double in_flight_s);
+
+  coll::Communicator& comm_;
+  coll::Store* store_;
+  WatchdogConfig config_;
+  std::shared_ptr<OpProgress> progress_ = std::make_shared<OpProgress>();
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::optional<HangVerdict> verdict_;
+  std::thread thread_;  // last: started once everything above exists
+};
+
+}  // namespace cairn::ft
