@@ -48,9 +48,9 @@ HangVerdict judge_hang(const StuckOp& op, int self, int world, const std::vector
 }
 
 std::string verdict_line(const HangVerdict& v) {
-  std::string line = fmt::format("watchdog: {} (sequence number {}, {} bytes) was in flight {:.1f} s on rank {} (timeout {:g} s)",
-                                 coll::to_string(v.op.kind), v.op.seq, v.op.bytes, v.op.in_flight_s, v.rank,
-                                 v.op.timeout_s);
+  std::string line =
+      fmt::format("watchdog: {} (sequence number {}, {} bytes) was in flight {:.1f} s on rank {} (timeout {:g} s)",
+                  coll::to_string(v.op.kind), v.op.seq, v.op.bytes, v.op.in_flight_s, v.rank, v.op.timeout_s);
   const std::string stall = v.stall();
   if (stall == "host")
     line += fmt::format(": a host-side stall: {} never reached it (never enqueued it)", ranks_text(v.never_reached));
@@ -58,16 +58,17 @@ std::string verdict_line(const HangVerdict& v) {
     line += fmt::format(": a lost peer: every rank that answered enqueued it, and the heartbeat of {} stopped",
                         ranks_text(v.heartbeat_stopped));
   else if (stall == "device")
-    line += fmt::format(": a device-side stall: every rank enqueued it and none completed it (a kernel, a link or "
-                        "the network; every heartbeat is alive)");
+    line += fmt::format(
+        ": a device-side stall: every rank enqueued it and none completed it (a kernel, a link or "
+        "the network; every heartbeat is alive)");
   else
     line += ": the store did not answer, so the peers' progress is unknown";
   line += fmt::format("; enqueued, never completed: {}", ranks_text(v.never_completed));
   if (stall != "peer" && !v.heartbeat_stopped.empty())
     line += fmt::format("; heartbeat stopped: {}", ranks_text(v.heartbeat_stopped));
   if (!v.unread.empty())
-    line += fmt::format("; not read ({}): {} (rank 0 hosts the store: is its process stopped or gone?)",
-                        v.store_error, ranks_text(v.unread));
+    line += fmt::format("; not read ({}): {} (rank 0 hosts the store: is its process stopped or gone?)", v.store_error,
+                        ranks_text(v.unread));
   return line;
 }
 

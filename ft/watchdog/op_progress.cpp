@@ -16,7 +16,8 @@ void OpProgress::on_end(const coll::OpRecord& r) noexcept {
   // our own abort released must not look as if it had finished the stuck operation.
   if (!r.failed) completed_ = std::max(completed_, r.seq + 1);
   // Ends arrive in sequence order, so the match is almost always the front.
-  const auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const coll::OpRecord& f) { return f.seq == r.seq; });
+  const auto it =
+      std::find_if(in_flight_.begin(), in_flight_.end(), [&](const coll::OpRecord& f) { return f.seq == r.seq; });
   if (it != in_flight_.end()) in_flight_.erase(it);
 }
 

@@ -8,7 +8,8 @@ std::string progress_key(int rank, const char* what) { return fmt::format("cairn
 
 void ProgressPublisher::publish(const OpProgressSnapshot& s) {
   const auto enqueued = static_cast<std::int64_t>(s.enqueued), completed = static_cast<std::int64_t>(s.completed);
-  if (enqueued != sent_enqueued_) sent_enqueued_ = store_.add(progress_key(rank_, "enqueued"), enqueued - sent_enqueued_);
+  if (enqueued != sent_enqueued_)
+    sent_enqueued_ = store_.add(progress_key(rank_, "enqueued"), enqueued - sent_enqueued_);
   if (completed != sent_completed_)
     sent_completed_ = store_.add(progress_key(rank_, "completed"), completed - sent_completed_);
   store_.add(progress_key(rank_, "beat"), 1);

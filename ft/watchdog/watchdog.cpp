@@ -23,12 +23,12 @@ std::chrono::milliseconds check_period(std::chrono::milliseconds timeout) {
   return std::clamp(timeout / 20, std::chrono::milliseconds(20), std::chrono::milliseconds(200));
 }
 
-// Reads every peer; the first store failure leaves the rest unread (a client whose
-// request failed fails every later one at once).
-void read_round(coll::Store& store, int self, std::vector<PeerReading>& peers, bool second, std::string& error) {
+// Reads the peers `which` selects; the first store failure leaves the rest unread (a
+// client whose request failed fails every later one at once).
+template <typename Which>
+void read_round(coll::Store& store, std::vector<PeerReading>& peers, bool second, std::string& error, Which which) {
   for (PeerReading& p : peers) {
-    if (p.rank == self || !error.empty()) continue;
-    if (second && !p.answered) continue;
+    if (!error.empty() || !which(p)) continue;
     try {
       (second ? p.second : p.first) = read_progress(store, p.rank);
       p.answered = true;
@@ -38,6 +38,8 @@ void read_round(coll::Store& store, int self, std::vector<PeerReading>& peers, b
     }
   }
 }
+
+bool beat_unseen(const PeerReading& p) { return p.answered && p.second.beat <= p.first.beat; }
 
 }  // namespace
 
@@ -92,17 +94,26 @@ void Watchdog::fire(const coll::OpRecord& op, double in_flight_s) {
   const StuckOp stuck{op.kind, op.seq, op.bytes, in_flight_s, std::chrono::duration<double>(config_.timeout).count()};
   // First the abort: the training thread must not wait on the store's answers.
   const double aborted_at = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-  comm_.abort(fmt::format("watchdog: {} (sequence number {}, {} bytes) was in flight {:.1f} s, past the timeout of {:g} s",
-                          coll::to_string(op.kind), op.seq, op.bytes, in_flight_s, stuck.timeout_s));
+  comm_.abort(
+      fmt::format("watchdog: {} (sequence number {}, {} bytes) was in flight {:.1f} s, past the timeout of {:g} s",
+                  coll::to_string(op.kind), op.seq, op.bytes, in_flight_s, stuck.timeout_s));
   std::vector<PeerReading> peers;
   for (int r = 0; r < config_.world; ++r)
     if (r != config_.rank) peers.push_back(PeerReading{r, false, {}, {}});
   std::string error = store_ ? "" : "no store to read";
   if (store_) {
-    read_round(*store_, config_.rank, peers, false, error);
+    read_round(*store_, peers, false, error, [](const PeerReading&) { return true; });
     // Long enough for every live peer to have sent at least one heartbeat in between.
+    const auto first_read = Clock::now();
     if (error.empty()) std::this_thread::sleep_for(config_.heartbeat * 5 / 2);
-    read_round(*store_, config_.rank, peers, true, error);
+    read_round(*store_, peers, true, error, [](const PeerReading& p) { return p.answered; });
+    // A peer whose heartbeat did not move may only not have been scheduled (a busy node):
+    // it is called stopped after ten heartbeats without one, not after two.
+    while (error.empty() && std::any_of(peers.begin(), peers.end(), beat_unseen) &&
+           Clock::now() - first_read < config_.heartbeat * 10) {
+      std::this_thread::sleep_for(config_.heartbeat);
+      read_round(*store_, peers, true, error, beat_unseen);
+    }
   }
   HangVerdict v = judge_hang(stuck, config_.rank, config_.world, peers, error);
   v.aborted_at_s = aborted_at;

@@ -5,8 +5,10 @@
 // collective; ncclCommAbort on NCCL) so the blocked call throws, then reads every peer's
 // counters and heartbeats twice, a few heartbeats apart, and gives the verdict
 // (hang_verdict.h). The verdict comes at most timeout + one check period + the store's
-// reads (two rounds, 2.5 heartbeats apart; a store that stopped answering costs its
-// client's 10 s reply grace once) after the operation started.
+// reads after the operation started: two rounds 2.5 heartbeats apart, and while a peer's
+// heartbeat has not moved, more, up to 10 heartbeats after the first (so a peer a busy
+// node did not schedule is not called stopped); a store that stopped answering costs its
+// client's 10 s reply grace once.
 //
 // Rank 0 hosts the store on a thread of its own: when only rank 0's training thread
 // hangs, the store and rank 0's watchdog still answer, and rank 0 is named like any

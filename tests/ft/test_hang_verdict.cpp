@@ -54,7 +54,8 @@ TEST(HangVerdict, ARankThatNeverEnqueuedTheOperationIsAHostSideStall) {
   EXPECT_EQ(v.never_completed, (std::vector<int>{0, 1}));
   EXPECT_TRUE(v.heartbeat_stopped.empty());
   const std::string line = verdict_line(v);
-  for (const char* part : {"all_reduce (sequence number 41, 4096 bytes)", "rank 2 never reached it", "host-side", "ranks 0, 1"})
+  for (const char* part :
+       {"all_reduce (sequence number 41, 4096 bytes)", "rank 2 never reached it", "host-side", "ranks 0, 1"})
     EXPECT_NE(line.find(part), std::string::npos) << part << " not in: " << line;
   const Json j = verdict_json(v);
   EXPECT_EQ(j.at("schema"), "cairn.watchdog_verdict");
@@ -73,8 +74,8 @@ TEST(HangVerdict, EveryRankInTheOperationAndAliveIsADeviceSideStall) {
 
 TEST(HangVerdict, AStoppedHeartbeatIsALostPeerAndARankThatFinishedIsNotNamed) {
   // Rank 2 completed 41 (a send it finished), rank 3's heartbeat did not move.
-  const auto v = judge_hang(kStuck, 0, 4,
-                            {reading(1, 42, 41, 3, 5), reading(2, 43, 42, 3, 5), reading(3, 42, 41, 8, 8)}, "");
+  const auto v =
+      judge_hang(kStuck, 0, 4, {reading(1, 42, 41, 3, 5), reading(2, 43, 42, 3, 5), reading(3, 42, 41, 8, 8)}, "");
   EXPECT_EQ(v.stall(), "peer");
   EXPECT_EQ(v.heartbeat_stopped, std::vector<int>{3});
   EXPECT_EQ(v.never_completed, (std::vector<int>{0, 1, 3}));

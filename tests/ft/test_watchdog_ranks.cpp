@@ -58,7 +58,7 @@ void wait_for_release(RankEnv& env, const std::string& key) {
 WatchdogConfig config_for(const RankEnv& env, std::chrono::milliseconds timeout) {
   WatchdogConfig c;
   c.timeout = timeout;
-  c.heartbeat = 100ms;
+  c.heartbeat = 200ms;  // a rank is called stopped after 10 without one: 2 s
   c.rank = env.rank();
   c.world = env.size();
   return c;
@@ -74,7 +74,7 @@ TEST(WatchdogRanks, AbortFromTheWatchdogThreadReleasesARankBlockedInAllReduceAnd
     std::vector<float> x(256, 1.0f);
     comm->all_reduce(x.data(), x.data(), x.size(), coll::DataType::f32, coll::ReduceOp::sum).wait();
     const std::uint64_t stuck_seq = mine->snapshot().enqueued;  // the next operation's number
-    if (env.rank() == 1) {  // stops before the second all_reduce: a host-side stall
+    if (env.rank() == 1) {                                      // stops before the second all_reduce: a host-side stall
       wait_for_release(env, "released");
       env.expect(!dog.verdict(), "rank 1's watchdog fired although it had nothing in flight");
       return;
@@ -96,9 +96,11 @@ TEST(WatchdogRanks, AbortFromTheWatchdogThreadReleasesARankBlockedInAllReduceAnd
     if (!env.expect(v.has_value(), "no verdict")) return;
     env.note("verdict " + verdict_line(*v));
     env.expect(v->op.kind == coll::OpKind::all_reduce, "stuck op is not the all_reduce");
-    env.expect(v->op.seq == stuck_seq, "stuck seq " + std::to_string(v->op.seq) + ", expected " + std::to_string(stuck_seq));
+    env.expect(v->op.seq == stuck_seq,
+               "stuck seq " + std::to_string(v->op.seq) + ", expected " + std::to_string(stuck_seq));
     env.expect(v->op.bytes == x.size() * sizeof(float), "stuck bytes " + std::to_string(v->op.bytes));
-    env.expect(v->op.in_flight_s >= 1.0, "aborted after " + std::to_string(v->op.in_flight_s) + " s, before the timeout");
+    env.expect(v->op.in_flight_s >= 1.0,
+               "aborted after " + std::to_string(v->op.in_flight_s) + " s, before the timeout");
     env.expect(v->never_reached == std::vector<int>{1}, "never reached: " + ranks_text(v->never_reached));
     env.expect(v->stall() == "host", "stall " + v->stall());
     env.expect(v->heartbeat_stopped.empty(), "heartbeat stopped: " + ranks_text(v->heartbeat_stopped));
@@ -111,39 +113,44 @@ TEST(WatchdogRanks, AbortFromTheWatchdogThreadReleasesARankBlockedInAllReduceAnd
 TEST(WatchdogRanks, AStoppedProcessIsNamedByItsStoppedHeartbeat) {
   coll::testing::HarnessOptions options;
   options.may_die = {2};
-  const auto out = coll::testing::run_ranks(3, [](RankEnv& env) {
-    auto comm = coll::make_ucx_communicator(env.store(), env.rank(), env.size());
-    comm->set_timeout(0ms);
-    // Rank 0 judges; rank 1's watchdog waits longer, so its all_reduce ends by rank 0's abort.
-    Watchdog dog(*comm, &env.store(), config_for(env, env.rank() == 0 ? kTimeout : 120000ms));
-    std::vector<float> x(64, 1.0f);
-    comm->all_reduce(x.data(), x.data(), x.size(), coll::DataType::f32, coll::ReduceOp::sum).wait();
-    if (env.rank() == 2) {
-      std::this_thread::sleep_for(300ms);  // a few heartbeats first, so it is not "never started"
-      env.store().set("stopped pid", std::to_string(::getpid()));
-      ::raise(SIGSTOP);  // the whole process: training thread, watchdog, heartbeats
-      return;
-    }
-    std::string error;
-    try {
-      comm->all_reduce(x.data(), x.data(), x.size(), coll::DataType::f32, coll::ReduceOp::sum).wait();
-      env.fail("the all_reduce completed although rank 2 is stopped");
-    } catch (const Error& e) {
-      error = e.what();
-    }
-    if (env.rank() == 1) {
-      wait_for_release(env, "judged");
-      return;
-    }
-    const auto v = verdict_of(dog);
-    ::kill(std::stoi(env.store().get("stopped pid")), SIGKILL);
-    env.store().add("judged", 1);
-    if (!env.expect(v.has_value(), "no verdict")) return;
-    env.note("verdict " + verdict_line(*v));
-    env.expect(v->never_reached == std::vector<int>{2}, "never reached: " + ranks_text(v->never_reached));
-    env.expect(v->never_completed == (std::vector<int>{0, 1}), "never completed: " + ranks_text(v->never_completed));
-    env.expect(v->heartbeat_stopped == std::vector<int>{2}, "heartbeat stopped: " + ranks_text(v->heartbeat_stopped));
-  }, options);
+  const auto out = coll::testing::run_ranks(
+      3,
+      [](RankEnv& env) {
+        auto comm = coll::make_ucx_communicator(env.store(), env.rank(), env.size());
+        comm->set_timeout(0ms);
+        // Rank 0 judges; rank 1's watchdog waits longer, so its all_reduce ends by rank 0's abort.
+        Watchdog dog(*comm, &env.store(), config_for(env, env.rank() == 0 ? kTimeout : 120000ms));
+        std::vector<float> x(64, 1.0f);
+        comm->all_reduce(x.data(), x.data(), x.size(), coll::DataType::f32, coll::ReduceOp::sum).wait();
+        if (env.rank() == 2) {
+          std::this_thread::sleep_for(300ms);  // a few heartbeats first, so it is not "never started"
+          env.store().set("stopped pid", std::to_string(::getpid()));
+          ::raise(SIGSTOP);  // the whole process: training thread, watchdog, heartbeats
+          return;
+        }
+        std::string error;
+        try {
+          comm->all_reduce(x.data(), x.data(), x.size(), coll::DataType::f32, coll::ReduceOp::sum).wait();
+          env.fail("the all_reduce completed although rank 2 is stopped");
+        } catch (const Error& e) {
+          error = e.what();
+        }
+        if (env.rank() == 1) {
+          wait_for_release(env, "judged");
+          return;
+        }
+        const auto v = verdict_of(dog);
+        ::kill(std::stoi(env.store().get("stopped pid")), SIGKILL);
+        env.store().add("judged", 1);
+        if (!env.expect(v.has_value(), "no verdict")) return;
+        env.note("verdict " + verdict_line(*v));
+        env.expect(v->never_reached == std::vector<int>{2}, "never reached: " + ranks_text(v->never_reached));
+        env.expect(v->never_completed == (std::vector<int>{0, 1}),
+                   "never completed: " + ranks_text(v->never_completed));
+        env.expect(v->heartbeat_stopped == std::vector<int>{2},
+                   "heartbeat stopped: " + ranks_text(v->heartbeat_stopped));
+      },
+      options);
   coll::testing::expect_all_ok(out, {2});
   for (const auto& n : coll::testing::notes_with(out[0], "")) std::cout << "rank 0: " << n << "\n";
 }
