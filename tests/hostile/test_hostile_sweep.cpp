@@ -204,6 +204,8 @@ const std::vector<CommandTable>& commands() {
            {"--keep-checkpoints", Kind::count, {}},
            {"--loss-log", Kind::output_file, {}},
            {"--inject", Kind::name, {}},
+           {"--watchdog-timeout", Kind::non_negative, {}},
+           {"--watchdog-report", Kind::output_file, {}},
        }},
       {"train", {"--steps", "1"}, {
            {"--data", Kind::input_file, {}},
@@ -214,6 +216,8 @@ const std::vector<CommandTable>& commands() {
            {"--node-rank", Kind::index, {}},
            {"--master-port", Kind::count, {}, {"zero"}},  // 0: a free port
            {"--grace-s", Kind::non_negative, {}, {"inf"}},  // inf: never force-kill
+           {"--max-restarts", Kind::index, {}},
+           {"--incidents", Kind::output_file, {}},
        }},
       {"pairs", {}, {
            {"--backend", Kind::name, {}},
