@@ -71,6 +71,12 @@ void Watchdog::run() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     lock.unlock();
+    // A device backend delivers an operation's end only when someone looks (op_observer.h):
+    // the last all-reduce before a long checkpoint write would otherwise look stuck.
+    try {
+      comm_.poll_observers();
+    } catch (const std::exception&) {  // a communicator already failing: its ops end as failed
+    }
     const OpProgressSnapshot snap = progress_->snapshot();
     const auto now = Clock::now();
     if (snap.oldest_in_flight && now - snap.oldest_in_flight->start > config_.timeout) {

@@ -10,6 +10,10 @@
 // node did not schedule is not called stopped); a store that stopped answering costs its
 // client's 10 s reply grace once.
 //
+// On a device backend the thread also polls the communicator's observers
+// (Communicator::poll_observers: a cudaEventQuery of the oldest operation, thread-safe),
+// since NCCL operations' ends are otherwise delivered only by later operations or waits.
+//
 // Rank 0 hosts the store on a thread of its own: when only rank 0's training thread
 // hangs, the store and rank 0's watchdog still answer, and rank 0 is named like any
 // other rank; when rank 0's whole process is stopped or gone, the reads fail and the
