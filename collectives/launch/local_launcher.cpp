@@ -67,6 +67,18 @@ std::vector<SupervisedRank> start_ranks(const LaunchOptions& o, const LaunchPlan
   return started;
 }
 
+// A SIGINT or SIGTERM that reached the launcher after the failed start ended (its bytes
+// wait in the self-pipe): the job must stop, not restart and be stopped at once.
+std::optional<int> stop_signal_waiting(const LauncherSignals& signals) {
+  std::optional<int> stop;
+  unsigned char sig[64];
+  ssize_t n;
+  while ((n = ::read(signals.read_fd(), sig, sizeof sig)) > 0)
+    for (ssize_t i = 0; i < n; ++i)
+      if (sig[i] == SIGINT || sig[i] == SIGTERM) stop = sig[i];
+  return stop;
+}
+
 // Says and records each incident once.
 class IncidentLog {
  public:
@@ -167,6 +179,11 @@ int launch_local_ranks(const LaunchOptions& o, const EnvMap& base_env) {
         write_all(2, fmt::format("cairn launch: gave up after {} restart{}: the last failure was rank {}, which {}\n",
                                  o.max_restarts, o.max_restarts == 1 ? "" : "s", incident.rank, incident.failure));
       return out.exit_code;
+    }
+    if (const auto stop = stop_signal_waiting(signals)) {
+      log.record(incident);
+      write_all(2, fmt::format("cairn launch: {} arrived: not restarting\n", *stop == SIGINT ? "SIGINT" : "SIGTERM"));
+      return 128 + *stop;
     }
     incident.restarted = true;
     write_all(2, fmt::format("cairn launch: restarting all {} ranks (restart {} of {})\n", o.nnodes * o.ranks,
