@@ -46,7 +46,8 @@ bool beat_unseen(const PeerReading& p) { return p.answered && p.second.beat <= p
 Watchdog::Watchdog(coll::Communicator& comm, coll::Store* store, WatchdogConfig config)
     : comm_(comm), store_(store), config_(std::move(config)) {
   comm_.add_observer(progress_);
-  thread_ = std::thread([this] { run(); });
+  watch_thread_ = std::thread([this] { watch(); });
+  if (store_) beat_thread_ = std::thread([this] { beat(); });
 }
 
 Watchdog::~Watchdog() {
@@ -55,7 +56,8 @@ Watchdog::~Watchdog() {
     stop_ = true;
   }
   wake_.notify_all();
-  thread_.join();
+  watch_thread_.join();
+  if (beat_thread_.joinable()) beat_thread_.join();
   comm_.remove_observer(progress_.get());
 }
 
@@ -64,10 +66,7 @@ std::optional<HangVerdict> Watchdog::verdict() const {
   return verdict_;
 }
 
-void Watchdog::run() {
-  std::optional<ProgressPublisher> publisher;
-  if (store_) publisher.emplace(*store_, config_.rank);
-  auto next_beat = Clock::now();
+void Watchdog::watch() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     lock.unlock();
@@ -83,16 +82,28 @@ void Watchdog::run() {
       fire(*snap.oldest_in_flight, seconds_of(now - snap.oldest_in_flight->start));
       return;
     }
-    if (publisher && now >= next_beat) {
-      try {
-        publisher->publish(snap);
-      } catch (const std::exception&) {
-        publisher.reset();  // the store is gone (rank 0 left): peers read us as stopped
-      }
-      next_beat = now + config_.heartbeat;
-    }
     lock.lock();
     wake_.wait_for(lock, check_period(config_.timeout), [this] { return stop_; });
+  }
+}
+
+void Watchdog::beat() {
+  ProgressPublisher publisher(*store_, config_.rank);
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    try {
+      publisher.publish(progress_->snapshot());
+    } catch (const std::exception& e) {
+      // The store is gone or stopped (rank 0): peers read this rank as stopped, and the
+      // verdict names this first failure, not the client's "an earlier request failed".
+      lock.lock();
+      store_failure_ = e.what();
+      wake_.notify_all();
+      return;
+    }
+    lock.lock();
+    wake_.wait_for(lock, config_.heartbeat, [this] { return stop_; });
   }
 }
 
@@ -120,6 +131,14 @@ void Watchdog::fire(const coll::OpRecord& op, double in_flight_s) {
       std::this_thread::sleep_for(config_.heartbeat);
       read_round(*store_, peers, true, error, beat_unseen);
     }
+  }
+  // A client whose request failed answers every later one with "an earlier request
+  // failed" (tcp_store_client.cpp): the cause is the heartbeat thread's failure, which it
+  // records as it unwinds.
+  if (error.find("an earlier request failed") != std::string::npos) {
+    std::unique_lock lock(mu_);
+    wake_.wait_for(lock, std::chrono::seconds(2), [this] { return !store_failure_.empty(); });
+    if (!store_failure_.empty()) error = store_failure_;
   }
   HangVerdict v = judge_hang(stuck, config_.rank, config_.world, peers, error);
   v.aborted_at_s = aborted_at;

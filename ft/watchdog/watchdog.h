@@ -1,7 +1,9 @@
-// The hang watchdog: a thread of its own that publishes this rank's heartbeat and
-// operation counters to the job's store about once a second (progress_board.h), and
-// when an operation has been in flight longer than the timeout, aborts the communicator
-// from that thread (Communicator::abort: safe while another thread is blocked in the
+// The hang watchdog: two threads of its own. One publishes this rank's heartbeat and
+// operation counters to the job's store about once a second (progress_board.h); the
+// other, which never waits on the store before the abort (a store that stopped answering
+// holds a request for its client's 10 s reply grace), looks at the oldest operation in
+// flight and, when it has been in flight longer than the timeout, aborts the communicator
+// from its thread (Communicator::abort: safe while another thread is blocked in the
 // collective; ncclCommAbort on NCCL) so the blocked call throws, then reads every peer's
 // counters and heartbeats twice, a few heartbeats apart, and gives the verdict
 // (hang_verdict.h). The verdict comes at most timeout + one check period + the store's
@@ -10,7 +12,7 @@
 // node did not schedule is not called stopped); a store that stopped answering costs its
 // client's 10 s reply grace once.
 //
-// On a device backend the thread also polls the communicator's observers
+// On a device backend the watch thread also polls the communicator's observers
 // (Communicator::poll_observers: a cudaEventQuery of the oldest operation, thread-safe),
 // since NCCL operations' ends are otherwise delivered only by later operations or waits.
 //
@@ -26,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "collectives/backends/communicator.h"
@@ -39,7 +42,7 @@ struct WatchdogConfig {
   std::chrono::milliseconds timeout{30000};   // > 0
   std::chrono::milliseconds heartbeat{1000};  // how often the store hears from this rank
   int rank = 0, world = 1;
-  // On the watchdog's thread, once, after the abort, with the verdict; must not throw.
+  // On the watch thread, once, after the abort, with the verdict; must not throw.
   std::function<void(const HangVerdict&)> on_verdict;
 };
 
@@ -48,7 +51,8 @@ class Watchdog {
   // Observes `comm` from now on; `store` may be null (no peers to read). Both must
   // outlive the watchdog.
   Watchdog(coll::Communicator& comm, coll::Store* store, WatchdogConfig config);
-  // Stops the thread; a verdict being made is finished first (it is bounded, see above).
+  // Stops the threads; a verdict being made is finished first, and a heartbeat request
+  // under way (both are bounded, see above).
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -57,7 +61,8 @@ class Watchdog {
   std::optional<HangVerdict> verdict() const;
 
  private:
-  void run();
+  void watch();  // the watch thread: the operation in flight, the abort, the verdict
+  void beat();   // the heartbeat thread
   void fire(const coll::OpRecord& op, double in_flight_s);
 
   coll::Communicator& comm_;
@@ -68,7 +73,9 @@ class Watchdog {
   std::condition_variable wake_;
   bool stop_ = false;
   std::optional<HangVerdict> verdict_;
-  std::thread thread_;  // last: started once everything above exists
+  std::string store_failure_;  // why the heartbeat thread stopped, if it did
+  // Last: started once everything above exists.
+  std::thread watch_thread_, beat_thread_;
 };
 
 }  // namespace cairn::ft
