@@ -1,6 +1,7 @@
 // cairn launch -n N [--bind] [--master-port P] -- CMD ARGS...: N local ranks of CMD with
 // the environment the bootstrap reads (collectives/launch/local_launcher.h); with --nnodes and
-// --node-rank, one node's share of a multi-node job, as torchrun does it.
+// --node-rank, one node's share of a multi-node job, as torchrun does it; with
+// --max-restarts, started again after a failure (docs/launch.md).
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -36,9 +37,14 @@ int cmd_launch(const Args& args) {
                    coll::kRanksPerCpuWithoutOversubscribe)
            .c_str())
       ("grace-s", po::value<double>(&grace_s)->default_value(5),
-       "after a rank fails or on SIGINT/SIGTERM: seconds the others get before SIGKILL");
+       "after a rank fails or on SIGINT/SIGTERM: seconds the others get before SIGKILL")
+      ("max-restarts", po::value<int>(&o.max_restarts)->default_value(0),
+       "after a rank fails, stop the others and start the whole job again, up to N times (one node; never after "
+       "SIGINT/SIGTERM); each start gets CAIRN_RESTART=k")
+      ("incidents", po::value<std::string>(&o.incidents),
+       "append each failure (time to detect, time to resume) to FILE as one JSON line");
   po::variables_map vm;
-  if (!parse_options("launch", "-n N [--bind] [--oversubscribe] [--nnodes M --node-rank K --master-addr HOST] [--master-port P] -- CMD [ARGS...]", own, desc, vm))
+  if (!parse_options("launch", "-n N [--bind] [--oversubscribe] [--max-restarts N] [--nnodes M --node-rank K --master-addr HOST] [--master-port P] -- CMD [ARGS...]", own, desc, vm))
     return 0;
   if (dash == args.end() || dash + 1 == args.end())
     throw Error("no command: give it after '--' (cairn launch -n 4 -- python train.py)");

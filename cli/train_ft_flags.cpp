@@ -39,8 +39,13 @@ void add_sdc_flags(po::options_description& desc, ft::SdcOptions& o) {
 
 // ---- the hang watchdog (ft/watchdog) ----
 void add_watchdog_flags(po::options_description& desc, ft::WatchdogOptions& o) {
-  (void)desc;
-  (void)o;
+  desc.add_options()
+      ("watchdog-timeout", po::value(&o.timeout_s)->default_value(0)->notifier([](double s) {
+         ft::check_watchdog_options(ft::WatchdogOptions{s, ""});  // refused before the shard is read
+       }),
+       "abort a collective in flight longer than S seconds and name the stuck operation and the ranks that never "
+       "reached it (0: off; docs/ft.md)")
+      ("watchdog-report", po::value(&o.report), "append the watchdog's verdict to FILE as one JSON line");
 }
 
 }  // namespace

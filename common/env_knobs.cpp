@@ -19,6 +19,8 @@ namespace {
 constexpr Knob kKnobs[] = {
     {"CAIRN_CPU_THREADS", KnobType::integer, 1, 1024, "the hardware threads of this machine",
      "threads of the CPU training kernels (cairn train on the CPU)"},
+    {"CAIRN_FT_EVENTS", KnobType::text, 0, 0, "set by cairn launch --max-restarts or --incidents",
+     "the file where ranks append their fault-tolerance events (a watchdog abort, the first step done)"},
     {"CAIRN_JOB_ID", KnobType::text, 0, 0, "set by cairn launch; the store's address across nodes",
      "the job's name in the rendezvous store, the same on every rank"},
     {"CAIRN_LOCAL_RANK", KnobType::integer, 0, 1 << 30, "set by cairn launch",

@@ -4,6 +4,7 @@ namespace cairn::train {
 
 void check_fault_tolerance_options(const FaultToleranceOptions& o, int world) {
   ft::check_fault_ranks(o.inject, world);
+  ft::check_watchdog_options(o.watchdog);
 }
 
 FtLayers attach_fault_tolerance(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks) {

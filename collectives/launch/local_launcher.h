@@ -31,7 +31,16 @@ struct LaunchOptions {
   // After a rank fails or a signal arrives: how long the others get after SIGTERM before
   // SIGKILL.
   std::chrono::milliseconds grace{5000};
+  // --max-restarts: after a rank fails (not after SIGINT/SIGTERM to the launcher), stop
+  // the others and start the whole job again, up to this many times: every rank, a fresh
+  // port and secret, CAIRN_RESTART=k (k-th restart) in their environment. One node only.
+  int max_restarts = 0;
+  // --incidents: each failure appended there as one JSON line (incident.h).
+  std::string incidents;
 };
+
+// The most --max-restarts allows: a job that failed this often needs a person, not a loop.
+inline constexpr int kMaxRestarts = 1000;
 
 // Runs the ranks until all exit. Returns 0 if every rank exited 0; otherwise the exit code
 // of the first rank that failed (128 + signal if a signal killed it), after stopping the
@@ -40,6 +49,9 @@ struct LaunchOptions {
 // (one launch per process at a time). Throws cairn::Error, before anything starts, for
 // bad options, a command not found, or more ranks than the node's CPUs, memory, open
 // files or processes allow (launch_limits.h).
+// With max_restarts, a failed job is started again (above); each failure prints one
+// incident line (incident.h) and the job that keeps failing returns the last failure's
+// exit code after a line saying it gave up after N restarts.
 int launch_local_ranks(const LaunchOptions& options, const EnvMap& base_env);
 
 }  // namespace cairn::coll

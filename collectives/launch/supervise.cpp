@@ -126,6 +126,12 @@ void signal_ranks(const std::vector<SupervisedRank>& ranks, int signo) {
 }
 
 int supervise(std::vector<SupervisedRank> started, const LauncherSignals& signals, const SuperviseOptions& o) {
+  return supervise_job(std::move(started), signals, o).exit_code;
+}
+
+SuperviseOutcome supervise_job(std::vector<SupervisedRank> started, const LauncherSignals& signals,
+                               const SuperviseOptions& o) {
+  SuperviseOutcome outcome;
   std::vector<Rank> ranks;
   for (const auto& s : started) {
     Rank rk;
@@ -197,6 +203,7 @@ int supervise(std::vector<SupervisedRank> started, const LauncherSignals& signal
       const bool ok = WIFEXITED(rk.status) && WEXITSTATUS(rk.status) == 0;
       if (!ok && !failed && !stop_signal) {
         failed = r;
+        outcome.failed_at = std::chrono::steady_clock::now();
         // Said now, while the others are stopped; then not again at the end.
         if (running > 0) {
           write_all(2, fmt::format("cairn launch: rank {} {} (of {} ranks); stopping the other {} rank{}\n", rk.rank,
@@ -212,7 +219,9 @@ int supervise(std::vector<SupervisedRank> started, const LauncherSignals& signal
       signal_all(SIGKILL);
       killed = true;
     }
+    if (o.tick) o.tick();
   }
+  outcome.ended_at = std::chrono::steady_clock::now();
   // Every rank has exited; what they wrote is in the pipes. Take it without waiting for
   // EOF, which a rank's leftover background child could hold off forever.
   for (auto& rk : ranks) {
@@ -225,14 +234,19 @@ int supervise(std::vector<SupervisedRank> started, const LauncherSignals& signal
     }
   }
 
+  // A SIGINT/SIGTERM while a failure was being stopped still means: no restart.
+  outcome.stopped_by_signal = stop_signal.has_value();
   if (failed) {
     const auto& rk = ranks[*failed];
     if (!failure_told)
       write_all(2, fmt::format("cairn launch: rank {} {} (of {} ranks)\n", rk.rank, exit_text(rk.status), o.world_size));
-    return exit_code_of(rk.status);
+    outcome.exit_code = exit_code_of(rk.status);
+    outcome.failed_rank = rk.rank;
+    outcome.failure = exit_text(rk.status);
+    return outcome;
   }
-  if (stop_signal) return 128 + *stop_signal;
-  return 0;
+  if (stop_signal) outcome.exit_code = 128 + *stop_signal;
+  return outcome;
 }
 
 }  // namespace cairn::coll

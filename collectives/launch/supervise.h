@@ -8,6 +8,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace cairn::coll {
@@ -38,12 +41,29 @@ struct SupervisedRank {
 struct SuperviseOptions {
   int world_size = 1;  // every node's ranks, for the final message
   std::chrono::milliseconds grace{5000};
+  // Called on every round of the loop (at least every 200 ms): a restarting launcher
+  // looks at its ranks' event file there. Must not throw.
+  std::function<void()> tick;
+};
+
+// How a supervised job ended.
+struct SuperviseOutcome {
+  using Clock = std::chrono::steady_clock;
+  int exit_code = 0;               // what supervise() returns
+  bool stopped_by_signal = false;  // SIGINT/SIGTERM reached the launcher
+  std::optional<int> failed_rank;  // the first rank that failed on its own (global)
+  std::string failure;             // how: "exited with code 3", "was killed by SIGKILL"
+  Clock::time_point failed_at{};   // when the launcher saw that rank end
+  Clock::time_point ended_at{};    // when the last rank had exited
 };
 
 // Runs until every rank has exited. 0 if all exited 0; else the exit code of the first
 // rank that failed (128 + signal if one killed it), with a line on stderr naming it; 128 +
 // signal when SIGINT/SIGTERM stopped the job.
 int supervise(std::vector<SupervisedRank> ranks, const LauncherSignals& signals, const SuperviseOptions& options);
+// The same, telling how it ended.
+SuperviseOutcome supervise_job(std::vector<SupervisedRank> ranks, const LauncherSignals& signals,
+                               const SuperviseOptions& options);
 
 // Sends signo to the process groups of the given ranks (what is left of a failed start).
 void signal_ranks(const std::vector<SupervisedRank>& ranks, int signo);

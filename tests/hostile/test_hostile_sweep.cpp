@@ -209,6 +209,8 @@ const std::vector<CommandTable>& commands() {
            {"--sdc-retries", Kind::index, {}},
            {"--sdc-policy", Kind::name, {}},
            {"--sdc-param-check-every", Kind::index, {}},
+           {"--watchdog-timeout", Kind::non_negative, {}},
+           {"--watchdog-report", Kind::output_file, {}},
        }},
       {"train", {"--steps", "1"}, {
            {"--data", Kind::input_file, {}},
@@ -219,6 +221,8 @@ const std::vector<CommandTable>& commands() {
            {"--node-rank", Kind::index, {}},
            {"--master-port", Kind::count, {}, {"zero"}},  // 0: a free port
            {"--grace-s", Kind::non_negative, {}, {"inf"}},  // inf: never force-kill
+           {"--max-restarts", Kind::index, {}},
+           {"--incidents", Kind::output_file, {}},
        }},
       {"pairs", {}, {
            {"--backend", Kind::name, {}},

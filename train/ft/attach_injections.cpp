@@ -1,8 +1,60 @@
-// Placeholder of the seam commit: the layer's owner replaces this file.
+// The faults of --inject that stop a rank outright (ft/inject/fault_spec.h): kill (SIGKILL
+// at the start of a step) and hang (the rank stops in a step's gradient reduction). The
+// slow-* and bitflip faults attach in files of their own.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+
 #include "train/fault_tolerance.h"
 
 namespace cairn::train {
 
-std::unique_ptr<FtLayer> attach_injections(const FaultToleranceOptions&, const FtJob&, TrainHooks&) { return nullptr; }
+namespace {
+
+void say(const std::string& line) {
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+// Stops the calling thread for good, the way a rank stuck before a collective looks to its
+// peers: it never enqueues the operation, while its other threads (a watchdog's heartbeat,
+// rank 0's store) go on. SIGTERM keeps its default action and is unblocked here, so a
+// launcher stopping the job ends the rank at once.
+[[noreturn]] void stop_forever() {
+  ::signal(SIGTERM, SIG_DFL);
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  ::pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
+}  // namespace
+
+std::unique_ptr<FtLayer> attach_injections(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks) {
+  const auto kills = ft::faults_for(o.inject, ft::FaultKind::kill, job.rank);
+  const auto hangs = ft::faults_for(o.inject, ft::FaultKind::hang, job.rank);
+  if (kills.empty() && hangs.empty()) return nullptr;
+  const int rank = job.rank;
+  for (const ft::FaultSpec& f : kills)
+    hooks.before_step.emplace_back([f, rank](std::int64_t step) {
+      if (step != f.step) return;
+      say(fmt::format("cairn train: --inject {}: rank {} dies (SIGKILL) at the start of step {}\n", f.text, rank,
+                      step));
+      ::raise(SIGKILL);
+    });
+  for (const ft::FaultSpec& f : hangs)
+    hooks.before_reduce.emplace_back([f, rank](std::int64_t step, Model&) {
+      if (step != f.step) return;
+      say(fmt::format("cairn train: --inject {}: rank {} stops in step {}'s gradient reduction\n", f.text, rank, step));
+      stop_forever();
+    });
+  return std::make_unique<FtLayer>();  // the hooks hold what they need
+}
 
 }  // namespace cairn::train
