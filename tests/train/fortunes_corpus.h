@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
+#include "tests/support/temp_dir.h"
 
 namespace cairn::train::test {
 
@@ -25,20 +25,6 @@ inline std::vector<std::string> fortune_files() {
   return files;
 }
 
-// A fresh directory under the system temp dir, removed when the holder goes.
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const std::string& tag) {
-    static int counter = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("cairn_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using ::cairn::test::TempDir;  // tests/support/temp_dir.h
 
 }  // namespace cairn::train::test
