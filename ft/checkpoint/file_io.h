@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/json_io.h"
 
 namespace cairn::ft {
 
@@ -24,6 +25,16 @@ class CorruptCheckpoint : public Error {
 
 // "PATH: PROBLEM; the file is damaged; use an older checkpoint (...)".
 [[noreturn]] void corrupt(const std::string& path, const std::string& problem);
+
+// json_field() of a file's JSON header, its error marking the file damaged.
+template <typename T>
+T header_field(const Json& h, const char* key, const std::string& path) {
+  try {
+    return json_field<T>(h, key, path);
+  } catch (const Error& e) {
+    corrupt(path, std::string("header: ") + e.what());
+  }
+}
 
 std::string hex64(std::uint64_t h);
 // false unless `text` is exactly 16 hex digits.

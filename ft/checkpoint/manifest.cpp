@@ -11,15 +11,6 @@
 namespace cairn::ft {
 namespace {
 
-template <typename T>
-T field(const Json& h, const char* key, const std::string& path) {
-  try {
-    return json_field<T>(h, key, path);
-  } catch (const Error& e) {
-    corrupt(path, std::string("header: ") + e.what());
-  }
-}
-
 // The keys the manifest owns; the caller's meta may not use them.
 constexpr const char* kOwnKeys[] = {"step", "world_size", "layout_elements", "sections", "shards"};
 
@@ -81,26 +72,26 @@ Manifest read_manifest(const std::string& path) {
   }
   if (!j.is_object()) corrupt(path, "header: not a JSON object");
   Manifest m;
-  m.step = field<std::int64_t>(j, "step", path);
-  m.world_size = field<int>(j, "world_size", path);
-  m.layout_elements = field<std::int64_t>(j, "layout_elements", path);
-  m.sections = field<std::vector<std::string>>(j, "sections", path);
+  m.step = header_field<std::int64_t>(j, "step", path);
+  m.world_size = header_field<int>(j, "world_size", path);
+  m.layout_elements = header_field<std::int64_t>(j, "layout_elements", path);
+  m.sections = header_field<std::vector<std::string>>(j, "sections", path);
   if (m.step < 0 || m.world_size < 1 || m.world_size > (1 << 20) || m.layout_elements < 0 || m.sections.empty() ||
       m.sections.size() > 16)
     corrupt(path, "header: step, world size, layout size or sections out of range");
-  const Json shards = field<Json>(j, "shards", path);
+  const Json shards = header_field<Json>(j, "shards", path);
   if (!shards.is_array() || shards.size() != static_cast<std::size_t>(m.world_size))
     corrupt(path, "header: " + std::to_string(shards.is_array() ? shards.size() : 0) + " shards listed for a world of " +
                       std::to_string(m.world_size));
   for (int r = 0; r < m.world_size; ++r) {
     const Json& e = shards[static_cast<std::size_t>(r)];
     ShardEntry s;
-    s.file = field<std::string>(e, "file", path);
-    s.rank = field<int>(e, "rank", path);
-    s.first_element = field<std::int64_t>(e, "first_element", path);
-    s.elements = field<std::int64_t>(e, "elements", path);
-    s.bytes = field<std::uint64_t>(e, "bytes", path);
-    if (!parse_hex64(field<std::string>(e, "header_xxh3", path), s.header_xxh3))
+    s.file = header_field<std::string>(e, "file", path);
+    s.rank = header_field<int>(e, "rank", path);
+    s.first_element = header_field<std::int64_t>(e, "first_element", path);
+    s.elements = header_field<std::int64_t>(e, "elements", path);
+    s.bytes = header_field<std::uint64_t>(e, "bytes", path);
+    if (!parse_hex64(header_field<std::string>(e, "header_xxh3", path), s.header_xxh3))
       corrupt(path, "header: bad header_xxh3 of shard " + std::to_string(r));
     const ElementRange want = shard_range(m.layout_elements, r, m.world_size);
     // Only its own name: a manifest never makes a reader open a file outside the step.

@@ -19,15 +19,6 @@ constexpr std::uint64_t kMaxRawPerStoredByte = 32768;
 ZSTD_CCtx* cctx(void* p) { return static_cast<ZSTD_CCtx*>(p); }
 XXH3_state_t* xxh(void* p) { return static_cast<XXH3_state_t*>(p); }
 
-template <typename T>
-T field(const Json& h, const char* key, const std::string& path) {
-  try {
-    return json_field<T>(h, key, path);
-  } catch (const Error& e) {
-    corrupt(path, std::string("header: ") + e.what());
-  }
-}
-
 }  // namespace
 
 ElementRange shard_range(std::int64_t total, int rank, int ranks) {
@@ -155,13 +146,13 @@ ShardHeader read_shard_header(const FileReader& in) {
   ShardHeader h;
   h.header_xxh3 = pre.header_hash;
   h.file_bytes = in.size();
-  h.step = field<std::int64_t>(j, "step", path);
-  const Json shard = field<Json>(j, "shard", path);
-  h.rank = field<int>(shard, "rank", path);
-  h.ranks = field<int>(shard, "ranks", path);
-  h.first_element = field<std::int64_t>(shard, "first_element", path);
-  h.elements = field<std::int64_t>(shard, "elements", path);
-  h.total_elements = field<std::int64_t>(shard, "total_elements", path);
+  h.step = header_field<std::int64_t>(j, "step", path);
+  const Json shard = header_field<Json>(j, "shard", path);
+  h.rank = header_field<int>(shard, "rank", path);
+  h.ranks = header_field<int>(shard, "ranks", path);
+  h.first_element = header_field<std::int64_t>(shard, "first_element", path);
+  h.elements = header_field<std::int64_t>(shard, "elements", path);
+  h.total_elements = header_field<std::int64_t>(shard, "total_elements", path);
   if (h.step < 0 || h.ranks < 1 || h.rank < 0 || h.rank >= h.ranks || h.total_elements < 0)
     corrupt(path, "header: step, rank or element count out of range");
   const ElementRange want = shard_range(h.total_elements, h.rank, h.ranks);
@@ -169,22 +160,22 @@ ShardHeader read_shard_header(const FileReader& in) {
     corrupt(path, "header: shard " + std::to_string(h.rank) + " of " + std::to_string(h.ranks) + " holds elements [" +
                       std::to_string(h.first_element) + ", +" + std::to_string(h.elements) + "), not its range [" +
                       std::to_string(want.first) + ", +" + std::to_string(want.count) + ")");
-  const Json sections = field<Json>(j, "sections", path);
+  const Json sections = header_field<Json>(j, "sections", path);
   if (!sections.is_array() || sections.size() > 16) corrupt(path, "header: \"sections\" is not a short list");
   std::uint64_t end = 0;
   for (const auto& e : sections) {
     ShardSection s;
-    s.name = field<std::string>(e, "name", path);
-    const auto dtype = field<std::string>(e, "dtype", path);
-    const auto encoding = field<std::string>(e, "encoding", path);
+    s.name = header_field<std::string>(e, "name", path);
+    const auto dtype = header_field<std::string>(e, "dtype", path);
+    const auto encoding = header_field<std::string>(e, "encoding", path);
     if (dtype != "f32" || encoding != "zstd")
       fail(path, "section " + s.name + " is " + dtype + "/" + encoding +
                      "; this cairn reads f32/zstd shards: resume with the cairn that wrote it");
-    s.offset = field<std::uint64_t>(e, "offset", path);
-    s.bytes = field<std::uint64_t>(e, "bytes", path);
-    s.raw_bytes = field<std::uint64_t>(e, "raw_bytes", path);
-    if (!parse_hex64(field<std::string>(e, "xxh3", path), s.xxh3) ||
-        !parse_hex64(field<std::string>(e, "raw_xxh3", path), s.raw_xxh3))
+    s.offset = header_field<std::uint64_t>(e, "offset", path);
+    s.bytes = header_field<std::uint64_t>(e, "bytes", path);
+    s.raw_bytes = header_field<std::uint64_t>(e, "raw_bytes", path);
+    if (!parse_hex64(header_field<std::string>(e, "xxh3", path), s.xxh3) ||
+        !parse_hex64(header_field<std::string>(e, "raw_xxh3", path), s.raw_xxh3))
       corrupt(path, "header: bad xxh3 of section " + s.name);
     if (s.raw_bytes != static_cast<std::uint64_t>(h.elements) * sizeof(float))
       corrupt(path, "section " + s.name + " holds " + std::to_string(s.raw_bytes) + " raw bytes, the shard's " +

@@ -31,6 +31,20 @@ struct TrainRun {
   std::vector<float> params;   // of the final checkpoint (empty when none)
 };
 
+// Runs `words` (a shell command line), its output to `out`; the final checkpoint is in `ck`.
+TrainRun run_train(const std::string& words, const std::string& ck, const std::string& out) {
+  const int status = std::system((words + " >" + out + " 2>&1").c_str());
+  TrainRun r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.text = read_text_file(out, true);
+  const std::string last = train::checkpoint_path(ck, kSteps);
+  if (std::FILE* f = std::fopen(last.c_str(), "rb")) {
+    std::fclose(f);
+    r.params = train::read_checkpoint(last).state.params;
+  }
+  return r;
+}
+
 class SdcTrain : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -49,16 +63,7 @@ class SdcTrain : public ::testing::Test {
                               " train --data " + dir_->file("fortunes.bin") + " --preset tiny --steps " +
                               std::to_string(kSteps) + " --batch 1 --seq-len 16 --log-every 1 --backend ucx " +
                               "--checkpoint-dir " + ck + " " + flags;
-    const int status = std::system((words + " >" + out + " 2>&1").c_str());
-    TrainRun r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.text = read_text_file(out, true);
-    const std::string last = train::checkpoint_path(ck, kSteps);
-    if (std::FILE* f = std::fopen(last.c_str(), "rb")) {
-      std::fclose(f);
-      r.params = train::read_checkpoint(last).state.params;
-    }
-    return r;
+    return run_train(words, ck, out);
   }
   static bool bitwise_equal(const std::vector<float>& a, const std::vector<float>& b) {
     return !a.empty() && a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
@@ -145,16 +150,7 @@ TEST_F(SdcTrain, OneRankAloneChecksOnlyNaNAndInfAndAFiniteFlipTrainsOn) {
     const std::string words = "env -i PATH=/usr/bin:/bin CAIRN_CPU_THREADS=1 " + kCairn + " train --data " +
                               dir_->file("fortunes.bin") + " --preset tiny --steps " + std::to_string(kSteps) +
                               " --batch 1 --seq-len 16 --log-every 1 --checkpoint-dir " + ck + " " + flags;
-    const int status = std::system((words + " >" + out + " 2>&1").c_str());
-    TrainRun r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.text = read_text_file(out, true);
-    const std::string last = train::checkpoint_path(ck, kSteps);
-    if (std::FILE* f = std::fopen(last.c_str(), "rb")) {
-      std::fclose(f);
-      r.params = train::read_checkpoint(last).state.params;
-    }
-    return r;
+    return run_train(words, ck, out);
   };
   const TrainRun clean1 = alone("alone_clean", "--sdc");
   const TrainRun flipped = alone("alone_flip", "--sdc --inject bitflip:rank=0,step=1,where=gradient,bit=30,element=70000");
