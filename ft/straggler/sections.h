@@ -1,0 +1,36 @@
+// The sections of a step the detector times on each rank, and a window of K steps of
+// them reduced to one median per section (a window's median ignores the odd step a busy
+// host stretched).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+namespace cairn::ft {
+
+// data: waiting for the batch; forward_backward: the rank's own compute up to the
+// reduction (forward, backward, and per-rank work hooked after backward); reduce: the
+// loss and gradient reduction as the loop timed it; optimizer: clipping and the update;
+// collectives: the time of every collective the communicator ran in the step, from its
+// operation observer (collectives/backends/op_observer.h).
+enum class Section { data, forward_backward, reduce, optimizer, collectives };
+inline constexpr std::size_t kSections = 5;
+std::string_view to_string(Section s);
+inline Section section_at(std::size_t i) { return static_cast<Section>(i); }
+
+using SectionTimes = std::array<double, kSections>;  // seconds, indexed by Section
+
+class SectionWindow {
+ public:
+  void add(const SectionTimes& t) { steps_.push_back(t); }
+  std::size_t steps() const { return steps_.size(); }
+  SectionTimes medians() const;  // per section over the steps added; zeros when none
+  void clear() { steps_.clear(); }
+
+ private:
+  std::vector<SectionTimes> steps_;
+};
+
+}  // namespace cairn::ft

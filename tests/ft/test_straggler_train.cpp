@@ -1,0 +1,115 @@
+// The straggler detector in whole `cairn train` jobs of 4 host ranks under `cairn launch`
+// (issue 19, done-when 1, CI part): a rank slowed by 25 % is named (rank, section,
+// percent, type compute) within 10 judged steps; a rank whose communication is slowed is
+// typed link; the control file's thresholds reach every rank; 2,000 clean steps raise no
+// alert. The detector's windows are 4 steps (--straggler-every 4, hysteresis 2), the
+// first 2 steps are not judged (--straggler-warmup 2): "within 10 steps" counts from step
+// 3 (index 2), the first the detector judges, to the step whose window raised the alert.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "common/text_file.h"
+#include "tests/ft/straggler_job.h"
+
+namespace cairn::ft::test {
+namespace {
+
+constexpr int kRanks = 4;
+constexpr int kWarmup = 2;
+const std::string kDetector = " --straggler-every 4 --straggler-warmup 2 --straggler-hysteresis 2 ";
+
+TEST(StragglerTrain, ARankSlowedBy25PercentIsNamedComputeWithinTenSteps) {
+  const TempDir dir("straggler_compute");
+  const std::string shard = make_shard(dir);
+  if (shard.empty()) GTEST_SKIP() << "the fortunes package is missing: run scripts/deps.sh";
+  const std::string events = dir.file("events.jsonl"), hooked = dir.file("hook.json"), metrics = dir.file("m.prom");
+  const JobOutput job = run_job(dir, shard, kRanks, 14,
+                                kDetector + "--inject slow-compute:rank=2,factor=1.25 --straggler-events " + events +
+                                    " --straggler-metrics " + metrics + " --straggler-hook 'cat>" + hooked + "'");
+  std::cout << "[ timing ] 4 ranks, 14 steps, slow-compute: " << job.seconds << " s\n";
+  ASSERT_EQ(job.code, 0) << job.text;
+  const auto alerts = read_events(events);
+  ASSERT_FALSE(alerts.empty()) << "no alert\n" << job.text;
+  const Json& a = alerts.front();
+  EXPECT_EQ(a["schema"], "cairn.straggler_alert");
+  EXPECT_EQ(a["rank"], 2) << dump_all(alerts);
+  EXPECT_EQ(a["type"], "compute") << dump_all(alerts);
+  EXPECT_EQ(a["section"], "forward_backward") << dump_all(alerts);
+  EXPECT_EQ(a["gpu_bus_id"], "none");
+  EXPECT_FALSE(a["host"].get<std::string>().empty());
+  EXPECT_EQ(a["cause"], "none");
+  const double percent = a["slowdown_percent"].get<double>();
+  EXPECT_GT(percent, 15) << dump_all(alerts);
+  EXPECT_LT(percent, 40) << dump_all(alerts);
+  const int judged = a["step"].get<int>() - kWarmup + 1;
+  EXPECT_LE(judged, 10) << "named after " << judged << " judged steps\n" << dump_all(alerts);
+  for (const auto& e : alerts) EXPECT_EQ(e["rank"], 2) << dump_all(alerts);
+  // Rank 0 printed one line; the hook read the same JSON; the metrics count the alert.
+  EXPECT_NE(job.text.find("straggler: rank 2 ("), std::string::npos) << job.text;
+  EXPECT_NE(job.text.find("compute-slow in forward_backward"), std::string::npos) << job.text;
+  const Json hook = parse_json(read_text_file(hooked), hooked);  // the hook ran while training went on
+  EXPECT_EQ(hook["rank"], 2);
+  const std::string prom = read_text_file(metrics);
+  EXPECT_NE(prom.find("cairn_straggler_alerts_total " + std::to_string(alerts.size()) + "\n"), std::string::npos)
+      << prom;
+  EXPECT_NE(prom.find("cairn_straggler_score{rank=\"3\""), std::string::npos) << prom;
+}
+
+TEST(StragglerTrain, ARankWhoseCommunicationIsSlowedIsTypedLink) {
+  const TempDir dir("straggler_link");
+  const std::string shard = make_shard(dir);
+  if (shard.empty()) GTEST_SKIP() << "the fortunes package is missing: run scripts/deps.sh";
+  const std::string events = dir.file("events.jsonl");
+  const JobOutput job = run_job(dir, shard, kRanks, 14,
+                                kDetector + "--straggler-sniff-kib 256 --inject slow-link:rank=1,factor=3 "
+                                            "--straggler-events " + events);
+  std::cout << "[ timing ] 4 ranks, 14 steps, slow-link: " << job.seconds << " s\n";
+  ASSERT_EQ(job.code, 0) << job.text;
+  const auto alerts = read_events(events);
+  ASSERT_FALSE(alerts.empty()) << "no alert\n" << job.text;
+  const Json& a = alerts.front();
+  EXPECT_EQ(a["rank"], 1) << dump_all(alerts);
+  EXPECT_EQ(a["type"], "link") << dump_all(alerts);
+  EXPECT_EQ(a["peer"], -1) << "both of its ring neighbours' exchanges are slow\n" << dump_all(alerts);
+  EXPECT_EQ(a["details"]["left"], 0);
+  EXPECT_EQ(a["details"]["right"], 2);
+  EXPECT_GT(a["slowdown_percent"].get<double>(), 50) << dump_all(alerts);
+  for (const auto& e : alerts) EXPECT_NE(e["type"], "compute") << dump_all(alerts);
+}
+
+TEST(StragglerTrain, RankZerosControlFileThresholdsReachEveryRank) {
+  const TempDir dir("straggler_control");
+  const std::string shard = make_shard(dir);
+  if (shard.empty()) GTEST_SKIP() << "the fortunes package is missing: run scripts/deps.sh";
+  const std::string events = dir.file("events.jsonl"), control = dir.file("control"), metrics = dir.file("m.prom");
+  write_file_atomically(control, "# a 25 % straggler is tolerated here\nmin_slowdown=0.6\nhysteresis=3\n");
+  const JobOutput job = run_job(dir, shard, kRanks, 14,
+                                kDetector + "--inject slow-compute:rank=2,factor=1.25 --straggler-events " + events +
+                                    " --straggler-control " + control + " --straggler-metrics " + metrics);
+  ASSERT_EQ(job.code, 0) << job.text;
+  EXPECT_TRUE(read_events(events).empty()) << dump_all(read_events(events));
+  const std::string prom = read_text_file(metrics);
+  EXPECT_NE(prom.find("cairn_straggler_threshold{name=\"min_slowdown\"} 0.6\n"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("cairn_straggler_threshold{name=\"hysteresis\"} 3\n"), std::string::npos) << prom;
+}
+
+// The clean run: 2,000 steps of 4 real ranks, every one of them judged (500 windows).
+TEST(StragglerTrain, TwoThousandCleanStepsRaiseNoAlert) {
+  const TempDir dir("straggler_clean");
+  const std::string shard = make_shard(dir);
+  if (shard.empty()) GTEST_SKIP() << "the fortunes package is missing: run scripts/deps.sh";
+  const std::string events = dir.file("events.jsonl"), metrics = dir.file("m.prom");
+  const JobOutput job =
+      run_job(dir, shard, kRanks, 2000, kDetector + "--straggler-events " + events + " --straggler-metrics " + metrics);
+  std::cout << "[ timing ] 4 ranks, 2000 clean steps: " << job.seconds << " s\n";
+  ASSERT_EQ(job.code, 0) << job.text;
+  EXPECT_TRUE(read_events(events).empty()) << dump_all(read_events(events)) << job.text;
+  const std::string prom = read_text_file(metrics);
+  std::cout << prom.substr(prom.find("# HELP cairn_straggler_threshold")) << "\n";
+  EXPECT_NE(prom.find("cairn_straggler_alerts_total 0\n"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("cairn_straggler_windows_total 499\n"), std::string::npos) << prom;
+}
+
+}  // namespace
+}  // namespace cairn::ft::test
