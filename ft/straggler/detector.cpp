@@ -24,11 +24,11 @@ using Clock = std::chrono::steady_clock;
 // Windows whose job-wide median collectives time is the baseline a later rise is
 // measured against (a link that slows every rank's ring alike shows only there).
 constexpr std::size_t kBaselineWindows = 3;
-// Probes and exchanges per sniff (medians of these).
+// Probes and exchanges per sniff (the least of these counts).
 constexpr int kSniffReps = 3;
 // Bytes a rank's host name and bus id take in their all_gather.
 constexpr std::size_t kTextBytes = 64;
-// Window payload: the section medians, then rank 0's thresholds.
+// Window payload: the section times, then rank 0's thresholds.
 constexpr std::size_t kPayload = kSections + 3;
 
 double ms(double s) { return s * 1e3; }
@@ -105,7 +105,7 @@ void StragglerDetector::learn_identities() {
 void StragglerDetector::judge_window(std::int64_t step) {
   const auto t0 = Clock::now();
   const int n = comm_.size();
-  const SectionTimes mine = window_.medians();
+  const SectionTimes mine = window_.least();
   window_.clear();
   StragglerThresholds asked = o_.thresholds;
   if (control_) asked = control_->read(o_.thresholds, log_);
@@ -164,11 +164,15 @@ void StragglerDetector::judge_window(std::int64_t step) {
       const double probe = probe_slowdown(st, r);
       bool confirmed = false;
       std::string evidence = fmt::format(
-          "{} median {:.3f} ms over the last {} steps vs {:.3f} ms across ranks (modified z {:.1f}, {} windows in a row)",
+          "{} at least {:.3f} ms a step over the last {} steps vs {:.3f} ms, the median across ranks (modified z {:.1f}, "
+          "{} windows in a row)",
           to_string(c.section), ms(scores.times[static_cast<std::size_t>(r)][sec]), o_.every, ms(scores.median[sec]),
           rs.z[sec], hysteresis_.count(r));
       if (c.type == VerdictType::compute) {
-        confirmed = probe > thr.min_slowdown / 2;
+        // The probe must name the same rank: the slowest of all, and by half the least
+        // slowdown at least (a probe's noise is not a window's).
+        const bool slowest = std::max_element(st.probe_s.begin(), st.probe_s.end()) - st.probe_s.begin() == r;
+        confirmed = slowest && probe > thr.min_slowdown / 2;
         evidence += fmt::format("; sniff GEMM probe {:+.1f} % vs the other ranks", probe * 100);
       } else if (c.type == VerdictType::data) {
         confirmed = probe < thr.min_slowdown / 2 && !touches_link(r);

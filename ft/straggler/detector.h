@@ -1,6 +1,6 @@
 // The straggler detector (docs/ft.md, "Straggler detector"): any loop tells it where each
 // step's time went on this rank; every `every` steps the ranks all_gather their window
-// medians, score each other (scoring.h), and when a rank is suspect run the sniff test
+// least section times (sections.h), score each other (scoring.h), and when a rank is suspect run the sniff test
 // (sniff.h) before an alert (alert.h) goes to the log, the event stream, the metrics file
 // and the hook.
 //

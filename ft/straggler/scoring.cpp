@@ -19,6 +19,11 @@ WindowScores score_window(const std::vector<SectionTimes>& per_rank) {
   WindowScores w;
   w.times = per_rank;
   w.ranks.resize(per_rank.size());
+  std::vector<double> steps;
+  for (const auto& t : per_rank)
+    steps.push_back(t[static_cast<std::size_t>(Section::data)] + t[static_cast<std::size_t>(Section::forward_backward)] +
+                    t[static_cast<std::size_t>(Section::reduce)] + t[static_cast<std::size_t>(Section::optimizer)]);
+  w.step_s = median_of(std::move(steps));
   for (std::size_t s = 0; s < kSections; ++s) {
     std::vector<double> all;
     all.reserve(per_rank.size());
@@ -39,19 +44,22 @@ WindowScores score_window(const std::vector<SectionTimes>& per_rank) {
   return w;
 }
 
-bool out_of_line(const RankScores& s, Section section, const StragglerThresholds& t) {
+bool out_of_line(const WindowScores& w, std::size_t r, Section section, const StragglerThresholds& t) {
   const auto i = static_cast<std::size_t>(section);
-  return s.z[i] > t.z && s.slowdown[i] > t.min_slowdown;
+  const RankScores& s = w.ranks.at(r);
+  const double excess = w.times.at(r)[i] - w.median[i];
+  return s.z[i] > t.z && s.slowdown[i] > t.min_slowdown && excess >= kMinStepShare * w.step_s;
 }
 
 namespace {
 
 // The section of `choices` out of line with the largest slowdown, if any.
-std::optional<Candidate> worst_of(const RankScores& s, int rank, VerdictType type, std::initializer_list<Section> choices,
-                                  const StragglerThresholds& t) {
+std::optional<Candidate> worst_of(const WindowScores& w, int rank, VerdictType type,
+                                  std::initializer_list<Section> choices, const StragglerThresholds& t) {
   std::optional<Candidate> best;
+  const RankScores& s = w.ranks[static_cast<std::size_t>(rank)];
   for (Section sec : choices) {
-    if (!out_of_line(s, sec, t)) continue;
+    if (!out_of_line(w, static_cast<std::size_t>(rank), sec, t)) continue;
     const auto i = static_cast<std::size_t>(sec);
     if (!best || s.slowdown[i] > best->slowdown) best = Candidate{rank, type, sec, s.z[i], s.slowdown[i]};
   }
@@ -65,13 +73,12 @@ std::vector<std::optional<Candidate>> classify_window(const WindowScores& w, con
   bool someone_waited_for = false;
   for (std::size_t r = 0; r < w.ranks.size(); ++r) {
     const int rank = static_cast<int>(r);
-    const auto& s = w.ranks[r];
-    if (auto c = worst_of(s, rank, VerdictType::compute, {Section::forward_backward, Section::optimizer}, t))
+    if (auto c = worst_of(w, rank, VerdictType::compute, {Section::forward_backward, Section::optimizer}, t))
       out[r] = c;
-    else if (auto d = worst_of(s, rank, VerdictType::data, {Section::data}, t))
+    else if (auto d = worst_of(w, rank, VerdictType::data, {Section::data}, t))
       out[r] = d;
     else
-      out[r] = worst_of(s, rank, VerdictType::link, {Section::collectives, Section::reduce}, t);
+      out[r] = worst_of(w, rank, VerdictType::link, {Section::collectives, Section::reduce}, t);
     if (out[r] && out[r]->type != VerdictType::link) someone_waited_for = true;
   }
   if (someone_waited_for)

@@ -23,7 +23,14 @@ struct WindowScores {
   std::vector<SectionTimes> times;  // per rank: the window's section medians
   std::vector<RankScores> ranks;
   SectionTimes median{};            // per section across ranks
+  double step_s = 0;                // the median rank's step: data + forward_backward + reduce + optimizer
 };
+
+// A section must also cost the job this share of a step before it is out of line: every
+// rank waits for a straggler's excess, so the excess is what it costs, and a data wait of
+// 20 us against 5 us is 300 % slower and nothing to wake an operator for (on a 2-core box
+// such sections made most of the false alerts of 2,000 clean steps).
+inline constexpr double kMinStepShare = 0.01;
 
 // With fewer than 3 ranks the MAD says nothing (see scoring.cpp): the floor scales the score.
 WindowScores score_window(const std::vector<SectionTimes>& per_rank);
@@ -40,8 +47,9 @@ struct Candidate {
   double z = 0, slowdown = 0;
 };
 
-// Whether a section of a rank is out of line: past the z cut and the least slowdown.
-bool out_of_line(const RankScores& s, Section section, const StragglerThresholds& t);
+// Whether a section of rank r is out of line: past the z cut, the least slowdown and
+// kMinStepShare of the step.
+bool out_of_line(const WindowScores& w, std::size_t r, Section section, const StragglerThresholds& t);
 
 // Each rank's candidate, typed from its own sections first: a rank whose compute is slow
 // makes every other rank wait in the reduction (their reduce and collective times rise,

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "ft/straggler/robust_stats.h"
+#include <algorithm>
 
 namespace cairn::ft {
 
@@ -13,14 +13,12 @@ std::string_view to_string(Section s) {
   return i < kNames.size() ? kNames[i] : std::string_view("unknown");
 }
 
-SectionTimes SectionWindow::medians() const {
+SectionTimes SectionWindow::least() const {
   SectionTimes m{};
-  for (std::size_t s = 0; s < kSections; ++s) {
-    std::vector<double> v;
-    v.reserve(steps_.size());
-    for (const auto& t : steps_) v.push_back(t[s]);
-    m[s] = median_of(std::move(v));
-  }
+  if (steps_.empty()) return m;
+  m = steps_.front();
+  for (const auto& t : steps_)
+    for (std::size_t s = 0; s < kSections; ++s) m[s] = std::min(m[s], t[s]);
   return m;
 }
 

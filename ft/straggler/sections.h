@@ -1,6 +1,13 @@
 // The sections of a step the detector times on each rank, and a window of K steps of
-// them reduced to one median per section (a window's median ignores the odd step a busy
-// host stretched).
+// them reduced to one number per section: the least time the section took in the window.
+// Not the median: the noise of a shared host is one-sided and heavy-tailed (a preempted
+// step is 5-10x longer, never shorter), so the least of K steps is the estimate that
+// noise does not move, as timeit's documentation argues for benchmarks ("higher values
+// ... are typically not caused by variability in Python's speed, but by other processes
+// interfering"); on a 2-core box running 4 ranks the median of 4 steps moved by 20-50 %
+// from window to window and raised false alerts, the least by a few %. A slow GPU, CPU,
+// link or data source slows every step, so it raises the least as well. The price: a
+// slowdown that spares one step of every window is not seen.
 #pragma once
 
 #include <array>
@@ -26,7 +33,7 @@ class SectionWindow {
  public:
   void add(const SectionTimes& t) { steps_.push_back(t); }
   std::size_t steps() const { return steps_.size(); }
-  SectionTimes medians() const;  // per section over the steps added; zeros when none
+  SectionTimes least() const;  // per section, the least over the steps added; zeros when none
   void clear() { steps_.clear(); }
 
  private:

@@ -13,11 +13,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// Which phase edge k of an n-ring is exchanged in: disjoint pairs in each.
-int phase_of(int k, int n) {
-  if (n % 2 == 1 && k == n - 1) return 2;  // the wrap edge of an odd ring meets rank 0 and n-1
-  return k % 2;
-}
 
 }  // namespace
 
@@ -27,28 +22,41 @@ SniffTimes run_sniff(coll::Communicator& comm, const std::function<double()>& co
                      int reps) {
   const int n = comm.size(), me = comm.rank();
   reps = std::max(reps, 1);
-  std::vector<double> probes;
-  for (int i = 0; i < reps && compute_probe; ++i) probes.push_back(compute_probe());
-  const double my_probe = median_of(probes);
+  // One rank at a time: ranks that share a host's cores (4 ranks on 2 cores in CI) would
+  // otherwise time each other's probes. And round by round, each rank once a round: a
+  // rank's samples are spread over the whole sniff, so a moment when another process
+  // held its core spoils one of them, not all (the least counts).
+  double my_probe = -1;
+  for (int round = 0; round < reps && compute_probe; ++round)
+    for (int turn = 0; turn < n; ++turn) {
+      if (turn == me) {
+        const double s = compute_probe();
+        my_probe = my_probe < 0 ? s : std::min(my_probe, s);
+      }
+      comm.barrier().wait();
+    }
+  my_probe = std::max(my_probe, 0.0);
 
-  // My two edges: k = me - 1 (to my left) and k = me (to my right); one when n == 2.
+  // One edge at a time, round by round, for the same reasons; the ranks off the edge wait
+  // at the barrier. Round 0 is untimed: it absorbs the partners' arrival skew.
   const int edges = ring_edges(n);
-  double left_s = 0, right_s = 0;
+  double left_s = -1, right_s = -1;
   std::vector<std::uint8_t> out(bytes, static_cast<std::uint8_t>(me)), in(bytes);
-  for (int phase = 0; phase < 3; ++phase)
+  for (int round = 0; round <= reps; ++round)
     for (int k = 0; k < edges; ++k) {
-      if (phase_of(k, n) != phase) continue;
       const int a = edge_left(k), b = edge_right(k, n);
-      if (me != a && me != b) continue;
-      const int peer = me == a ? b : a;
-      std::vector<double> times;
-      for (int i = 0; i <= reps; ++i) {
+      if (me == a || me == b) {
+        const int peer = me == a ? b : a;
         const auto t0 = Clock::now();
         comm.send_recv(out.data(), bytes, peer, in.data(), bytes, peer, coll::DataType::u8).wait();
-        if (i > 0) times.push_back(seconds_since(t0));
+        const double s = seconds_since(t0);
+        double& least = me == a ? right_s : left_s;
+        if (round > 0) least = least < 0 ? s : std::min(least, s);
       }
-      (me == a ? right_s : left_s) = median_of(std::move(times));
+      comm.barrier().wait();
     }
+  left_s = std::max(left_s, 0.0);
+  right_s = std::max(right_s, 0.0);
 
   std::vector<double> mine = {my_probe, left_s, right_s}, all(3 * static_cast<std::size_t>(n));
   comm.all_gather(mine.data(), all.data(), 3, coll::DataType::f64).wait();

@@ -16,8 +16,8 @@
 namespace cairn::ft {
 
 struct SniffTimes {
-  std::vector<double> probe_s;  // per rank: the median of its compute probes
-  // Per ring edge k (ranks k and k+1 mod n; one edge when n == 2): the median exchange
+  std::vector<double> probe_s;  // per rank: the least of its compute probes (sections.h: why the least)
+  // Per ring edge k (ranks k and k+1 mod n; one edge when n == 2): the least exchange
   // time, the smaller of its two ends' (the end that came later waited less).
   std::vector<double> edge_s;
 };
@@ -27,20 +27,25 @@ int ring_edges(int n);
 inline int edge_left(int k) { return k; }
 inline int edge_right(int k, int n) { return (k + 1) % n; }
 
-// Collective over `comm`: every rank calls it at the same point. The probe is called
-// `reps` times (seconds each, returned by it); each edge is exchanged once untimed (it
-// absorbs the partners' arrival skew) and then `reps` times, `bytes` each way. The edges
-// are taken in phases of disjoint pairs (even k, odd k, and the wrap edge of an odd ring)
-// so no exchange shares a rank with another in flight.
+// Collective over `comm`: every rank calls it at the same point. In each of `reps`
+// rounds every rank in turn calls the probe (its seconds, returned by it) while the
+// others wait at a barrier; then in an untimed round and `reps` timed ones every edge in
+// turn is exchanged, `bytes` each way, while the ranks off it wait: nothing else of the
+// job competes with what is timed, and a rank's samples spread over the whole sniff. (The ranks off an edge make fewer operations
+// than its ends: the communicator's sequence numbers differ across ranks by the sniff's
+// exchanges.)
 SniffTimes run_sniff(coll::Communicator& comm, const std::function<double()>& compute_probe, std::size_t bytes,
                      int reps);
 
 // The probe of `rank` against the others': probe / median(others) - 1.
 double probe_slowdown(const SniffTimes& t, int rank);
 
-// Exchanges must be this much slower than the reference before a link is named: the
-// exchange times of a busy host scatter far more than a GEMM's.
-inline constexpr double kLinkSlowdownFloor = 0.5;
+// Exchanges must be this much slower than the reference before a link is named (twice
+// as long): exchange times scatter far more than a GEMM's, and not only with load: on
+// one 2-core host the edges between two ranks that share a core took 1.5-1.7x as long as
+// the others, sniff after sniff (a context switch per message), which is placement,
+// not a fault.
+inline constexpr double kLinkSlowdownFloor = 1.0;
 
 struct LinkFinding {
   int rank = -1;       // the rank whose link is slow

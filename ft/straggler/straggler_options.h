@@ -23,7 +23,7 @@ struct StragglerOptions {
   int every = 4;               // --straggler-every K: steps per window (one all_gather)
   int warmup = 2;              // --straggler-warmup: first steps not judged (allocation, caches)
   StragglerThresholds thresholds;
-  int sniff_kib = 1024;        // --straggler-sniff-kib: bytes of each sniff exchange, KiB
+  int sniff_kib = 256;        // --straggler-sniff-kib: bytes of each sniff exchange, KiB
   std::string events;          // --straggler-events FILE: one JSON line per alert
   std::string metrics;         // --straggler-metrics FILE: Prometheus textfile, rewritten per window
   std::string hook;            // --straggler-hook CMD: run with the alert's JSON on stdin

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <thread>
 #include <cstdlib>
 #include <sstream>
 #include <string>
@@ -55,6 +57,24 @@ inline JobOutput run_job(const TempDir& dir, const std::string& shard, int ranks
   o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   o.text = read_text_file(out, true);
   return o;
+}
+
+// Why the host cannot judge timings now, or "": these tests time real CPU work of 4
+// ranks, and other processes sharing the cores (a build, another job) slow whichever rank
+// shares a core with them by 30-60 % for seconds at a time (measured under a load average
+// of 6-10 on 2 cores, the sniff's GEMM probe agreeing): a real straggler, and more than
+// the 25 % one to be found. A load average above twice the cores before the job starts
+// is that case.
+inline std::string busy_host_reason() {
+  double load = 0;
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = 0;
+    std::fclose(f);
+  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (load <= 2.0 * cores) return {};
+  return "the host is busy before the job starts (load average " + std::to_string(load) + " on " +
+         std::to_string(cores) + " cores): its ranks' timings would measure the other processes";
 }
 
 // The alerts of an event stream, in order (a missing file: none).

@@ -1,5 +1,7 @@
 #include "train/ft/inject_slow.h"
 
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -10,7 +12,6 @@
 namespace cairn::train {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 // Delays every operation of the rank by (F - 1) x the last undelayed time of the same
 // kind and size (inject_slow.h).
@@ -58,8 +59,7 @@ class SlowFaults : public FtLayer {
   ~SlowFaults() override {
     if (comm_ && link_) comm_->remove_observer(link_.get());
   }
-  Clock::time_point step_began{};
-  double last_forward_backward_s = -1;
+  double step_began_cpu = 0;
 
  private:
   coll::Communicator* comm_;
@@ -75,8 +75,18 @@ double slow_compute_factor(const std::vector<ft::FaultSpec>& inject, int rank, s
   return f;
 }
 
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 void stretch_by(double factor, double seconds) {
-  if (factor > 1 && seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>((factor - 1) * seconds));
+  if (!(factor > 1 && seconds > 0)) return;
+  const double until = thread_cpu_seconds() + (factor - 1) * seconds;
+  volatile double sink = 0;
+  while (thread_cpu_seconds() < until)
+    for (int i = 0; i < 1000; ++i) sink = sink + 1.0;  // work, as slow kernels would do
 }
 
 std::unique_ptr<FtLayer> attach_slow_faults(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks) {
@@ -96,22 +106,18 @@ std::unique_ptr<FtLayer> attach_slow_faults(const FaultToleranceOptions& o, cons
   auto layer = std::make_unique<SlowFaults>(job.comm, link);
   SlowFaults* state = layer.get();
   hooks.before_step.emplace_back([state, link](std::int64_t step) {
-    state->step_began = Clock::now();
+    state->step_began_cpu = thread_cpu_seconds();
     if (link) link->set_step(step);
   });
   if (!compute.empty()) {
     const std::vector<ft::FaultSpec> inject = o.inject;
     const int rank = job.rank;
     hooks.after_backward.emplace_back([state, inject, rank](std::int64_t step, Model&) {
-      // The trainer's own forward_backward section of the last step (after_step below);
-      // the first step has only the time since it began.
-      const double measured = state->last_forward_backward_s >= 0
-                                  ? state->last_forward_backward_s
-                                  : std::chrono::duration<double>(Clock::now() - state->step_began).count();
-      stretch_by(slow_compute_factor(inject, rank, step), measured);
+      // The CPU time of this step so far on this thread: the batch's read and the
+      // forward and backward (with --threads > 1 the other threads' share is not in it,
+      // and the slowdown is smaller than asked).
+      stretch_by(slow_compute_factor(inject, rank, step), thread_cpu_seconds() - state->step_began_cpu);
     });
-    hooks.after_step.emplace_back(
-        [state](const StepResult& r) { state->last_forward_backward_s = r.sections.forward_backward_s; });
   }
   return layer;
 }
