@@ -204,6 +204,18 @@ const std::vector<CommandTable>& commands() {
            {"--keep-checkpoints", Kind::count, {}},
            {"--loss-log", Kind::output_file, {}},
            {"--inject", Kind::name, {}},
+           {"--straggler-every", Kind::count, {}},
+           {"--straggler-warmup", Kind::index, {}},
+           {"--straggler-threshold", Kind::positive, {}},
+           {"--straggler-min-slowdown", Kind::non_negative, {}},
+           {"--straggler-hysteresis", Kind::count, {}},
+           {"--straggler-sniff-kib", Kind::count, {}},
+           {"--straggler-hook-timeout-s", Kind::positive, {}},
+           {"--straggler-events", Kind::output_file, {}},
+           {"--straggler-metrics", Kind::output_file, {}},
+           // Missing (or a link to nothing) is fine: the operator may write it later.
+           {"--straggler-control", Kind::input_file, {}, {"missing", "dangling_link", "empty_file"}},
+           {"--straggler-hook", Kind::name, {}, {"word", "unknown"}},  // any shell command line
        }},
       {"train", {"--steps", "1"}, {
            {"--data", Kind::input_file, {}},

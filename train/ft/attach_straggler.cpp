@@ -26,7 +26,6 @@
 // times host clocks, which bound the GPU's times from above only where the loop syncs.
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -96,10 +95,6 @@ class StragglerLayer : public FtLayer {
           std::max(r.sections.forward_backward_s, backward_done_ - began_ - r.sections.data_s);
       t[static_cast<std::size_t>(ft::Section::optimizer)] = r.sections.optimizer_s;
     }
-    if (std::getenv("CAIRN_DEBUG_STRAGGLER"))
-      std::fprintf(stderr, "DBG rank %d step %lld data %.3f fb %.3f (trainer %.3f) reduce %.3f opt %.3f (trainer %.3f)\n",
-                   rank_, static_cast<long long>(r.step), t[0] * 1e3, t[1] * 1e3, r.sections.forward_backward_s * 1e3,
-                   t[2] * 1e3, t[3] * 1e3, r.sections.optimizer_s * 1e3);
     detector_->end_step(r.step, t);
   }
 
