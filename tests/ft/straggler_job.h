@@ -63,18 +63,31 @@ inline JobOutput run_job(const TempDir& dir, const std::string& shard, int ranks
 // ranks, and other processes sharing the cores (a build, another job) slow whichever rank
 // shares a core with them by 30-60 % for seconds at a time (measured under a load average
 // of 6-10 on 2 cores, the sniff's GEMM probe agreeing): a real straggler, and more than
-// the 25 % one to be found. A load average above twice the cores before the job starts
-// is that case.
+// the 25 % one to be found. The CPUs busier than half over a second before the job starts
+// (/proc/stat: nothing of the test's own runs then) is that case. Not the load average:
+// it trails the last minute, the tests ctest ran just before included.
 inline std::string busy_host_reason() {
-  double load = 0;
-  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &load) != 1) load = 0;
+  const auto sample = [](unsigned long long& busy, unsigned long long& total) {
+    std::FILE* f = std::fopen("/proc/stat", "r");
+    if (!f) return false;
+    unsigned long long v[8] = {};
+    const int n = std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                              &v[5], &v[6], &v[7]);
     std::fclose(f);
-  }
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  if (load <= 2.0 * cores) return {};
-  return "the host is busy before the job starts (load average " + std::to_string(load) + " on " +
-         std::to_string(cores) + " cores): its ranks' timings would measure the other processes";
+    if (n < 5) return false;
+    total = 0;
+    for (auto x : v) total += x;
+    busy = total - v[3] - v[4];  // not idle, not waiting for I/O
+    return true;
+  };
+  unsigned long long b0 = 0, t0 = 0, b1 = 0, t1 = 0;
+  if (!sample(b0, t0)) return {};
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  if (!sample(b1, t1) || t1 <= t0) return {};
+  const double busy = static_cast<double>(b1 - b0) / static_cast<double>(t1 - t0);
+  if (busy <= 0.5) return {};
+  return "the host's CPUs are " + std::to_string(static_cast<int>(busy * 100)) +
+         " % busy with other processes before the job starts: its ranks' timings would measure them";
 }
 
 // The alerts of an event stream, in order (a missing file: none).

@@ -6,8 +6,9 @@
 // line in 3 in a row (--straggler-hysteresis 3) and the sniff must agree; the first 2
 // steps are not judged (--straggler-warmup 2): "within 10 steps" counts from step 3
 // (index 2), the first the detector judges, to the step whose window raised the alert
-// (the 9th judged step at the earliest). Every test here skips on a host already busy
-// beyond twice its cores (busy_host_reason: the timings would measure other processes). The z cut is 2.5, not Iglewicz and Hoaglin's
+// (the 9th judged step at the earliest). Every test here skips on a host whose CPUs
+// other processes keep more than half busy (busy_host_reason: the timings would measure
+// them). The z cut is 2.5, not Iglewicz and Hoaglin's
 // 3.5: with 4 ranks the MAD is the median of 4 deviations, and 4 ranks time-sharing 2
 // cores differ by ~10 % in CPU time, which puts a 25 % straggler at z 2.4-14.
 #include <algorithm>
