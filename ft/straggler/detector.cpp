@@ -169,10 +169,9 @@ void StragglerDetector::judge_window(std::int64_t step) {
           to_string(c.section), ms(scores.times[static_cast<std::size_t>(r)][sec]), o_.every, ms(scores.median[sec]),
           rs.z[sec], hysteresis_.count(r));
       if (c.type == VerdictType::compute) {
-        // The probe must name the same rank: the slowest of all, and by half the least
-        // slowdown at least (a probe's noise is not a window's).
+        // The probe must name the same rank: the slowest of all, by the least slowdown.
         const bool slowest = std::max_element(st.probe_s.begin(), st.probe_s.end()) - st.probe_s.begin() == r;
-        confirmed = slowest && probe > thr.min_slowdown / 2;
+        confirmed = slowest && probe > thr.min_slowdown;
         evidence += fmt::format("; sniff GEMM probe {:+.1f} % vs the other ranks", probe * 100);
       } else if (c.type == VerdictType::data) {
         confirmed = probe < thr.min_slowdown / 2 && !touches_link(r);
