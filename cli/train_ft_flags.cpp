@@ -27,6 +27,12 @@ void add_straggler_flags(po::options_description& desc, ft::StragglerOptions& o)
        "test (docs/ft.md; on with any --straggler-* output)")
       ("straggler-every", po::value(&o.every)->default_value(o.every), "steps per window: one all_gather of every rank's section medians")
       ("straggler-warmup", po::value(&o.warmup)->default_value(o.warmup), "first steps of the run not judged")
+      ("straggler-baseline-windows", po::value(&o.baseline_windows)->default_value(o.baseline_windows),
+       "judged windows (each with a sniff) whose median sets each rank's own baseline; after them a rank is scored "
+       "on its change from that baseline (fail-slow), so a lasting difference between ranks is calibrated out")
+      ("straggler-static-slowdown", po::value(&o.static_slowdown)->default_value(o.static_slowdown, "0.5"),
+       "the separate, higher bar for a rank slow from the start (its baseline holds it): its slowdown across ranks, "
+       "as a fraction; set it above the spread placement alone makes on your hosts")
       ("straggler-threshold", po::value(&o.thresholds.z)->default_value(o.thresholds.z, "3.5"),
        "modified z-score cut (Iglewicz-Hoaglin)")
       ("straggler-min-slowdown", po::value(&o.thresholds.min_slowdown)->default_value(o.thresholds.min_slowdown, "0.1"),

@@ -23,6 +23,7 @@
 
 #include "collectives/backends/communicator.h"
 #include "ft/straggler/alert.h"
+#include "ft/straggler/baseline.h"
 #include "ft/straggler/collective_timer.h"
 #include "ft/straggler/control_file.h"
 #include "ft/straggler/hook_runner.h"
@@ -93,7 +94,9 @@ class StragglerDetector {
   double overhead_s_ = 0;
   std::vector<std::string> hosts_, buses_;
   Hysteresis hysteresis_;
+  RankBaselines baselines_;     // each rank's own section ratios: a change from them is scored
   std::vector<std::optional<VerdictType>> alerted_;  // per rank: the type last alerted, until it clears
+  std::vector<std::vector<double>> streak_;  // per rank: the slowdowns of its windows in a row as a candidate
   std::vector<int> link_count_;                      // per rank: consecutive sniffs naming its link
   bool link_pending_ = false;
   std::vector<double> baseline_collectives_;  // the job's median collectives time, first windows

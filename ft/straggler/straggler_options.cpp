@@ -53,6 +53,10 @@ void check_control(const std::string& path) {
 void check_straggler_options(const StragglerOptions& o) {
   in_range("--straggler-every", o.every, 1, 1e6, "steps per window: one all_gather of the ranks' statistics each");
   in_range("--straggler-warmup", o.warmup, 0, 1e6, "first steps not judged");
+  in_range("--straggler-baseline-windows", o.baseline_windows, 1, 1e6,
+           "judged windows whose median sets each rank's own baseline");
+  positive("--straggler-static-slowdown", o.static_slowdown, 100,
+           "the least slowdown across ranks alerted for a rank slow from the start, 0.5 for 50 %");
   positive("--straggler-threshold", o.thresholds.z, 1e6, "the modified z-score cut; 3.5 is Iglewicz and Hoaglin's");
   in_range("--straggler-min-slowdown", o.thresholds.min_slowdown, 0, 10, "the least slowdown alerted, 0.1 for 10 %");
   in_range("--straggler-hysteresis", o.thresholds.hysteresis, 1, 1000, "windows in a row before a rank is suspect");

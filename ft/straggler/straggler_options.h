@@ -22,6 +22,14 @@ struct StragglerOptions {
   bool enabled = false;        // --straggler, or implied by any output below
   int every = 4;               // --straggler-every K: steps per window (one all_gather)
   int warmup = 2;              // --straggler-warmup: first steps not judged (allocation, caches)
+  // --straggler-baseline-windows B: judged windows (and sniffs) whose median sets each
+  // rank's own baseline ratio (baseline.h); a change from it is what is scored after.
+  int baseline_windows = 3;
+  // --straggler-static-slowdown: the bar for a rank slow from the start, on the plain
+  // score across ranks (its baseline holds the slowdown, so no change shows): set above the
+  // spread that placement alone makes on the hosts (50 % on homogeneous cluster nodes; the
+  // 2-core CI VM splits 4 ranks up to 1.7x, so its tests give 1.0).
+  double static_slowdown = 0.5;
   StragglerThresholds thresholds;
   int sniff_kib = 256;        // --straggler-sniff-kib: bytes of each sniff exchange, KiB
   std::string events;          // --straggler-events FILE: one JSON line per alert

@@ -206,6 +206,8 @@ const std::vector<CommandTable>& commands() {
            {"--inject", Kind::name, {}},
            {"--straggler-every", Kind::count, {}},
            {"--straggler-warmup", Kind::index, {}},
+           {"--straggler-baseline-windows", Kind::count, {}},
+           {"--straggler-static-slowdown", Kind::positive, {}},
            {"--straggler-threshold", Kind::positive, {}},
            {"--straggler-min-slowdown", Kind::non_negative, {}},
            {"--straggler-hysteresis", Kind::count, {}},
