@@ -25,7 +25,7 @@ using Clock = std::chrono::steady_clock;
 // measured against (a link that slows every rank's ring alike shows only there).
 constexpr std::size_t kBaselineWindows = 3;
 // Probes and exchanges per sniff (the least of these counts).
-constexpr int kSniffReps = 5;
+constexpr int kSniffReps = 3;
 // Bytes a rank's host name and bus id take in their all_gather.
 constexpr std::size_t kTextBytes = 64;
 // Window payload: the section times, then rank 0's thresholds.

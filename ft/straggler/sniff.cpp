@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <thread>
 
 #include "ft/straggler/robust_stats.h"
 
@@ -13,6 +14,14 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// How long the ranks off turn sleep while one rank probes. They sleep rather than wait in
+// the barrier: a barrier's waiters poll, and a rank polling on the sibling hyperthread or
+// time-sharing the probe's vCPU took the probe's CPU time from 0.37 to 1.04 ms on the
+// 2-core VM (4 ranks, turn-taking at barriers), more than the 25 % slowdown it must
+// confirm. The CPU probe takes 0.4-0.7 ms; one that outlasts the slot only costs its
+// turn more noise, the least of the rounds counts.
+constexpr auto kProbeSlot = std::chrono::milliseconds(3);
+
 
 }  // namespace
 
@@ -22,8 +31,8 @@ SniffTimes run_sniff(coll::Communicator& comm, const std::function<double()>& co
                      int reps) {
   const int n = comm.size(), me = comm.rank();
   reps = std::max(reps, 1);
-  // One rank at a time: ranks that share a host's cores (4 ranks on 2 cores in CI) would
-  // otherwise time each other's probes. And round by round, each rank once a round: a
+  // One rank at a time, the others asleep (kProbeSlot): ranks that share a host's cores
+  // (4 ranks on 2 cores in CI) would otherwise time each other's probes. And round by round, each rank once a round: a
   // rank's samples are spread over the whole sniff, so a moment when another process
   // held its core spoils one of them, not all (the least counts).
   double my_probe = -1;
@@ -32,6 +41,8 @@ SniffTimes run_sniff(coll::Communicator& comm, const std::function<double()>& co
       if (turn == me) {
         const double s = compute_probe();
         my_probe = my_probe < 0 ? s : std::min(my_probe, s);
+      } else {
+        std::this_thread::sleep_for(kProbeSlot);
       }
       comm.barrier().wait();
     }

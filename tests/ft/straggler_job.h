@@ -102,14 +102,22 @@ inline JobOutput run_job(const TempDir& dir, const std::string& shard, int ranks
 // other engineers' compilers on the 2-core VM): a real straggler, larger than the 25 %
 // to find, which the detector is right to alert. A nice-19 hog is not counted: it yields
 // to the ranks (the tests pass beside one, docs/ft.md), and neither is an idle box.
-inline constexpr double kMaxOthersShare = 0.25;
+// CAIRN_STRAGGLER_MAX_OTHERS_SHARE overrides it (1: never skip), for measuring the pass
+// rate on a shared box.
+inline double max_others_share() {
+  const char* v = std::getenv("CAIRN_STRAGGLER_MAX_OTHERS_SHARE");
+  return v && *v ? std::atof(v) : 0.25;
+}
 inline std::string contended_reason(const JobOutput& job) {
-  if (job.others_share <= kMaxOthersShare) return {};
+  if (job.others_share <= max_others_share()) return {};
   return "other processes of normal priority took " + std::to_string(static_cast<int>(job.others_share * 100)) +
          " % of the host's CPU time while the job ran: its ranks' timings measured them";
 }
 
+// The older check the link and control-file tests keep: the CPUs busier than half over
+// the second before the job (CAIRN_STRAGGLER_MAX_OTHERS_SHARE=1 turns it off too).
 inline std::string busy_host_reason() {
+  if (max_others_share() >= 1) return {};
   unsigned long long b0 = 0, t0 = 0, b1 = 0, t1 = 0;
   if (!cpu_jiffies(b0, t0)) return {};
   std::this_thread::sleep_for(std::chrono::seconds(1));

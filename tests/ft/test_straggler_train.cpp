@@ -35,12 +35,12 @@ namespace {
 
 constexpr int kRanks = 4;
 constexpr int kWarmup = 2;
-constexpr int kEvery = 3;
-constexpr int kBaselineWindows = 3;
-constexpr int kSlowFrom = kWarmup + kBaselineWindows * kEvery;  // 11: the first step after the baseline
+constexpr int kEvery = 2;
+constexpr int kBaselineWindows = 4;
+constexpr int kSlowFrom = kWarmup + kBaselineWindows * kEvery;  // 10: the first step after the baseline
 constexpr int kSteps = kSlowFrom + 12;                            // room for the 10 steps and one window more
 const std::string kDetector =
-    " --straggler-every 3 --straggler-warmup 2 --straggler-baseline-windows 3 --straggler-hysteresis 3 "
+    " --straggler-every 2 --straggler-warmup 2 --straggler-baseline-windows 4 --straggler-hysteresis 3 "
     "--straggler-threshold 2.5 --straggler-min-slowdown 0.15 --straggler-static-slowdown 1.0 ";
 const std::string kSlowRank2 = "--inject slow-compute:rank=2,factor=1.25,from=" + std::to_string(kSlowFrom) + " ";
 
@@ -127,7 +127,7 @@ TEST(StragglerTrain, RankZerosControlFileThresholdsReachEveryRank) {
   EXPECT_NE(prom.find("cairn_straggler_threshold{name=\"hysteresis\"} 4\n"), std::string::npos) << prom;
 }
 
-// The clean run: 2,000 steps of 4 real ranks, all but the first 2 judged (666 windows).
+// The clean run: 2,000 steps of 4 real ranks, all but the first 2 judged (999 windows).
 TEST(StragglerTrain, TwoThousandCleanStepsRaiseNoAlert) {
   const TempDir dir("straggler_clean");
   const std::string shard = make_shard(dir);
@@ -143,7 +143,7 @@ TEST(StragglerTrain, TwoThousandCleanStepsRaiseNoAlert) {
   const std::string prom = read_text_file(metrics);
   std::cout << prom.substr(prom.find("# HELP cairn_straggler_threshold")) << "\n";
   EXPECT_NE(prom.find("cairn_straggler_alerts_total 0\n"), std::string::npos) << prom;
-  EXPECT_NE(prom.find("cairn_straggler_windows_total 666\n"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("cairn_straggler_windows_total 999\n"), std::string::npos) << prom;
 }
 
 }  // namespace
