@@ -1,6 +1,6 @@
 // The straggler detector's judgement on given statistics (ft/straggler/): the robust
 // scores, the typing (compute first, a waiting rank is not a link), the hysteresis, the
-// sniff test's link localisation, the control file, and the alert's and metrics' forms.
+// sniff test's link localisation, each rank's own baseline (a change from it is scored), the control file, and the alert's and metrics' forms.
 #include <cmath>
 #include <optional>
 #include <string>
@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "ft/straggler/alert.h"
+#include "ft/straggler/baseline.h"
 #include "ft/straggler/control_file.h"
 #include "ft/straggler/metrics.h"
 #include "ft/straggler/robust_stats.h"
@@ -42,6 +43,52 @@ TEST(StragglerStats, ModifiedZIsIglewiczHoaglinsWithAFlooredMad) {
   EXPECT_TRUE(std::isfinite(modified_z(11, 10, 0)));
   EXPECT_DOUBLE_EQ(modified_z(0, 0, 0), 0);
   EXPECT_NEAR(slowdown_vs(12.5, {10, 10, 10}), 0.25, 1e-12);
+}
+
+// Four ranks whose forward_backward is `fb` (the other sections alike).
+std::vector<SectionTimes> ranks_fb(std::vector<double> fb) {
+  std::vector<SectionTimes> out;
+  for (double f : fb) out.push_back(SectionTimes{1e-4, f, 1e-3, 1e-3, 1e-3});
+  return out;
+}
+constexpr std::size_t kFb = static_cast<std::size_t>(Section::forward_backward);
+
+// Placement's lasting spread is calibrated out: a rank 1.7x slower in every baseline
+// window scores as its peers do, and a 25 % change after the baseline stands out.
+TEST(StragglerBaseline, ALastingSpreadIsCalibratedOutAndAChangeStandsOut) {
+  RankBaselines b(4, 3);
+  const auto placed = ranks_fb({1.0e-3, 1.7e-3, 1.0e-3, 1.7e-3});
+  for (int w = 0; w < 3; ++w) {
+    EXPECT_FALSE(b.ready());
+    b.learn(placed, {true, true, true, true});
+  }
+  ASSERT_TRUE(b.ready());
+  EXPECT_NEAR(b.of(1)[kFb] / b.of(0)[kFb], 1.7, 1e-9);
+  const WindowScores same = score_window(b.normalise(placed));
+  for (std::size_t r = 0; r < 4; ++r) EXPECT_NEAR(same.ranks[r].slowdown[kFb], 0, 1e-9) << r;
+  const auto slowed = ranks_fb({1.0e-3, 1.7e-3, 1.25e-3, 1.7e-3});  // rank 2 slowed by 25 %
+  const WindowScores changed = score_window(b.normalise(slowed));
+  EXPECT_NEAR(changed.ranks[2].slowdown[kFb], 0.25, 0.01);
+  // Raw, the slow rank sits below the placement spread: the plain score cannot see it.
+  EXPECT_LT(score_window(slowed).ranks[2].slowdown[kFb], 0);
+}
+
+// The baseline's median ignores one preempted window; later it follows a rank in line
+// by the EWMA, not one out of line (a lasting slowdown is not absorbed), and rebase()
+// takes the current level outright.
+TEST(StragglerBaseline, MedianThenEwmaOnlyWhileInLineAndRebase) {
+  RankBaselines b(4, 3);
+  b.learn(ranks_fb({1e-3, 1e-3, 1e-3, 1e-3}), {});
+  b.learn(ranks_fb({1e-3, 5e-3, 1e-3, 1e-3}), {});  // rank 1 preempted once
+  b.learn(ranks_fb({1e-3, 1e-3, 1e-3, 1e-3}), {});
+  EXPECT_NEAR(b.of(1)[kFb], 1.0, 1e-9);
+  const auto slower = ranks_fb({1e-3, 1e-3, 2e-3, 1e-3});
+  b.learn(slower, {true, true, false, true});
+  EXPECT_NEAR(b.of(2)[kFb], 1.0, 1e-9);
+  b.learn(slower, {true, true, true, true});
+  EXPECT_NEAR(b.of(2)[kFb], 1.0 + kBaselineWeight * (2.0 - 1.0), 1e-9);
+  b.rebase(slower, 2);
+  EXPECT_NEAR(b.of(2)[kFb], 2.0, 1e-9);
 }
 
 TEST(StragglerScoring, AComputeSlowRankIsTypedComputeNotItsWaitingPeersLink) {
