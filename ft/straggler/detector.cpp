@@ -319,6 +319,7 @@ void StragglerDetector::judge_window(std::int64_t step) {
       raise(std::move(a));
     }
   }
+  scores.times = per_rank;  // the metrics show the times as measured, the scores of the change
   last_ = std::move(scores);
   write_metrics(step);
   overhead_s_ += std::chrono::duration<double>(Clock::now() - t0).count();

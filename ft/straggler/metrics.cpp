@@ -36,11 +36,11 @@ std::string render_metrics(const MetricsSnapshot& m) {
                              to_string(section_at(s)), value(r, s));
       }
     };
-    per_section("cairn_straggler_score", "Modified z-score (Iglewicz-Hoaglin) of the rank's section in the last window.",
+    per_section("cairn_straggler_score", "Modified z-score (Iglewicz-Hoaglin) of the rank's section in the last window, on its change from its own baseline once that is set.",
                 [&](std::size_t r, std::size_t s) { return m.scores->ranks[r].z[s]; });
-    per_section("cairn_straggler_slowdown", "The rank's section time over the median of the other ranks', minus 1.",
+    per_section("cairn_straggler_slowdown", "The rank's section time over the median of the other ranks', minus 1, each divided by its own baseline ratio once that is set.",
                 [&](std::size_t r, std::size_t s) { return m.scores->ranks[r].slowdown[s]; });
-    per_section("cairn_straggler_section_seconds", "The rank's median section time over the last window.",
+    per_section("cairn_straggler_section_seconds", "The rank's least section time over the last window, as measured.",
                 [&](std::size_t r, std::size_t s) { return m.scores->times[r][s]; });
   }
   family("cairn_straggler_threshold", "gauge", "Thresholds in force (--straggler-control may change them).");
