@@ -16,7 +16,8 @@
 // plain score) is 1.0 here, above the 1.7x placement spread of this box; production
 // keeps 0.5 (docs/ft.md).
 //
-// The guard is narrow: these two skip, after the job and saying so, only when processes
+// The guard is narrow: the compute, static-bar and clean-run tests skip, after the job and
+// saying so, only when processes
 // of normal priority other than the job took more than a quarter of the host's CPU time
 // while it ran (contended_reason: they make real stragglers); an idle box and a nice-19
 // hog run the test (measured pass rates: docs/ft.md).
