@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/error.h"
+
 namespace cairn::cli {
 namespace {
 
@@ -15,8 +17,45 @@ void add_inject_flags(po::options_description& desc, FtFlagTexts& texts) {
 
 // ---- the straggler detector (ft/straggler) ----
 void add_straggler_flags(po::options_description& desc, ft::StragglerOptions& o) {
-  (void)desc;
-  (void)o;
+  const auto not_empty = [](const char* flag) {
+    return [flag](const std::string& v) {
+      if (v.empty()) throw Error(std::string(flag) + " is empty: give a value, or leave the flag out");
+    };
+  };
+  desc.add_options()
+      ("straggler", po::bool_switch(&o.enabled),
+       "detect slow ranks: section times scored across ranks every --straggler-every steps, confirmed by a sniff "
+       "test (docs/ft.md; on with any --straggler-* output)")
+      ("straggler-every", po::value(&o.every)->default_value(o.every), "steps per window: one all_gather of every rank's section medians")
+      ("straggler-warmup", po::value(&o.warmup)->default_value(o.warmup), "first steps of the run not judged")
+      ("straggler-baseline-windows", po::value(&o.baseline_windows)->default_value(o.baseline_windows),
+       "judged windows (each with a sniff) whose median sets each rank's own baseline; after them a rank is scored "
+       "on its change from that baseline (fail-slow), so a lasting difference between ranks is calibrated out")
+      ("straggler-static-slowdown", po::value(&o.static_slowdown)->default_value(o.static_slowdown, "0.5"),
+       "the separate, higher bar for a rank slow from the start (its baseline holds it): its slowdown across ranks, "
+       "as a fraction; set it above the spread placement alone makes on your hosts")
+      ("straggler-threshold", po::value(&o.thresholds.z)->default_value(o.thresholds.z, "3.5"),
+       "modified z-score cut (Iglewicz-Hoaglin)")
+      ("straggler-min-slowdown", po::value(&o.thresholds.min_slowdown)->default_value(o.thresholds.min_slowdown, "0.1"),
+       "the least slowdown alerted, as a fraction (0.1: 10 %)")
+      ("straggler-hysteresis", po::value(&o.thresholds.hysteresis)->default_value(o.thresholds.hysteresis),
+       "windows in a row a rank must be out of line in before it is suspect")
+      ("straggler-sniff-kib", po::value(&o.sniff_kib)->default_value(o.sniff_kib), "KiB of each sniff-test exchange")
+      ("straggler-events", po::value(&o.events)->notifier(not_empty("--straggler-events")),
+       "append one JSON line per alert to FILE")
+      ("straggler-metrics", po::value(&o.metrics)->notifier(not_empty("--straggler-metrics")),
+       "rewrite FILE after every window: per-rank scores, thresholds and totals (Prometheus textfile)")
+      ("straggler-hook", po::value(&o.hook)->notifier(not_empty("--straggler-hook")),
+       "run CMD (sh -c) with each alert's JSON on stdin, in the background")
+      ("straggler-hook-timeout-s", po::value(&o.hook_timeout_s)->default_value(o.hook_timeout_s, "10"),
+       "seconds a hook may run before it is killed")
+      ("straggler-control", po::value(&o.control)->notifier(not_empty("--straggler-control")),
+       "re-read FILE every window: threshold=Z, min_slowdown=F, hysteresis=N lines change them while training runs");
+}
+
+void finish_straggler_flags(ft::StragglerOptions& o) {
+  if (!o.events.empty() || !o.metrics.empty() || !o.hook.empty() || !o.control.empty()) o.enabled = true;
+  ft::check_straggler_options(o);
 }
 
 // ---- checksummed gradients (ft/sdc) ----
@@ -59,6 +98,7 @@ void add_fault_tolerance_flags(po::options_description& desc, train::FaultTolera
 
 void finish_fault_tolerance_flags(const FtFlagTexts& texts, train::FaultToleranceOptions& o) {
   o.inject = ft::parse_fault_specs(texts.inject);
+  finish_straggler_flags(o.straggler);
 }
 
 }  // namespace cairn::cli

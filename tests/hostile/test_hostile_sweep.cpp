@@ -211,6 +211,20 @@ const std::vector<CommandTable>& commands() {
            {"--sdc-param-check-every", Kind::index, {}},
            {"--watchdog-timeout", Kind::non_negative, {}},
            {"--watchdog-report", Kind::output_file, {}},
+           {"--straggler-every", Kind::count, {}},
+           {"--straggler-warmup", Kind::index, {}},
+           {"--straggler-baseline-windows", Kind::count, {}},
+           {"--straggler-static-slowdown", Kind::positive, {}},
+           {"--straggler-threshold", Kind::positive, {}},
+           {"--straggler-min-slowdown", Kind::non_negative, {}},
+           {"--straggler-hysteresis", Kind::count, {}},
+           {"--straggler-sniff-kib", Kind::count, {}},
+           {"--straggler-hook-timeout-s", Kind::positive, {}},
+           {"--straggler-events", Kind::output_file, {}},
+           {"--straggler-metrics", Kind::output_file, {}},
+           // Missing (or a link to nothing) is fine: the operator may write it later.
+           {"--straggler-control", Kind::input_file, {}, {"missing", "dangling_link", "empty_file"}},
+           {"--straggler-hook", Kind::name, {}, {"word", "unknown"}},  // any shell command line
        }},
       {"train", {"--steps", "1"}, {
            {"--data", Kind::input_file, {}},

@@ -1,6 +1,8 @@
-// The faults of --inject that stop a rank outright (ft/inject/fault_spec.h): kill (SIGKILL
-// at the start of a step) and hang (the rank stops in a step's gradient reduction). The
-// slow-* and bitflip faults attach in files of their own.
+// The faults of --inject that act on a rank from outside its layers (ft/inject/fault_spec.h):
+// kill (SIGKILL at the start of a step) and hang (the rank stops in a step's gradient
+// reduction) here; slow-compute and slow-link through train/ft/inject_slow.h. The bitflip,
+// corrupt-checkpoint and disk-full faults live in the layers they test (ft/sdc,
+// ft/checkpoint).
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "train/fault_tolerance.h"
+#include "train/ft/inject_slow.h"
 
 namespace cairn::train {
 
@@ -34,12 +37,10 @@ void say(const std::string& line) {
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
-}  // namespace
-
-std::unique_ptr<FtLayer> attach_injections(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks) {
+// The hooks hold all these faults need.
+void attach_stop_faults(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks) {
   const auto kills = ft::faults_for(o.inject, ft::FaultKind::kill, job.rank);
   const auto hangs = ft::faults_for(o.inject, ft::FaultKind::hang, job.rank);
-  if (kills.empty() && hangs.empty()) return nullptr;
   const int rank = job.rank;
   for (const ft::FaultSpec& f : kills)
     hooks.before_step.emplace_back([f, rank](std::int64_t step) {
@@ -54,7 +55,13 @@ std::unique_ptr<FtLayer> attach_injections(const FaultToleranceOptions& o, const
       say(fmt::format("cairn train: --inject {}: rank {} stops in step {}'s gradient reduction\n", f.text, rank, step));
       stop_forever();
     });
-  return std::make_unique<FtLayer>();  // the hooks hold what they need
+}
+
+}  // namespace
+
+std::unique_ptr<FtLayer> attach_injections(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks) {
+  attach_stop_faults(o, job, hooks);
+  return attach_slow_faults(o, job, hooks);
 }
 
 }  // namespace cairn::train
