@@ -46,6 +46,7 @@ const std::string kDetector =
 const std::string kSlowRank2 = "--inject slow-compute:rank=2,factor=1.25,from=" + std::to_string(kSlowFrom) + " ";
 
 TEST(StragglerTrain, ARankSlowedBy25PercentIsNamedComputeWithinTenSteps) {
+  if (const std::string why = shared_cpus_reason(kRanks); !why.empty()) GTEST_SKIP() << why;
   const TempDir dir("straggler_compute");
   const std::string shard = make_shard(dir);
   if (shard.empty()) GTEST_SKIP() << "the fortunes package is missing: run scripts/deps.sh";
@@ -93,6 +94,7 @@ TEST(StragglerTrain, ARankSlowedBy25PercentIsNamedComputeWithinTenSteps) {
 // the plain score across ranks against the static bar (1.0 here, above the VM's 1.7x
 // placement spread) names it. 2.5x: past that bar by the spread's margin.
 TEST(StragglerTrain, ARankSlowFromTheStartIsNamedOnTheStaticBar) {
+  if (const std::string why = shared_cpus_reason(kRanks); !why.empty()) GTEST_SKIP() << why;
   const TempDir dir("straggler_from_start");
   const std::string shard = make_shard(dir);
   if (shard.empty()) GTEST_SKIP() << "the fortunes package is missing: run scripts/deps.sh";
@@ -154,6 +156,7 @@ TEST(StragglerTrain, RankZerosControlFileThresholdsReachEveryRank) {
 
 // The clean run: 2,000 steps of 4 real ranks, all but the first 2 judged (999 windows).
 TEST(StragglerTrain, TwoThousandCleanStepsRaiseNoAlert) {
+  if (const std::string why = shared_cpus_reason(kRanks); !why.empty()) GTEST_SKIP() << why;
   const TempDir dir("straggler_clean");
   const std::string shard = make_shard(dir);
   if (shard.empty()) GTEST_SKIP() << "the fortunes package is missing: run scripts/deps.sh";
