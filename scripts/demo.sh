@@ -3,7 +3,8 @@
 # this machine — GPUs through NCCL if there are any, host ranks over UCX if not:
 #   probe this node -> its topology -> every collective (cairn bench) -> the tuner's
 #   profile for all_reduce, verified again (cairn tune) and its model at Alps' scale ->
-#   all pairs of ranks (cairn pairs) -> the tiny model trained on real text.
+#   all pairs of ranks (cairn pairs) -> the tiny model trained on real text -> a fault
+#   drill under ft/ (a flipped bit repaired, a killed rank restarted).
 # JSON results land in results/<date>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,4 +65,12 @@ mapfile -t texts < <(find /usr/share/games/fortunes -maxdepth 1 -type f ! -name 
 "$cairn" launch -n "$train_ranks" -- "$cairn" train --preset tiny --data "$out/fortunes.shard" --steps 300 \
   --batch $((16 / train_ranks > 0 ? 16 / train_ranks : 1)) --threads $(( $(nproc) / train_ranks > 0 ? $(nproc) / train_ranks : 1 )) --log-every 50 \
   --checkpoint-dir "$out/checkpoints" --checkpoint-every 100 --loss-log "$out/loss.tsv"
+# A fault drill (docs/ft.md) on 2 host ranks: a bit flipped in transit at step 11 is found,
+# named and repaired by the checked reduction (--sdc); rank 1 is killed at step 31 and
+# cairn launch restarts the job, which resumes from its last verified checkpoint.
+echo "== cairn train under ft/: a bit flip repaired, a killed rank restarted (incidents in $out/incidents.jsonl)"
+"$cairn" launch -n 2 --max-restarts 1 --incidents "$out/incidents.jsonl" -- "$cairn" train --preset tiny \
+  --data "$out/fortunes.shard" --steps 60 --batch 4 --threads 1 --log-every 20 --device cpu --backend ucx --sdc \
+  --checkpoint-dir "$out/drill" --checkpoint-every 20 --resume \
+  --inject bitflip:rank=0,step=10,where=transit,bit=27 --inject kill:rank=1,step=30
 echo "== done: $out"
