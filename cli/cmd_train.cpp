@@ -119,10 +119,11 @@ int cmd_train(const Args& args) {
 
   // A launcher's environment (more than one rank) makes this a data-parallel rank.
   std::unique_ptr<coll::Bootstrap> job;
-  std::unique_ptr<coll::Communicator> comm;
+  std::unique_ptr<coll::Communicator> comm, host_comm;
   const coll::EnvMap env = coll::process_environment();
-  if (coll::detect_rank_info(env).size > 1) {
-    job = std::make_unique<coll::Bootstrap>(coll::bootstrap_from_env(env));
+  const bool many = coll::detect_rank_info(env).size > 1;
+  if (many || opts.ft.straggler.enabled) job = std::make_unique<coll::Bootstrap>(coll::bootstrap_from_env(env));
+  if (many) {
     // NCCL reduces the gradients in place on the GPU; UCX host memory (with --device
     // cuda, through host copies). Opening NCCL also makes the rank's GPU current, so the
     // model is built on it.
@@ -132,17 +133,30 @@ int cmd_train(const Args& args) {
     open.key_prefix = "cairn/train";
     comm = coll::open_backend(*job, open).comm;
   }
+  // ft/'s own exchanges need host memory (train/fault_tolerance.h, FtJob::host_comm): a
+  // UCX communicator beside NCCL, or a job of one for the straggler detector alone.
+  const bool ft_exchanges = opts.ft.straggler.enabled || opts.ft.sdc.enabled || opts.ft.sdc.param_check_every > 0 ||
+                            !opts.ft.inject.empty();
+  if (job && ft_exchanges && (!comm || comm->memory() != coll::MemoryKind::host)) {
+    coll::OpenBackendOptions open;
+    open.choice = coll::BackendChoice::ucx;
+    open.data = coll::DataPlace::host;
+    open.key_prefix = "cairn/train/ft";
+    host_comm = coll::open_backend(*job, open).comm;
+  }
   try {
-    train::run(opts, shard, comm.get(), {}, job ? job->store.get() : nullptr);
+    train::run(opts, shard, comm.get(), {}, job ? job->store.get() : nullptr, host_comm.get());
   } catch (const std::exception& e) {
     // A rank that stops alone (rank 0 refused the checkpoint directory) must not wait in
     // the collective close for peers that are still training: abort, and the peers'
     // next collective fails on the lost rank (cairn launch stops them first).
     if (comm) comm->abort(e.what());
+    if (host_comm) host_comm->abort(e.what());
     throw;
   }
   if (job) {
-    comm.reset();  // collective
+    host_comm.reset();  // collective
+    comm.reset();
     job->finish();
   }
   return 0;

@@ -192,13 +192,18 @@ std::vector<CheckpointNews> CheckpointPolicy::after_step(Trainer& t, const StepR
   collect(news);
   const std::int64_t step = t.state().step;
   if (!due(step, t.config().steps)) return news;
-  t.sync_state();
-  const TrainState& s = t.state();
   ft::SaveRequest req;
   req.step = step;
-  req.total_elements = static_cast<std::int64_t>(s.params.size());
-  req.buffers = {{kStateSectionNames[0], s.params.data()}, {kStateSectionNames[1], s.m.data()},
-                 {kStateSectionNames[2], s.v.data()}};
+  req.total_elements = t.model().layout().total_elements();
+  // A GPU's state goes from the device straight to pinned staging; no host mirror between.
+  if (const Model::DeviceState d = t.model().device_state(); d.params) {
+    req.buffers = {{kStateSectionNames[0], d.params, true}, {kStateSectionNames[1], d.m, true},
+                   {kStateSectionNames[2], d.v, true}};
+  } else {
+    const TrainState& s = t.state();
+    req.buffers = {{kStateSectionNames[0], s.params.data()}, {kStateSectionNames[1], s.m.data()},
+                   {kStateSectionNames[2], s.v.data()}};
+  }
   if (rank_ == 0) req.meta = meta_;
   const double stall = writer_->save(req);
   last_saved_ = step;

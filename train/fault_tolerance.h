@@ -33,11 +33,15 @@ void check_fault_tolerance_options(const FaultToleranceOptions& o, int world);
 // Where the layers attach: the job (null communicator and store: one rank alone) and
 // the run's hooks, which the layers add to.
 struct FtJob {
-  coll::Communicator* comm = nullptr;
+  coll::Communicator* comm = nullptr;  // the gradients' (NCCL on GPUs, UCX on the host)
   coll::Store* store = nullptr;
   int rank = 0;
   int world = 1;
   std::string host;  // this rank's host name, for alerts
+  // Host memory, for ft/'s own exchanges (statistics, hashes, the checked reduction):
+  // comm itself when it holds host memory, else a UCX communicator beside it; for a
+  // straggler detector on one rank alone, a job of one.
+  coll::Communicator* host_comm = nullptr;
 };
 
 // What one layer keeps alive for the run; destroyed (in reverse order) when it ends.

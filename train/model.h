@@ -41,6 +41,15 @@ class Model {
   virtual void load_state(TrainState s) = 0;
   virtual const TrainState& state() const = 0;
   virtual void sync_state() = 0;
+  // The weights and both moments where a GPU keeps them (device memory, f32, each
+  // layout().total_elements() long), its queued work on them done: what a checkpoint
+  // copies straight into pinned staging. Nulls on the CPU (state() is the live buffers).
+  struct DeviceState {
+    const float* params = nullptr;
+    const float* m = nullptr;
+    const float* v = nullptr;
+  };
+  virtual DeviceState device_state() { return {}; }
 
   // The flat f32 gradients where the model keeps them: device memory when
   // gradients_on_device(), else host memory. stream() is the cudaStream_t the model's

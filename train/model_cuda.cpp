@@ -157,6 +157,11 @@ void CudaModel::sync_state() {
   get_optimizer_state(host_.m.data(), host_.v.data());
 }
 
+Model::DeviceState CudaModel::device_state() {
+  stream_.synchronize();
+  return {params_.get(), m_.get(), v_.get()};
+}
+
 void CudaModel::set_gradients(const float* grads) { grads_.upload(grads, layout_.total_elements()); }
 
 void CudaModel::get_gradients(float* grads) {

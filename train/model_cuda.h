@@ -50,6 +50,7 @@ class CudaModel final : public Model {
   void load_state(TrainState s) override;
   const TrainState& state() const override { return host_; }
   void sync_state() override;
+  DeviceState device_state() override;
   bool gradients_on_device() const override { return true; }
   float* gradients() override { return grads_.get(); }
   void* stream() override { return stream_.get(); }

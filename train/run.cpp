@@ -37,7 +37,8 @@ TrainConfig with_seq_len(TrainConfig cfg) {
 
 // The run itself; `doing` says what it is allocating or doing, for an out-of-memory error.
 RunResult run_checked(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks,
-                      coll::Store* store, const std::string& memory, std::string& doing) {
+                      coll::Store* store, coll::Communicator* host_comm, const std::string& memory,
+                      std::string& doing) {
   const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
   doing = "while allocating the weights and AdamW moments";
   const ProgressPrinter print(rank == 0, o.log_every);  // one table for the job
@@ -66,7 +67,9 @@ RunResult run_checked(const RunOptions& o, const TokenShard& shard, coll::Commun
   // Caller's hooks first, then the fault-tolerance layers'; then the run's own:
   // checkpoint, account, print the row.
   t.hooks() = std::move(hooks);
-  const FtLayers ft = attach_fault_tolerance(o.ft, FtJob{comm, store, rank, ranks, host_name()}, t.hooks());
+  if (!host_comm && comm && comm->memory() == coll::MemoryKind::host) host_comm = comm;
+  const FtLayers ft =
+      attach_fault_tolerance(o.ft, FtJob{comm, store, rank, ranks, host_name(), host_comm}, t.hooks());
   t.hooks().after_step.emplace_back([&](const StepResult& r) {
     tell(checkpoints.after_step(t, r));
     done.add(r);
@@ -109,7 +112,7 @@ void check_run_options(const RunOptions& o) {
 }
 
 RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks,
-              coll::Store* store) {
+              coll::Store* store, coll::Communicator* host_comm) {
   check_run_options(o);
   check_fault_tolerance_options(o.ft, comm ? comm->size() : 1);
   const TrainConfig cfg = with_seq_len(o.config);
@@ -118,7 +121,7 @@ RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* 
   // meanwhile) ends as one line saying what was being allocated.
   std::string doing = "while starting the run";
   try {
-    return run_checked(o, shard, comm, std::move(hooks), store, memory, doing);
+    return run_checked(o, shard, comm, std::move(hooks), store, host_comm, memory, doing);
   } catch (const std::bad_alloc&) {
     const MemoryPlan plan = memory_plan(cfg);
     throw Error(fmt::format("out of memory {} (model \"{}\" needs {} of host memory{}); free memory, "

@@ -51,7 +51,9 @@ void check_run_options(const RunOptions& o);
 // with cairn::CheckFailed naming the step, before the optimizer applies it and before
 // any checkpoint of it.
 // `store` is the job's rendezvous store (heartbeats, scores), null on one rank alone.
+// `host_comm` is the host-memory communicator for ft/'s exchanges (FtJob::host_comm);
+// null: comm where it holds host memory.
 RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm = nullptr,
-              TrainHooks hooks = {}, coll::Store* store = nullptr);
+              TrainHooks hooks = {}, coll::Store* store = nullptr, coll::Communicator* host_comm = nullptr);
 
 }  // namespace cairn::train

@@ -57,9 +57,11 @@ class Trainer {
   // the way.
   StepResult step();
   // state().step is always current; on a GPU the weights and moments in it are those of
-  // the last sync_state(), which copies them back from the device (before a checkpoint).
+  // the last sync_state(), which copies them back from the device (a checkpoint copies
+  // them from model().device_state() instead).
   const TrainState& state() const { return model_->state(); }
   void sync_state() { model_->sync_state(); }
+  Model& model() { return *model_; }
   const TrainConfig& config() const { return cfg_; }
   // Mean loss of the current weights on `batches` global batches drawn with another seed.
   double evaluate(std::int64_t batches);

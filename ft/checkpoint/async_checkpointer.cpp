@@ -10,6 +10,10 @@
 
 #include <xxhash.h>
 
+#if defined(CAIRN_HAVE_CUDA)
+#include <cuda_runtime_api.h>
+#endif
+
 #include "common/error.h"
 #include "ft/checkpoint/checkpoint_names.h"
 
@@ -108,6 +112,20 @@ AsyncCheckpointer::Piece AsyncCheckpointer::pop() {
   return p;
 }
 
+void AsyncCheckpointer::copy_to_staging(char* chunk, const char* src, std::size_t bytes, bool on_device) {
+  if (!on_device) {
+    std::memcpy(chunk, src, bytes);
+    return;
+  }
+#if defined(CAIRN_HAVE_CUDA)
+  const cudaError_t e = cudaMemcpy(chunk, src, bytes, cudaMemcpyDeviceToHost);
+  if (e != cudaSuccess)
+    throw Error(std::string("checkpointer: copying the state from the GPU failed: ") + cudaGetErrorString(e));
+#else
+  throw Error("checkpointer: a buffer in GPU memory, in a build without CUDA");
+#endif
+}
+
 double AsyncCheckpointer::save(const SaveRequest& r) {
   const auto t0 = Clock::now();
   wait();  // the next checkpoint waits for the previous write: one in flight
@@ -127,21 +145,19 @@ double AsyncCheckpointer::save(const SaveRequest& r) {
     job_ = std::move(job);
   }
   cv_.notify_all();
-  XXH3_state_t* h = XXH3_createState();
-  if (!h) throw std::bad_alloc();
+  // Staging only copies (the writer hashes the staged bytes as it compresses them): the
+  // stall is the copy, and the previous save's write when one is still running.
   double stall = 0;
   for (std::size_t i = 0; i < r.buffers.size(); ++i) {
-    XXH3_64bits_reset(h);
     const char* src = reinterpret_cast<const char*>(r.buffers[i].data + range.first);
     for (std::uint64_t at = 0; at < piece_bytes;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_bytes_, piece_bytes - at));
       char* c = acquire_chunk();
-      std::memcpy(c, src + at, n);
-      XXH3_64bits_update(h, c, n);  // the bytes as staged: what is compressed and written
-      push({i, c, n, false, 0});
+      copy_to_staging(c, src + at, n, r.buffers[i].on_device);
+      push({i, c, n, false});
       at += n;
     }
-    const Piece end{i, nullptr, 0, true, XXH3_64bits_digest(h)};
+    const Piece end{i, nullptr, 0, true};
     if (i + 1 < r.buffers.size()) {
       push(end);
       continue;
@@ -158,7 +174,6 @@ double AsyncCheckpointer::save(const SaveRequest& r) {
     }
     cv_.notify_all();
   }
-  XXH3_freeState(h);
   return stall;
 }
 
@@ -206,19 +221,25 @@ void AsyncCheckpointer::run_job(Job& job) {
     error = e.what();
   }
   // Every piece is taken (and its chunk given back) even after a failure, so the copy
-  // that waits for a free chunk always finishes.
+  // that waits for a free chunk always finishes. The raw hash is of the bytes as staged,
+  // taken here, off the training thread, as they are compressed.
+  XXH3_state_t* raw = XXH3_createState();
+  if (!raw && error.empty()) error = "checkpointer: out of memory for the shard's hash";
   for (std::size_t open = SIZE_MAX;;) {
     const Piece p = pop();
     if (error.empty()) {
       try {
         if (open != p.section) {
           w->begin_section(job.names[p.section]);
+          XXH3_64bits_reset(raw);
           open = p.section;
         }
-        if (p.end)
-          w->end_section(p.raw_xxh3);
-        else
+        if (p.end) {
+          w->end_section(XXH3_64bits_digest(raw));
+        } else {
+          XXH3_64bits_update(raw, p.data, p.bytes);
           w->write(p.data, p.bytes);
+        }
       } catch (const std::exception& e) {
         error = e.what();
       }
@@ -232,6 +253,7 @@ void AsyncCheckpointer::run_job(Job& job) {
     }
     if (p.end && p.section + 1 == job.names.size()) break;
   }
+  XXH3_freeState(raw);
   if (error.empty()) {
     try {
       mine = w->commit();

@@ -38,6 +38,10 @@ namespace cairn::ft {
 struct StateBuffer {
   std::string name;
   const float* data = nullptr;
+  // data is GPU memory (CUDA builds), the device's work on it done: staged with a copy
+  // from the device straight into the (pinned) staging chunks, so a GPU's save stalls
+  // for that copy alone.
+  bool on_device = false;
 };
 
 struct SaveRequest {
@@ -93,7 +97,6 @@ class AsyncCheckpointer {
     char* data = nullptr;  // a staging chunk; null on the section's end marker
     std::size_t bytes = 0;
     bool end = false;
-    std::uint64_t raw_xxh3 = 0;  // on the end marker
   };
   struct Job {
     std::int64_t step = 0;
@@ -109,6 +112,7 @@ class AsyncCheckpointer {
 
   void ensure_slab(std::uint64_t shard_bytes);
   char* acquire_chunk();
+  static void copy_to_staging(char* chunk, const char* src, std::size_t bytes, bool on_device);
   void push(Piece p);
   Piece pop();
   void writer_loop();

@@ -30,14 +30,17 @@ constexpr int kSniffReps = 3;
 constexpr std::size_t kTextBytes = 64;
 // Window payload: the section times, then rank 0's thresholds.
 constexpr std::size_t kPayload = kSections + 3;
+// Windows of this rank's own statistics its noise floor is measured over (the latest).
+constexpr std::size_t kNoiseWindows = 256;
 
 double ms(double s) { return s * 1e3; }
 
 }  // namespace
 
 StragglerDetector::StragglerDetector(coll::Communicator& comm, StragglerOptions options, StragglerIdentity me,
-                                     StragglerProbes probes, StragglerLog log)
+                                     StragglerProbes probes, StragglerLog log, coll::Communicator* observed)
     : comm_(comm),
+      observed_(observed ? *observed : comm),
       o_(std::move(options)),
       me_(std::move(me)),
       probes_(std::move(probes)),
@@ -64,11 +67,11 @@ StragglerDetector::StragglerDetector(coll::Communicator& comm, StragglerOptions 
       hook_ = std::make_unique<HookRunner>(
           o_.hook, std::chrono::milliseconds(static_cast<long long>(o_.hook_timeout_s * 1e3)), log_);
   }
-  comm_.add_observer(timer_);
+  observed_.add_observer(timer_);
 }
 
 StragglerDetector::~StragglerDetector() {
-  comm_.remove_observer(timer_.get());
+  observed_.remove_observer(timer_.get());
   hook_.reset();  // waits for a running hook, at most its timeout
   if (events_fd_ >= 0) ::close(events_fd_);
 }
@@ -108,6 +111,8 @@ void StragglerDetector::judge_window(std::int64_t step) {
   const int n = comm_.size();
   const SectionTimes mine = window_.least();
   window_.clear();
+  if (own_windows_.size() == kNoiseWindows) own_windows_.erase(own_windows_.begin());
+  own_windows_.push_back(mine);
   StragglerThresholds asked = o_.thresholds;
   if (control_) asked = control_->read(o_.thresholds, log_);
   std::vector<double> payload(mine.begin(), mine.end());
@@ -325,6 +330,19 @@ void StragglerDetector::judge_window(std::int64_t step) {
   overhead_s_ += std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+SectionTimes StragglerDetector::noise_floor() const {
+  SectionTimes out{};
+  if (own_windows_.size() < 3) return out;
+  for (std::size_t s = 0; s < kSections; ++s) {
+    std::vector<double> v;
+    v.reserve(own_windows_.size());
+    for (const auto& w : own_windows_) v.push_back(w[s]);
+    const double med = median_of(v);
+    out[s] = med > 0 ? 1.4826 * mad_of(v) / med : 0;
+  }
+  return out;
+}
+
 void StragglerDetector::raise(Alert a) {
   a.host = a.rank < static_cast<int>(hosts_.size()) ? hosts_[static_cast<std::size_t>(a.rank)] : std::string();
   a.gpu_bus_id = a.rank < static_cast<int>(buses_.size()) ? buses_[static_cast<std::size_t>(a.rank)] : "none";
@@ -357,6 +375,8 @@ void StragglerDetector::write_metrics(std::int64_t step) {
   m.unconfirmed = unconfirmed_;
   m.windows = windows_;
   m.overhead_s = overhead_s_;
+  const SectionTimes noise = noise_floor();
+  m.noise_floor = &noise;
   try {
     const std::string text = render_metrics(m);
     AtomicFile f(o_.metrics, AtomicFile::Sync::none);  // a scrape reads it whole; no fsync per window

@@ -9,9 +9,12 @@
 // from the same gathered numbers whether to sniff. Rank 0 alone reads the control file
 // (its thresholds travel in the all_gather) and writes the outputs.
 //
-// Host memory only for now: on a device communicator (NCCL) the window's buffers would
-// have to live on the GPU and the sections come from CUDA events (the GPU seam: the loop
-// hands end_step event-timed sections; the buffers go through a device staging copy).
+// Two communicators: `comm` carries the detector's own exchanges (window statistics,
+// identities, the sniff) and must hold host memory; `observed` is the one whose operations
+// are the step's collectives (the gradients' NCCL communicator on GPUs; null: comm). A GPU
+// loop hands end_step sections timed with CUDA events (train/ft/attach_straggler.cpp).
+// One rank alone is a job of one: no one to compare with, so it never alerts, but it
+// measures its own noise floor (noise_floor()) and what the detector costs.
 #pragma once
 
 #include <cstdint>
@@ -51,9 +54,10 @@ using StragglerLog = std::function<void(const std::string&)>;  // thread-safe (t
 
 class StragglerDetector {
  public:
-  // Registers its observer on `comm`; cairn::Error naming the flag if an output cannot be opened.
+  // Registers its observer on `observed` (null: comm); cairn::Error naming the flag if an
+  // output cannot be opened.
   StragglerDetector(coll::Communicator& comm, StragglerOptions options, StragglerIdentity me, StragglerProbes probes,
-                    StragglerLog log);
+                    StragglerLog log, coll::Communicator* observed = nullptr);
   ~StragglerDetector();
   StragglerDetector(const StragglerDetector&) = delete;
   StragglerDetector& operator=(const StragglerDetector&) = delete;
@@ -69,6 +73,11 @@ class StragglerDetector {
   long sniffs() const { return sniffs_; }
   double overhead_s() const { return overhead_s_; }
   const std::optional<WindowScores>& last_scores() const { return last_; }
+  // This rank's noise floor: per section, the robust spread of its own window statistics
+  // across the windows judged so far (1.4826 MAD / median, a standard deviation's
+  // estimate as a share of the median; 0 before 3 windows). A change much larger than it
+  // stands out from this rank's own history: the least slowdown worth looking for here.
+  SectionTimes noise_floor() const;
 
  private:
   void judge_window(std::int64_t step);
@@ -78,6 +87,7 @@ class StragglerDetector {
   void write_metrics(std::int64_t step);
 
   coll::Communicator& comm_;
+  coll::Communicator& observed_;
   StragglerOptions o_;
   StragglerIdentity me_;
   StragglerProbes probes_;
@@ -103,6 +113,7 @@ class StragglerDetector {
   int job_link_count_ = 0;
   StragglerThresholds thresholds_;
   std::optional<WindowScores> last_;
+  std::vector<SectionTimes> own_windows_;  // this rank's window statistics, the latest kNoiseWindows
   std::vector<Alert> alerts_;
 };
 

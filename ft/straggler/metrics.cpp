@@ -59,6 +59,13 @@ std::string render_metrics(const MetricsSnapshot& m) {
   out += fmt::format("cairn_straggler_unconfirmed_total {}\n", m.unconfirmed);
   family("cairn_straggler_overhead_seconds_total", "counter", "Time the detector took from training on rank 0.");
   out += fmt::format("cairn_straggler_overhead_seconds_total {:.6g}\n", m.overhead_s);
+  if (m.noise_floor) {
+    family("cairn_straggler_noise_floor_ratio", "gauge",
+           "Rank 0's own window-to-window spread of each section (1.4826 MAD / median): the least change it can tell from noise.");
+    for (std::size_t s = 0; s < kSections; ++s)
+      out += fmt::format("cairn_straggler_noise_floor_ratio{{section=\"{}\"}} {:.6g}\n", to_string(section_at(s)),
+                         (*m.noise_floor)[s]);
+  }
   return out;
 }
 

@@ -19,6 +19,7 @@ struct MetricsSnapshot {
   StragglerThresholds thresholds;
   long alerts = 0, sniffs = 0, unconfirmed = 0, windows = 0;
   double overhead_s = 0;  // time the detector took from training (windows and sniffs)
+  const SectionTimes* noise_floor = nullptr;  // rank 0's (StragglerDetector::noise_floor())
 };
 
 std::string render_metrics(const MetricsSnapshot& m);

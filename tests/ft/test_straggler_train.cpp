@@ -174,5 +174,34 @@ TEST(StragglerTrain, TwoThousandCleanStepsRaiseNoAlert) {
   EXPECT_NE(prom.find("cairn_straggler_windows_total 999\n"), std::string::npos) << prom;
 }
 
+// One rank alone (a job of one): no peer, so no alert, but its own noise floor and the
+// detector's cost are measured and reported (the one-GPU measurement runs this with
+// --device cuda, where the sections come from CUDA events).
+TEST(StragglerTrain, OneRankAloneReportsItsNoiseFloorAndItsCost) {
+  const TempDir dir("straggler_alone");
+  const std::string shard = make_shard(dir);
+  if (shard.empty()) GTEST_SKIP() << "the fortunes package is missing: run scripts/deps.sh";
+  const std::string metrics = dir.file("m.prom"), out = dir.file("out.txt");
+  const std::string words = "env -i PATH=/usr/bin:/bin " + kCairn + " train --data " + shard +
+                            " --preset tiny --batch 1 --seq-len 16 --threads 1 --device cpu --steps 40"
+                            " --log-every 1000000 --straggler-every 4 --straggler-metrics " + metrics;
+  const int status = std::system((words + " >" + out + " 2>&1").c_str());
+  const std::string text = read_text_file(out, true);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+  EXPECT_NE(text.find("one rank alone has no peer to compare with"), std::string::npos) << text;
+  // 40 steps, 2 warm-up, windows of 4: 9 windows.
+  EXPECT_NE(text.find("straggler detector: 9 windows"), std::string::npos) << text;
+  EXPECT_NE(text.find("0 alerts"), std::string::npos) << text;
+  EXPECT_NE(text.find("noise floor"), std::string::npos) << text;
+  const std::string prom = read_text_file(metrics);
+  EXPECT_NE(prom.find("cairn_straggler_alerts_total 0\n"), std::string::npos) << prom;
+  const std::string key = "cairn_straggler_noise_floor_ratio{section=\"forward_backward\"} ";
+  const auto at = prom.find(key);
+  ASSERT_NE(at, std::string::npos) << prom;
+  const double floor = std::stod(prom.substr(at + key.size()));
+  EXPECT_GT(floor, 0) << prom;  // a host's step times always vary a little
+  EXPECT_LT(floor, 1) << prom;
+}
+
 }  // namespace
 }  // namespace cairn::ft::test

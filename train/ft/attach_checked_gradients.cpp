@@ -8,8 +8,13 @@
 //                      gradients take the same data path (alltoall, owner sums, all-gather)
 //                      with every check off, so a test sees what an unchecked run suffers.
 // On one rank there is no reduction and nothing to compare: the gradients are checked for
-// NaN/Inf after backward, and a flip (gradient or reduced: the same buffer there) lands
-// in them after backward.
+// NaN/Inf after backward (on a GPU by the fingerprint kernel, ft/sdc/fingerprint_cuda.h,
+// one read of the gradients in device memory), and a flip (gradient or reduced: the same
+// buffer there) lands in them after backward.
+// The checked reduction, the replicas' check and the host names go through the job's
+// host-memory communicator (FtJob::host_comm): on NCCL the gradients travel through host
+// copies (correct, slower than NCCL's all-reduce; the device-memory reduction is the
+// multi-GPU issue's).
 // Findings and actions are printed by rank 0 (every rank holds the same reports), one
 // line each on stderr: "sdc: step N: ...", N as the progress table numbers steps.
 #include <algorithm>
@@ -27,6 +32,10 @@
 #include "ft/sdc/checked_reduction.h"
 #include "ft/sdc/replica_check.h"
 #include "train/fault_tolerance.h"
+
+#if defined(CAIRN_HAVE_CUDA)
+#include "ft/sdc/fingerprint_cuda.h"
+#endif
 
 namespace cairn::train {
 namespace {
@@ -68,9 +77,12 @@ class CheckedGradients final : public FtLayer {
       hooks.after_backward.emplace_back([this](std::int64_t step, Model& model) { after_backward_alone(step, model); });
       return;
     }
-    if (options_.enabled || options_.param_check_every > 0) hosts_ = host_names(*job.comm, job.host);
+    if (!job.host_comm)
+      throw Error("--sdc: the job has no host-memory communicator for the checked reduction (internal: "
+                  "FtJob::host_comm is unset)");
+    if (options_.enabled || options_.param_check_every > 0) hosts_ = host_names(*job.host_comm, job.host);
     if (options_.enabled || !flips_.empty()) {
-      reduction_ = std::make_unique<ft::CheckedReduction>(*job.comm, options_.retries);
+      reduction_ = std::make_unique<ft::CheckedReduction>(*job.host_comm, options_.retries);
       hooks.reduce_gradients = [this](std::int64_t step, Model& model, double weight) {
         return reduce(step, model, weight);
       };
@@ -107,7 +119,7 @@ class CheckedGradients final : public FtLayer {
   // is passed by anyone only once everyone has entered it.
   [[noreturn]] void stop_together(const char* check, std::int64_t step, const std::string& why) const {
     if (job_.store) job_.store->barrier(fmt::format("cairn/sdc/stop/{}/{}", check, step), job_.world);
-    else if (job_.comm) job_.comm->barrier().wait();
+    else if (job_.host_comm) job_.host_comm->barrier().wait();
     throw CheckFailed(why);
   }
 
@@ -179,7 +191,8 @@ class CheckedGradients final : public FtLayer {
       put_back(model);
     }
     if (!options_.enabled) return;
-    const float* g = host_gradients(model);
+    if (nonfinite_count(model, n) == 0) return;
+    const float* g = host_gradients(model);  // a fault: find the first bad element on the host
     std::size_t bad = 0, first = n;
     for (std::size_t i = 0; i < n; ++i)
       if (!std::isfinite(g[i])) {
@@ -192,11 +205,22 @@ class CheckedGradients final : public FtLayer {
                                     step + 1, bad, bad == 1 ? "" : "s", first));
   }
 
+  // NaN/Inf among the n gradients, counted where they live.
+  static std::uint64_t nonfinite_count(Model& model, std::size_t n) {
+#if defined(CAIRN_HAVE_CUDA)
+    if (model.gradients_on_device()) return ft::device_fingerprint(model.gradients(), n, model.stream()).nonfinite;
+#endif
+    const float* g = model.gradients();
+    std::uint64_t bad = 0;
+    for (std::size_t i = 0; i < n; ++i) bad += std::isfinite(g[i]) ? 0 : 1;
+    return bad;
+  }
+
   void check_replicas(std::int64_t step) {
     if ((step + 1) % options_.param_check_every != 0 || !model_) return;
     if (model_->gradients_on_device()) model_->sync_state();  // the weights live on the GPU
     const auto& p = model_->state().params;
-    const ft::ReplicaVerdict v = ft::compare_replicas(*job_.comm, p.data(), p.size());
+    const ft::ReplicaVerdict v = ft::compare_replicas(*job_.host_comm, p.data(), p.size());
     if (v.agree) return;
     std::string who = rank_and_host(v.differing.front());
     for (std::size_t i = 1; i < v.differing.size(); ++i) who += ", " + rank_and_host(v.differing[i]);
