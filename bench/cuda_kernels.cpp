@@ -11,6 +11,10 @@
 //     linear forward  2 N in out;  backward (dx and dW)  4 N in out
 //     attention (causal, half the T x T scores)  forward 2 B H T^2 hd (QK^T and PV:
 //       4 B H T^2 hd, halved); backward 2.5x forward (five products for two)
+//   Rows with FLOPs also print "tflop_s" (10^12 FLOP/s over the timed iterations).
+// Attention has numbered versions (train/cuda/attention.h): v1 Cairn's SIMT kernels,
+// v2 cuDNN's fused SDPA (skipped, with the reason, where the build lacks it or cuDNN
+// refuses the shape); its rows print milliseconds.
 //
 // At the small shape, ops with a CPU reference in train/cpu are checked against it once
 // before timing ("rel_err" = ||gpu - cpu|| / ||cpu||, the bound of
@@ -142,6 +146,7 @@ void time_op(benchmark::State& state, cudaStream_t stream, double bytes, double 
   cudaEvent_t start{}, stop{};
   cudaEventCreate(&start);
   cudaEventCreate(&stop);
+  double total_s = 0;
   for (auto _ : state) {
     cudaEventRecord(start, stream);
     op();
@@ -150,15 +155,18 @@ void time_op(benchmark::State& state, cudaStream_t stream, double bytes, double 
     float ms = 0;
     cudaEventElapsedTime(&ms, start, stop);
     state.SetIterationTime(static_cast<double>(ms) / 1e3);
+    total_s += static_cast<double>(ms) / 1e3;
   }
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
   if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess)
     return state.SkipWithError((std::string("CUDA error while timing: ") + cudaGetErrorString(e)).c_str());
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
-  if (flops > 0)
+  if (flops > 0) {
     state.counters["flops"] = benchmark::Counter(flops * static_cast<double>(state.iterations()),
                                                  benchmark::Counter::kIsRate);
+    if (total_s > 0) state.counters["tflop_s"] = flops * static_cast<double>(state.iterations()) / total_s / 1e12;
+  }
 }
 
 constexpr double kF32 = 4, kBf16 = 2, kI32 = 4;
@@ -261,8 +269,16 @@ void rope(benchmark::State& state, const Shape& s, bool backward) {
   });
 }
 
-void attention(benchmark::State& state, const Shape& s, bool backward) {
+// v1: Cairn's kernels; v2: cuDNN's SDPA.
+void attention(benchmark::State& state, const Shape& s, bool backward, cuda::AttentionImpl impl) {
   const auto a = s.attention();
+  const cuda::AttentionOptions options{impl, false};
+  if (impl == cuda::AttentionImpl::cudnn) {
+    if (!cuda::cudnn_attention_built())
+      return state.SkipWithError("this build has no cuDNN attention (CMake's 'Attention:' line says why)");
+    if (cuda::attention_impl_for(a, backward, options, nullptr) != impl)
+      return state.SkipWithError("cuDNN refuses this shape (its reason is on stderr)");
+  }
   const std::int64_t n = s.n(), qd = a.heads * a.head_dim, kvd = a.kv_heads * a.head_dim;
   cuda::Stream stream;
   const auto q = round_bf16(random(n * qd, 1.0, 1)), k = round_bf16(random(n * kvd, 1.0, 2)),
@@ -270,7 +286,7 @@ void attention(benchmark::State& state, const Shape& s, bool backward) {
   auto d_q = to_device_bf16(q), d_k = to_device_bf16(k), d_v = to_device_bf16(v);
   DeviceBuffer<bf16> o(n * qd);
   DeviceBuffer<float> lse(a.batch * a.heads * a.seq_len);
-  cuda::attention_forward(d_q.get(), d_k.get(), d_v.get(), a, o.get(), lse.get(), stream.get());
+  cuda::attention_forward(d_q.get(), d_k.get(), d_v.get(), a, o.get(), lse.get(), stream.get(), options);
   if (s.check && !backward) {
     std::vector<float> ref(q.size()), ref_lse(static_cast<std::size_t>(lse.size()));
     cpu::attention_forward(q.data(), k.data(), v.data(), a, ref.data(), ref_lse.data());
@@ -282,14 +298,14 @@ void attention(benchmark::State& state, const Shape& s, bool backward) {
   const double lse_bytes = static_cast<double>(lse.size()) * kF32;
   if (!backward)
     return time_op(state, stream.get(), 2 * qo + 2 * kv + lse_bytes, forward_flops, [&] {
-      cuda::attention_forward(d_q.get(), d_k.get(), d_v.get(), a, o.get(), lse.get(), stream.get());
+      cuda::attention_forward(d_q.get(), d_k.get(), d_v.get(), a, o.get(), lse.get(), stream.get(), options);
     });
   auto dout = to_device_bf16(random(n * qd, 1.0, 4));
   DeviceBuffer<bf16> dq(n * qd), dk(n * kvd), dv(n * kvd);
   // Reads dout, q, k, v, o, lse; writes dq, dk, dv.
   time_op(state, stream.get(), 4 * qo + 4 * kv + lse_bytes, 2.5 * forward_flops, [&] {
     cuda::attention_backward(dout.get(), d_q.get(), d_k.get(), d_v.get(), o.get(), lse.get(), a, dq.get(),
-                             dk.get(), dv.get(), stream.get());
+                             dk.get(), dv.get(), stream.get(), options);
   });
 }
 
@@ -487,7 +503,7 @@ Shape shape(const std::string& preset_name, std::int64_t batch, std::int64_t seq
 
 // Skips without a GPU, then runs the benchmark.
 template <typename F>
-void add(const std::string& name, const Shape& s, F body) {
+void add(const std::string& name, const Shape& s, F body, benchmark::TimeUnit unit = benchmark::kMicrosecond) {
   benchmark::RegisterBenchmark((name + "/" + s.label).c_str(),
                                [s, body](benchmark::State& state) {
                                  if (probe::visible_cuda_device_count() == 0)
@@ -501,11 +517,29 @@ void add(const std::string& name, const Shape& s, F body) {
                                  }
                                })
       ->UseManualTime()
-      ->Unit(benchmark::kMicrosecond);
+      ->Unit(unit);
+}
+
+void add_attention(const Shape& s) {
+  for (const bool bwd : {false, true})
+    for (const cuda::AttentionImpl impl : {cuda::AttentionImpl::cairn, cuda::AttentionImpl::cudnn}) {
+      const std::string version = impl == cuda::AttentionImpl::cairn ? "v1_cairn" : "v2_cudnn";
+      add(std::string("Attention") + (bwd ? "Backward" : "Forward") + "_" + version, s,
+          [bwd, impl](benchmark::State& st, const Shape& sh) { attention(st, sh, bwd, impl); },
+          benchmark::kMillisecond);
+    }
 }
 
 void register_all() {
+  // Attention alone at 32 query heads over 8 KV heads of 64 (the 1b preset has 16/2 of
+  // 128), batch 8 x seq 2048: the shape issue 20 compares v1 and v2 at.
+  Shape h32 = shape("1b", 8, 2048, false);
+  h32.c.n_heads = 32;
+  h32.c.n_kv_heads = 8;
+  h32.label = "h32_kv8_d64_b8_t2048";
+  add_attention(h32);
   for (const Shape& s : {shape("tiny", 16, 64, true), shape("1b", 8, 2048, false)}) {
+    add_attention(s);
     for (const bool bwd : {false, true}) {
       const std::string dir = bwd ? "Backward" : "Forward";
       add("Embedding" + dir, s, [bwd](benchmark::State& st, const Shape& sh) { embedding(st, sh, bwd); });
@@ -513,7 +547,6 @@ void register_all() {
       if (s.c.qk_norm)
         add("QkNorm" + dir, s, [bwd](benchmark::State& st, const Shape& sh) { qk_norm(st, sh, bwd); });
       add("Rope" + dir, s, [bwd](benchmark::State& st, const Shape& sh) { rope(st, sh, bwd); });
-      add("Attention" + dir, s, [bwd](benchmark::State& st, const Shape& sh) { attention(st, sh, bwd); });
       auto gemms = projections(s.c);
       gemms.push_back(head(s.c));
       for (const Projection& p : gemms)

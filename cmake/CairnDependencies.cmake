@@ -44,6 +44,7 @@ if(CAIRN_CUDA)
   add_library(cairn_nccl INTERFACE)
   target_link_libraries(cairn_nccl INTERFACE ${CAIRN_NCCL_LIBRARY} CUDA::cudart)
   target_include_directories(cairn_nccl INTERFACE ${CAIRN_NCCL_INCLUDE})
+  include(${CMAKE_CURRENT_LIST_DIR}/CairnCudnnFrontend.cmake)
   # CAIRN_HAVE_CUDA is a usage requirement of cairn_common (common/CMakeLists.txt), so
   # every target linking a Cairn module sees it and nothing else does.
 endif()

@@ -17,6 +17,8 @@ namespace {
 
 // Sorted by name (knobs() promises it; the docs test checks it).
 constexpr Knob kKnobs[] = {
+    {"CAIRN_ATTENTION", KnobType::text, 0, 0, "cudnn where the build has it, else cairn",
+     "the GPU attention: cudnn (cuDNN's fused SDPA; a shape it refuses runs Cairn's) or cairn (Cairn's own kernels)"},
     {"CAIRN_CPU_THREADS", KnobType::integer, 1, 1024, "the hardware threads of this machine",
      "threads of the CPU training kernels (cairn train on the CPU)"},
     {"CAIRN_FT_EVENTS", KnobType::text, 0, 0, "set by cairn launch --max-restarts or --incidents",

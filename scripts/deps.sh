@@ -19,3 +19,29 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The cuDNN frontend (NVIDIA's header-only C++ API for cuDNN's graphs, here its fused
+# attention) is not a Debian package: the pinned PyPI wheel's include/ folder goes into
+# the git-ignored .deps/, where CMake looks for it (cmake/CairnCudnnFrontend.cmake). The
+# headers are the same in every wheel of a version; one wheel is pinned with its hash.
+cfe_version=1.32.0
+cfe_wheel=nvidia_cudnn_frontend-${cfe_version}-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl
+cfe_sha256=c6006556017a4d1c914c52a556c71b1267f2d6a0500f742e7b4edef539878df0
+cfe_dir=.deps/cudnn-frontend-${cfe_version}
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -f "$root/$cfe_dir/include/cudnn_frontend.h" ]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
+    --platform manylinux_2_28_x86_64 -d "$tmp" "nvidia-cudnn-frontend==${cfe_version}"
+  echo "${cfe_sha256}  $tmp/${cfe_wheel}" | sha256sum --check --quiet
+  mkdir -p "$root/$cfe_dir.partial"
+  python3 - "$tmp/${cfe_wheel}" "$root/$cfe_dir.partial" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith("include/")])
+PY
+  rm -rf "${root:?}/$cfe_dir"
+  mv "$root/$cfe_dir.partial" "$root/$cfe_dir"
+  echo "cuDNN frontend ${cfe_version} headers in $cfe_dir/include"
+fi

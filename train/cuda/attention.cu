@@ -1,4 +1,17 @@
-#include "train/cuda/attention.h"
+// Cairn's causal grouped-query attention kernels, flash-attention style (Dao et al. 2022,
+// FlashAttention; Dao 2023, FlashAttention-2): the T x T score matrix is never stored.
+// The math and the CPU reference are train/cpu/attention.h; the dispatch between these
+// kernels and cuDNN's is train/cuda/attention.h.
+//   forward: tiles of 32 keys stream past 32 query rows; each row keeps a running max
+//     m, a running sum l and an unnormalised output (online softmax, Milakov & Gimelshein
+//     2018): m' = max(m, max_j s_j), l' = l e^(m-m') + sum_j e^(s_j-m'),
+//     o' = o e^(m-m') + sum_j e^(s_j-m') v_j;  at the end o / l and lse = m + log l.
+//   backward recomputes P_ij = exp(s_ij - lse_i) from the saved lse, with
+//     D_i = do_i . o_i,  dS_ij = P_ij (do_i . v_j - D_i) / sqrt(hd),
+//   in two passes that need no atomics (deterministic): dq per query tile (over keys),
+//   then dk, dv per key tile (over the group's heads and the later queries).
+// bf16 storage, f32 arithmetic (SIMT, no tensor cores), head_dim up to 256.
+#include "train/cuda/detail/attention_cairn.h"
 
 #include <cmath>
 #include <string>
@@ -8,7 +21,7 @@
 #include "train/cuda/detail/kernel_util.cuh"
 #include "train/cuda/detail/scratch.h"
 
-namespace cairn::train::cuda {
+namespace cairn::train::cuda::detail {
 namespace {
 
 // A block is 8 warps; each warp owns 4 rows of a 32-row tile, and a lane stands for one
@@ -342,9 +355,9 @@ void with_dims_per_lane(int head_dim, F&& f) {
 
 }  // namespace
 
-void attention_forward(const bf16* q, const bf16* k, const bf16* v,
-                       const cpu::AttentionShape& shape, bf16* o, float* lse,
-                       cudaStream_t stream) {
+void attention_forward_cairn(const bf16* q, const bf16* k, const bf16* v,
+                             const cpu::AttentionShape& shape, bf16* o, float* lse,
+                             cudaStream_t stream) {
   const Dims s = make_dims(shape);
   const float scale = 1.f / std::sqrt(static_cast<float>(s.head_dim));
   const std::size_t smem = 3 * kTile * (s.head_dim + 1) * sizeof(float);
@@ -356,9 +369,9 @@ void attention_forward(const bf16* q, const bf16* k, const bf16* v,
   });
 }
 
-void attention_backward(const bf16* dout, const bf16* q, const bf16* k, const bf16* v,
-                        const bf16* o, const float* lse, const cpu::AttentionShape& shape,
-                        bf16* dq, bf16* dk, bf16* dv, cudaStream_t stream) {
+void attention_backward_cairn(const bf16* dout, const bf16* q, const bf16* k, const bf16* v,
+                              const bf16* o, const float* lse, const cpu::AttentionShape& shape,
+                              bf16* dq, bf16* dk, bf16* dv, cudaStream_t stream) {
   const Dims s = make_dims(shape);
   const float scale = 1.f / std::sqrt(static_cast<float>(s.head_dim));
   const std::int64_t rows = s.batch * s.seq_len * s.heads;
@@ -383,4 +396,4 @@ void attention_backward(const bf16* dout, const bf16* q, const bf16* k, const bf
   });
 }
 
-}  // namespace cairn::train::cuda
+}  // namespace cairn::train::cuda::detail
