@@ -17,8 +17,9 @@ namespace {
 
 // Sorted by name (knobs() promises it; the docs test checks it).
 constexpr Knob kKnobs[] = {
-    {"CAIRN_ATTENTION", KnobType::text, 0, 0, "cudnn where the build has it, else cairn",
-     "the GPU attention: cudnn (cuDNN's fused SDPA; a shape it refuses runs Cairn's) or cairn (Cairn's own kernels)"},
+    {"CAIRN_ATTENTION", KnobType::choice, 0, 0, "cudnn where the build has it, else cairn",
+     "the GPU attention: cudnn (cuDNN's fused SDPA; a shape it refuses runs Cairn's) or cairn (Cairn's own kernels)",
+     "cudnn cairn"},
     {"CAIRN_CPU_THREADS", KnobType::integer, 1, 1024, "the hardware threads of this machine",
      "threads of the CPU training kernels (cairn train on the CPU)"},
     {"CAIRN_FT_EVENTS", KnobType::text, 0, 0, "set by cairn launch --max-restarts or --incidents",
@@ -90,6 +91,16 @@ std::optional<double> parse_seconds(const Knob& k, const std::optional<std::stri
   return v;
 }
 
+std::optional<std::string> parse_choice(const Knob& k, const std::optional<std::string>& s) {
+  if (!s) return std::nullopt;
+  for (std::string_view rest = k.choices; !rest.empty();) {
+    const auto space = rest.find(' ');
+    if (rest.substr(0, space) == *s) return s;
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+  }
+  malformed(k, *s);
+}
+
 bool recorded_prefix(const std::string& name) { return name.starts_with("NCCL_") || name.starts_with("UCX_"); }
 
 }  // namespace
@@ -108,6 +119,11 @@ std::string expected_form(const Knob& k) {
     case KnobType::seconds: return "positive number of seconds";
     case KnobType::text: return "text";
     case KnobType::secret: return "secret text";
+    case KnobType::choice: {
+      std::string words(k.choices);
+      for (std::size_t at = 0; (at = words.find(' ', at)) != std::string::npos; at += 2) words.replace(at, 1, ", ");
+      return "one of: " + words;
+    }
   }
   return "text";
 }
@@ -143,10 +159,18 @@ std::optional<std::string> text(std::string_view name) {
   return raw(name);
 }
 
+std::optional<std::string> choice(std::string_view name, const Vars& vars) {
+  return parse_choice(of_type(name, {KnobType::choice}), raw(name, vars));
+}
+std::optional<std::string> choice(std::string_view name) {
+  return parse_choice(of_type(name, {KnobType::choice}), raw(name));
+}
+
 void check_all(const Vars& vars) {
   for (const Knob& k : kKnobs) {
     if (k.type == KnobType::integer) parse_integer(k, raw(k.name, vars));
     if (k.type == KnobType::seconds) parse_seconds(k, raw(k.name, vars));
+    if (k.type == KnobType::choice) parse_choice(k, raw(k.name, vars));
   }
 }
 

@@ -15,7 +15,7 @@
 
 namespace cairn::env {
 
-enum class KnobType { integer, seconds, text, secret };
+enum class KnobType { integer, seconds, text, secret, choice };
 
 struct Knob {
   std::string_view name;
@@ -23,13 +23,15 @@ struct Knob {
   std::int64_t min = 0, max = 0;  // integer knobs: the accepted range
   std::string_view default_value;  // what applies when it is unset, in words
   std::string_view meaning;        // one line
+  std::string_view choices = {};   // choice knobs: the accepted words, separated by spaces
 };
 
 // The registry, sorted by name.
 std::span<const Knob> knobs();
 // The knob called `name`; throws naming it when no knob has that name (a typo in Cairn).
 const Knob& knob(std::string_view name);
-// "integer in [1, 1024]", "positive number of seconds", "text" or "secret text".
+// "integer in [1, 1024]", "positive number of seconds", "text", "secret text" or
+// "one of: cudnn, cairn".
 std::string expected_form(const Knob& k);
 
 // A copy of the environment, or the environment a launcher hands to a child.
@@ -44,8 +46,10 @@ std::optional<double> seconds(std::string_view name, const Vars& vars);
 std::optional<double> seconds(std::string_view name);
 std::optional<std::string> text(std::string_view name, const Vars& vars);  // text and secret knobs
 std::optional<std::string> text(std::string_view name);
+std::optional<std::string> choice(std::string_view name, const Vars& vars);  // one of its words
+std::optional<std::string> choice(std::string_view name);
 
-// Reads every integer and seconds knob that is set, so a malformed one stops any command
+// Reads every integer, seconds and choice knob that is set, so a malformed one stops any command
 // at its start, not only the command that happens to read it (CAIRN_WORLD_SIZE=0 with no
 // CAIRN_RANK was otherwise never read). cairn::Error naming the first malformed knob.
 void check_all(const Vars& vars);

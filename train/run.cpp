@@ -14,6 +14,10 @@
 #include "train/progress.h"
 #include "train/train_config_check.h"
 
+#if CAIRN_HAVE_CUDA
+#include "train/cuda/attention.h"
+#endif
+
 namespace cairn::train {
 namespace {
 
@@ -117,6 +121,10 @@ RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* 
   check_fault_tolerance_options(o.ft, comm ? comm->size() : 1);
   const TrainConfig cfg = with_seq_len(o.config);
   const std::string memory = require_memory_fits(cfg);
+#if CAIRN_HAVE_CUDA
+  // A malformed CAIRN_ATTENTION stops the run here, before anything is allocated.
+  if (cfg.device == Device::cuda) (void)cuda::default_attention_impl();
+#endif
   // An allocation that fails although the plan fitted (other processes took the memory
   // meanwhile) ends as one line saying what was being allocated.
   std::string doing = "while starting the run";

@@ -37,6 +37,18 @@ TEST(EnvKnobs, RegistryIsSortedAndEveryKnobIsCairns) {
     if (k.type == KnobType::integer) {
       EXPECT_LT(k.min, k.max) << k.name;
     }
+    EXPECT_EQ(k.type == KnobType::choice, !k.choices.empty()) << k.name;  // a choice lists its words
+  }
+}
+
+TEST(EnvKnobs, AChoiceTakesOneOfItsWordsAndNothingElse) {
+  EXPECT_EQ(choice("CAIRN_ATTENTION", Vars{{"CAIRN_ATTENTION", "cairn"}}), "cairn");
+  EXPECT_EQ(choice("CAIRN_ATTENTION", Vars{{"CAIRN_ATTENTION", "cudnn"}}), "cudnn");
+  EXPECT_EQ(choice("CAIRN_ATTENTION", Vars{}), std::nullopt);
+  for (const char* bad : {"CUDNN", "cud", "cudnn ", "cudnn cairn", "x"}) {
+    const std::string e = error_of([&] { choice("CAIRN_ATTENTION", Vars{{"CAIRN_ATTENTION", bad}}); });
+    EXPECT_NE(e.find("expected one of: cudnn, cairn"), std::string::npos) << bad << ": " << e;
+    EXPECT_NE(error_of([&] { check_all(Vars{{"CAIRN_ATTENTION", bad}}); }).find("CAIRN_ATTENTION"), std::string::npos);
   }
 }
 

@@ -1,8 +1,9 @@
 // Cairn's own environment knobs (common/env_knobs.h), swept from the registry itself: each
-// integer or seconds knob given values it cannot take stops any command at its start with
+// integer, seconds or choice knob given values it cannot take stops any command at its start with
 // one line naming the variable, whether or not that command reads it. A knob added to the
 // registry joins the sweep without a change here. Also: Cairn's launcher variables set
 // without CAIRN_RANK are not silently ignored.
+#include <cctype>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -30,6 +31,12 @@ std::vector<KnobCase> knob_cases() {
       if (k.max < std::numeric_limits<std::int64_t>::max()) bad.push_back({"above_max", std::to_string(k.max + 1)});
     } else if (k.type == env::KnobType::seconds) {
       bad = {{"word", "abc"}, {"zero", "0"}, {"negative", "-1"}, {"nan", "nan"}, {"inf", "inf"}};
+    } else if (k.type == env::KnobType::choice) {
+      // Not a word of its list, one in other case, one with a space after.
+      std::string first(k.choices.substr(0, k.choices.find(' ')));
+      std::string upper = first;
+      for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      bad = {{"unknown_word", "bogus"}, {"other_case", upper}, {"trailing_space", first + " "}};
     }
     for (const auto& [label, value] : bad) cases.push_back({std::string(k.name), value, std::string(k.name) + "_" + label});
   }

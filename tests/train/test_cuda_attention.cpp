@@ -152,7 +152,8 @@ TEST(AttentionKnob, ReadsCudnnOrCairnAndRefusesTheRest) {
     ADD_FAILURE() << "CAIRN_ATTENTION=flash was taken";
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "CAIRN_ATTENTION='flash' is malformed: expected cudnn or cairn (docs/environment.md); fix it or unset it");
+              "CAIRN_ATTENTION='flash' is malformed: expected one of: cudnn, cairn (docs/environment.md); fix it or "
+              "unset it");
   }
 }
 

@@ -22,17 +22,13 @@ bool well_formed(const cpu::AttentionShape& s) {
 }  // namespace
 
 AttentionImpl attention_impl_from(const std::map<std::string, std::string>& vars) {
-  const auto v = env::text("CAIRN_ATTENTION", vars);
+  const auto v = env::choice("CAIRN_ATTENTION", vars);  // cudnn or cairn, else malformed
   if (!v) return cudnn_attention_built() ? AttentionImpl::cudnn : AttentionImpl::cairn;
   if (*v == "cairn") return AttentionImpl::cairn;
-  if (*v == "cudnn") {
-    if (!cudnn_attention_built())
-      throw Error("CAIRN_ATTENTION=cudnn, but this build has no cuDNN attention (CMake's 'Attention:' line "
-                  "says why; run scripts/deps.sh and reconfigure); unset it or set cairn");
-    return AttentionImpl::cudnn;
-  }
-  throw Error("CAIRN_ATTENTION='" + *v + "' is malformed: expected cudnn or cairn (docs/environment.md); fix it or "
-              "unset it");
+  if (!cudnn_attention_built())
+    throw Error("CAIRN_ATTENTION=cudnn, but this build has no cuDNN attention (CMake's 'Attention:' line "
+                "says why; run scripts/deps.sh and reconfigure); unset it or set cairn");
+  return AttentionImpl::cudnn;
 }
 
 const char* name(AttentionImpl impl) { return impl == AttentionImpl::cudnn ? "cudnn" : "cairn"; }
