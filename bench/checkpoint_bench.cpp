@@ -20,10 +20,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
+
+#if defined(CAIRN_HAVE_CUDA)
+#include <cuda_runtime_api.h>
+#endif
 
 #include "ft/checkpoint/async_checkpointer.h"
 #include "ft/checkpoint/staging.h"
@@ -46,6 +51,17 @@ std::string bench_dir() {
   return dir.string();
 }
 
+// Pinned staging needs a GPU's driver; without one the host rows stage into plain memory.
+bool have_gpu() {
+#if defined(CAIRN_HAVE_CUDA)
+  int count = 0;
+  return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
+#else
+  return false;
+#endif
+}
+bool pin() { return can_pin_host_memory() && have_gpu(); }
+
 struct State {
   std::vector<float> p, m, v;
   explicit State(std::int64_t n) : p(n, 0.5f), m(n, 0.01f), v(n, 1e-4f) {
@@ -64,7 +80,7 @@ struct State {
 double copy_seconds(const State& s) {
   const std::size_t bytes = s.p.size() * sizeof(float);
   static StagingSlab slab;
-  if (slab.size() != 3 * bytes) slab = StagingSlab(3 * bytes, can_pin_host_memory());
+  if (slab.size() != 3 * bytes) slab = StagingSlab(3 * bytes, pin());
   const auto t0 = Clock::now();
   std::memcpy(slab.data(), s.p.data(), bytes);
   std::memcpy(slab.data() + bytes, s.m.data(), bytes);
@@ -83,7 +99,7 @@ void StageCopy(benchmark::State& st) {
   const State s(elements());
   for (auto _ : st) st.SetIterationTime(copy_seconds(s));
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * 3 * elements() * 4);
-  st.counters["pinned"] = can_pin_host_memory() ? 1 : 0;
+  st.counters["pinned"] = pin() ? 1 : 0;
 }
 BENCHMARK(StageCopy)->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
@@ -94,7 +110,7 @@ void SaveStall(benchmark::State& st) {
   CheckpointerOptions o;
   o.dir = dir;
   o.keep = 1;
-  o.pinned = true;
+  o.pinned = pin();
   std::vector<double> plain, saving, stalls;
   {
     AsyncCheckpointer w(o);
@@ -129,6 +145,84 @@ void SaveStall(benchmark::State& st) {
   st.counters["saves"] = static_cast<double>(saving.size());
 }
 BENCHMARK(SaveStall)->Iterations(200)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+#if defined(CAIRN_HAVE_CUDA)
+// The GPU's form (a CUDA model's state lives on the device). The floor: the state's three
+// buffers copied from the device into pinned memory, one cudaMemcpy each. The stall: a
+// save of the same device buffers (AsyncCheckpointer copies them into its pinned staging
+// chunks), its wait for the previous write left out (the loop waits for each write before
+// the next save, untimed), so it is the copy as a save makes it.
+struct DeviceState {
+  std::int64_t n;
+  float *p = nullptr, *m = nullptr, *v = nullptr;
+  explicit DeviceState(std::int64_t count) : n(count) {
+    for (float** b : {&p, &m, &v}) {
+      if (cudaMalloc(reinterpret_cast<void**>(b), static_cast<std::size_t>(n) * sizeof(float)) != cudaSuccess)
+        throw std::runtime_error("cudaMalloc of the bench state failed");
+      cudaMemset(*b, 0x3c, static_cast<std::size_t>(n) * sizeof(float));
+    }
+    cudaDeviceSynchronize();
+  }
+  ~DeviceState() {
+    for (float* b : {p, m, v}) cudaFree(b);
+  }
+};
+
+double device_copy_seconds(const DeviceState& s) {
+  const std::size_t bytes = static_cast<std::size_t>(s.n) * sizeof(float);
+  static StagingSlab slab;
+  if (slab.size() != 3 * bytes) slab = StagingSlab(3 * bytes, true);
+  const auto t0 = Clock::now();
+  cudaMemcpy(slab.data(), s.p, bytes, cudaMemcpyDeviceToHost);
+  cudaMemcpy(slab.data() + bytes, s.m, bytes, cudaMemcpyDeviceToHost);
+  cudaMemcpy(slab.data() + 2 * bytes, s.v, bytes, cudaMemcpyDeviceToHost);
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void DeviceToPinned(benchmark::State& st) {
+  if (!have_gpu()) return st.SkipWithError("no CUDA device visible");
+  const DeviceState s(elements());
+  for (auto _ : st) st.SetIterationTime(device_copy_seconds(s));
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * 3 * elements() * 4);
+}
+BENCHMARK(DeviceToPinned)->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(1.0);
+
+void DeviceSaveStall(benchmark::State& st) {
+  if (!have_gpu()) return st.SkipWithError("no CUDA device visible");
+  const std::int64_t n = elements();
+  const DeviceState s(n);
+  const std::string dir = bench_dir();
+  CheckpointerOptions o;
+  o.dir = dir;
+  o.keep = 1;
+  o.pinned = true;
+  std::vector<double> copies;
+  {
+    AsyncCheckpointer w(o);
+    w.reserve(n, 3);
+    std::int64_t step = 0;
+    for (auto _ : st) {
+      SaveRequest r;
+      r.step = ++step;
+      r.total_elements = n;
+      r.buffers = {{"params", s.p, true}, {"adam.m", s.m, true}, {"adam.v", s.v, true}};
+      const double stall = w.save(r);
+      st.SetIterationTime(stall);
+      copies.push_back(stall);
+      st.PauseTiming();
+      w.wait();  // the write, untimed: the next save's stall is its copy alone
+      st.ResumeTiming();
+    }
+  }
+  std::filesystem::remove_all(dir);
+  const double floor = device_copy_seconds(s);
+  st.counters["stall_p50_s"] = percentile(copies, 0.5);
+  st.counters["stall_p99_s"] = percentile(copies, 0.99);
+  st.counters["floor_copy_s"] = floor;
+  st.counters["stall_over_floor"] = floor > 0 ? percentile(copies, 0.5) / floor : 0;
+}
+BENCHMARK(DeviceSaveStall)->Iterations(6)->UseManualTime()->Unit(benchmark::kMillisecond);
+#endif
 
 }  // namespace
 }  // namespace cairn::ft

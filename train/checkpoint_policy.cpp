@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iterator>
 #include <utility>
 
 #include "common/error.h"
+#include "train/parameter_layout.h"
 
 namespace cairn::train {
 
@@ -128,6 +130,8 @@ CheckpointPolicy::CheckpointPolicy(const CheckpointOptions& o, const TrainConfig
                                          std::chrono::minutes(5));
   }
   writer_ = std::make_unique<ft::AsyncCheckpointer>(std::move(w));
+  // The staging memory now, not in the first save's stall (pinning gigabytes takes seconds).
+  writer_->reserve(ParameterLayout(cfg.model).total_elements(), std::size(kStateSectionNames));
 }
 
 CheckpointPolicy::~CheckpointPolicy() = default;
@@ -162,6 +166,7 @@ void CheckpointPolicy::collect(std::vector<CheckpointNews>& news) {
       w.path = out.manifest;
       w.step = out.step;
       w.stall_seconds = out.stall_s;
+      w.wait_seconds = out.wait_s;
       w.write_seconds = out.write_s;
       w.seconds = out.stall_s + out.write_s;
       w.bytes = out.stored_bytes;

@@ -23,6 +23,7 @@ struct CheckpointWritten {
   std::int64_t step = 0;  // steps taken when it was written
   double seconds = 0;     // stall + write: from the save's start to its verdict
   double stall_seconds = 0;  // what training waited (the previous save, the state copied to staging)
+  double wait_seconds = 0;   // the part of the stall spent waiting for the previous save's write
   double write_seconds = 0;  // in the background, while training went on
   std::uint64_t bytes = 0;   // this rank's shard on disk
 };

@@ -47,8 +47,12 @@ void ProgressPrinter::step(const StepResult& r, std::int64_t total_steps) const 
 
 void ProgressPrinter::checkpoint(const CheckpointWritten& c) const {
   if (!printing_) return;
-  std::printf("checkpoint %s: step %lld verified (stall %.3f s, written in %.2f s in the background, %.1f MB)\n",
-              c.path.c_str(), static_cast<long long>(c.step), c.stall_seconds, c.write_seconds,
+  // The wait is named: a write slower than the interval shows as stall, not as copy.
+  char waited[96] = "";
+  if (c.wait_seconds >= 1e-3)
+    std::snprintf(waited, sizeof waited, ", of which %.3f s waiting for the previous save's write", c.wait_seconds);
+  std::printf("checkpoint %s: step %lld verified (stall %.3f s%s, written in %.2f s in the background, %.1f MB)\n",
+              c.path.c_str(), static_cast<long long>(c.step), c.stall_seconds, waited, c.write_seconds,
               static_cast<double>(c.bytes) / 1e6);
   std::fflush(stdout);
 }

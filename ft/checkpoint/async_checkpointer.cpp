@@ -126,9 +126,15 @@ void AsyncCheckpointer::copy_to_staging(char* chunk, const char* src, std::size_
 #endif
 }
 
+void AsyncCheckpointer::reserve(std::int64_t total_elements, std::size_t buffers) {
+  const ElementRange range = shard_range(total_elements, o_.rank, o_.ranks);
+  ensure_slab(static_cast<std::uint64_t>(range.count) * sizeof(float) * buffers);
+}
+
 double AsyncCheckpointer::save(const SaveRequest& r) {
   const auto t0 = Clock::now();
   wait();  // the next checkpoint waits for the previous write: one in flight
+  const double waited = since(t0);
   if (static_cast<std::int64_t>(r.buffers.size()) < 1 || r.total_elements < 0)
     throw Error("checkpointer: nothing to save");
   auto job = std::make_unique<Job>();
@@ -168,6 +174,7 @@ double AsyncCheckpointer::save(const SaveRequest& r) {
     {
       std::lock_guard lock(mu_);
       job_->stall_s = stall;
+      job_->wait_s = waited;
       job_->staged_at = Clock::now();
       job_->staged = true;
       job_->pieces.push_back(end);
@@ -315,6 +322,7 @@ void AsyncCheckpointer::run_job(Job& job) {
   {
     std::lock_guard lock(mu_);
     out.stall_s = job.stall_s;
+    out.wait_s = job.wait_s;
     out.write_s = job.staged ? since(job.staged_at) : 0;
     outcomes_.push_back(std::move(out));
     job_.reset();

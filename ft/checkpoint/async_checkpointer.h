@@ -58,6 +58,7 @@ struct SaveOutcome {
   std::string error;       // !committed: why, naming the file or rank and the fix
   std::string injected;    // what an --inject fault did to it, for the log; empty: none
   double stall_s = 0;      // what training waited: the previous save, then the staging copy
+  double wait_s = 0;       // the part of stall_s spent waiting for the previous save's write
   double write_s = 0;      // background: from the end of staging to the verdict
   std::uint64_t raw_bytes = 0, stored_bytes = 0;  // this rank's shard
 };
@@ -82,6 +83,10 @@ class AsyncCheckpointer {
   AsyncCheckpointer(const AsyncCheckpointer&) = delete;
   AsyncCheckpointer& operator=(const AsyncCheckpointer&) = delete;
 
+  // Takes the staging memory a save of `total_elements` x `buffers` floats needs (this
+  // rank's shard) now, before training: pinning gigabytes takes seconds, which the first
+  // save would otherwise stall for.
+  void reserve(std::int64_t total_elements, std::size_t buffers);
   // Returns the stall in seconds, once the buffers may change again.
   double save(const SaveRequest& r);
   // Saves that reached their verdict since the last call, oldest first.
@@ -107,7 +112,7 @@ class AsyncCheckpointer {
     std::deque<Piece> pieces;
     std::chrono::steady_clock::time_point staged_at;
     bool staged = false;
-    double stall_s = 0;
+    double stall_s = 0, wait_s = 0;
   };
 
   void ensure_slab(std::uint64_t shard_bytes);

@@ -125,15 +125,13 @@ Fingerprint fingerprint(const float* x, std::size_t n) { return one_pass<true>(x
 Fingerprint mixed_fingerprint(const float* x, std::size_t n) {
   Lanes lanes;
   std::uint64_t h = 0;
-  for (std::size_t i = 0; i < n; i += kFingerprintBlock) {
-    const std::size_t m = std::min(kFingerprintBlock, n - i);
-    for (std::size_t j = i; j < i + m; ++j) {
-      std::uint32_t w;
-      std::memcpy(&w, x + j, sizeof w);
-      h += mix_word(j, w);
-    }
-    lanes.add<true>(x + i, m);
-  }
+  const auto word = [&](std::size_t j) {
+    std::uint32_t w = 0;
+    if (j < n) std::memcpy(&w, x + j, sizeof w);
+    return w;
+  };
+  for (std::size_t p = 0; 2 * p < n; ++p) h += mix_pair(p * kPairIndexMul, word(2 * p), word(2 * p + 1));
+  for (std::size_t i = 0; i < n; i += kFingerprintBlock) lanes.add<true>(x + i, std::min(kFingerprintBlock, n - i));
   Fingerprint f;
   f.xxh3 = h;
   lanes.into(f);

@@ -30,9 +30,9 @@ struct Partial {
   double sum, abs_sum;
 };
 
-__device__ __forceinline__ void fold(Partial& p, std::uint64_t index, float v) {
+// The element's word sum, NaN/Inf count and float sums; the hash goes by pairs (mix_pair).
+__device__ __forceinline__ void fold(Partial& p, float v) {
   const std::uint32_t w = __float_as_uint(v);
-  p.hash += mix_word(index, w);
   p.words += w;
   p.nonfinite += ((w >> 23) & 0xffu) == 0xffu;
   const double d = v;
@@ -69,14 +69,30 @@ __global__ void fingerprint_kernel(const float* x, std::uint64_t n, Partial* par
   Partial p{0, 0, 0, 0.0, 0.0};
   const std::uint64_t quads = n / 4, stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   const float4* x4 = reinterpret_cast<const float4*>(x);  // cudaMalloc'd: 256-byte aligned
-  for (std::uint64_t q = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x; q < quads; q += stride) {
+  std::uint64_t q = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  // Quad q holds pairs 2q and 2q+1: pk = 2q K, advanced by 2 stride K per step.
+  std::uint64_t pk = 2 * q * kPairIndexMul;
+  const std::uint64_t pk_step = 2 * stride * kPairIndexMul;
+  for (; q < quads; q += stride, pk += pk_step) {
     const float4 v = x4[q];
-    fold(p, 4 * q, v.x);
-    fold(p, 4 * q + 1, v.y);
-    fold(p, 4 * q + 2, v.z);
-    fold(p, 4 * q + 3, v.w);
+    p.hash += mix_pair(pk, __float_as_uint(v.x), __float_as_uint(v.y));
+    p.hash += mix_pair(pk + kPairIndexMul, __float_as_uint(v.z), __float_as_uint(v.w));
+    fold(p, v.x);
+    fold(p, v.y);
+    fold(p, v.z);
+    fold(p, v.w);
   }
-  if (blockIdx.x == 0 && threadIdx.x < n % 4) fold(p, 4 * quads + threadIdx.x, x[4 * quads + threadIdx.x]);
+  // The last n % 4 elements: one thread, a pair or two (the last padded with a zero word).
+  if (blockIdx.x == 0 && threadIdx.x == 0) {
+    const std::uint64_t first = 4 * quads, rest = n - first;
+    std::uint32_t w[4] = {0, 0, 0, 0};
+    for (std::uint64_t i = 0; i < rest; ++i) {
+      w[i] = __float_as_uint(x[first + i]);
+      fold(p, x[first + i]);
+    }
+    if (rest > 0) p.hash += mix_pair(2 * quads * kPairIndexMul, w[0], w[1]);
+    if (rest > 2) p.hash += mix_pair((2 * quads + 1) * kPairIndexMul, w[2], w[3]);
+  }
   p = block_reduce(p, s);
   if (threadIdx.x == 0) partial[blockIdx.x] = p;
 }

@@ -102,6 +102,7 @@ class GpuStepEvents {
   // The step's (forward_backward, reduce, optimizer) seconds, once its four events were
   // recorded (a step without a reduction: its reduce point is its backward point).
   std::optional<std::array<double, 3>> read(std::int64_t step) {
+    if (step < 0) return std::nullopt;  // (the slots start at -1: no step yet)
     auto& seen = seen_[slot(step)];
     if (seen[begin] != step || seen[backward] != step || seen[end] != step) return std::nullopt;
     auto& ev = events_[slot(step)];

@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,21 @@ void emit(const Context* ctx, nccl_abi::LogLevel level, unsigned long flags, con
   // The message goes as an argument, never as the format: a path may hold a '%'.
   ctx->log(level, flags, __FILE__, __LINE__, "%s",
            (kPrefix + one_line(message, kMaxErrorLineBytes)).c_str());
+}
+
+// A bad profile is warned about once a process: NCCL opens the plugin for every
+// communicator (a framework splits many), and the same warning each time is noise. The
+// later ones go to INFO, so NCCL_DEBUG=INFO still shows every communicator's state.
+void warn_once(const Context* ctx, const std::string& message) {
+  static std::mutex mu;
+  static std::set<std::string> warned;
+  bool first = false;
+  {
+    std::lock_guard lock(mu);
+    first = warned.insert(message).second;
+  }
+  emit(ctx, first ? nccl_abi::log_warn : nccl_abi::log_info, nccl_abi::kLogInit | nccl_abi::kLogTuning,
+       first ? message : message + " (warned before, for another communicator)");
 }
 
 bool first_time(std::atomic<std::uint8_t>& slot, std::uint8_t bit) {
@@ -245,16 +262,13 @@ Context* open_context(std::size_t nranks, std::size_t nnodes, nccl_abi::Logger l
                      nranks, nnodes, ctx->profile.nccl_version, ctx->profile.topology_hash));
   } catch (const std::bad_alloc&) {
     drop_rules(*ctx);
-    emit(ctx, nccl_abi::log_warn, nccl_abi::kLogInit | nccl_abi::kLogTuning,
-         ctx->source + ": not enough memory to read the profile; NCCL's own choices stand");
+    warn_once(ctx, ctx->source + ": not enough memory to read the profile; NCCL's own choices stand");
   } catch (const std::exception& e) {
     drop_rules(*ctx);
-    emit(ctx, nccl_abi::log_warn, nccl_abi::kLogInit | nccl_abi::kLogTuning,
-         std::string(e.what()) + "; not applied, NCCL's own choices stand");
+    warn_once(ctx, std::string(e.what()) + "; not applied, NCCL's own choices stand");
   } catch (...) {
     drop_rules(*ctx);
-    emit(ctx, nccl_abi::log_warn, nccl_abi::kLogInit | nccl_abi::kLogTuning,
-         ctx->source + ": unexpected error while loading; not applied, NCCL's own choices stand");
+    warn_once(ctx, ctx->source + ": unexpected error while loading; not applied, NCCL's own choices stand");
   }
   return ctx;
 }
