@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "train/cpu/parallel.h"
 #include "train/cpu/xielu.h"
 #include "train/rng.h"
 
@@ -34,8 +35,13 @@ void init_parameters(const ModelConfig& c, const ParameterLayout& layout, std::u
     } else {
       const bool out_proj = ends_with(e.name, "attn.o.weight") || ends_with(e.name, "mlp.down.weight");
       const double sd = out_proj ? std_out : std_base;
-      for (std::int64_t i = 0; i < n; ++i)
-        p[i] = static_cast<T>(sd * normal(seed, kInitStream, static_cast<std::uint64_t>(e.offset + i)));
+      // Counter-based draws (train/rng.h): any split gives the same bits, and a 1b model's
+      // 1.4e9 draws took most of a minute's start-up on one thread.
+      const auto base = static_cast<std::uint64_t>(e.offset);
+      cpu::parallel_for(n, 40, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i)
+          p[i] = static_cast<T>(sd * normal(seed, kInitStream, base + static_cast<std::uint64_t>(i)));
+      });
     }
   }
 }
