@@ -90,6 +90,11 @@ TEST(CheckpointWriter, TrainingGoesOnWhileAWriteIsInFlightAndTheNextSaveWaitsFor
     const auto outcomes = w->take_outcomes();
     ASSERT_EQ(outcomes.size(), 2u);
     for (const auto& out : outcomes) EXPECT_TRUE(out.committed) << out.error;
+    if (w == &rank0) {  // its step 2 waited >= 200 ms for step 1's commit, and says so
+      EXPECT_GE(outcomes[1].wait_s, 0.15);
+      EXPECT_GE(outcomes[1].stall_s, outcomes[1].wait_s);
+      EXPECT_LT(outcomes[0].wait_s, 0.15) << "nothing was in flight before step 1";
+    }
   }
   EXPECT_TRUE(same_bits(read_step(dir.str(), 1), a)) << "step 1 holds the buffers as they were at its save";
   EXPECT_TRUE(same_bits(read_step(dir.str(), 2), b));
@@ -107,6 +112,24 @@ TEST(CheckpointWriter, AStateLargerThanTheStagingBoundIsWrittenInPieces) {
   EXPECT_LE(w.staging_capacity(), 64u << 10);
   EXPECT_EQ(out.raw_bytes, 3u * 300000 * sizeof(float));
   EXPECT_TRUE(same_bits(read_step(dir.str(), 5), s));
+}
+
+// reserve() takes the staging before training (pinning gigabytes takes seconds, which the
+// first save would otherwise stall for): the shard's size, kept by the saves after it.
+TEST(CheckpointWriter, ReserveTakesTheStagingASaveNeedsBeforeTheFirstSave) {
+  test::TempDir dir("writer_reserve");
+  CheckpointerOptions o;
+  o.dir = dir.str();
+  AsyncCheckpointer w(o);
+  EXPECT_EQ(w.staging_capacity(), 0u);
+  const State s(100000, 4);
+  w.reserve(100000, 3);
+  const std::uint64_t reserved = w.staging_capacity();
+  EXPECT_EQ(reserved, 3u * 100000 * sizeof(float)) << "the whole shard (one chunk: under 4 MiB)";
+  const SaveOutcome out = test::save_now(w, s, 1);
+  ASSERT_TRUE(out.committed) << out.error;
+  EXPECT_EQ(w.staging_capacity(), reserved) << "the save took no other staging";
+  EXPECT_TRUE(same_bits(read_step(dir.str(), 1), s));
 }
 
 TEST(CheckpointWriter, AFullDiskDuringASaveLosesNoGoodCheckpointAndTheNextSaveSucceeds) {
