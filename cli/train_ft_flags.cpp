@@ -73,7 +73,13 @@ void add_sdc_flags(po::options_description& desc, ft::SdcOptions& o) {
        "from the last checkpoint) or stop (exit 1, naming the rank to exclude)")
       ("sdc-param-check-every", po::value(&o.param_check_every)->default_value(0)
            ->notifier([&o](std::int64_t) { ft::check_sdc_options(o); }),
-       "compare the replicas' parameter hashes every N steps (0: never)");
+       "compare the replicas' parameter hashes every N steps (0: never)")
+      ("sdc-events", po::value(&o.events)->notifier([&o](const std::string& v) {
+         if (v.empty()) throw Error("--sdc-events is empty: give a value, or leave the flag out");
+         ft::check_sdc_options(o);
+       }),
+       "append one JSON line per SDC finding (a fault detected, its repair or the policy's action) to FILE "
+       "(implies --sdc)");
 }
 
 // ---- the hang watchdog (ft/watchdog) ----
@@ -99,6 +105,7 @@ void add_fault_tolerance_flags(po::options_description& desc, train::FaultTolera
 void finish_fault_tolerance_flags(const FtFlagTexts& texts, train::FaultToleranceOptions& o) {
   o.inject = ft::parse_fault_specs(texts.inject);
   finish_straggler_flags(o.straggler);
+  if (!o.sdc.events.empty()) o.sdc.enabled = true;  // an events file asks for the checks it reports
 }
 
 }  // namespace cairn::cli

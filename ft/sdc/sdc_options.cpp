@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 
 namespace cairn::ft {
@@ -28,6 +29,7 @@ void check_sdc_options(const SdcOptions& o) {
   if (o.param_check_every < 0)
     throw Error("--sdc-param-check-every " + std::to_string(o.param_check_every) +
                 " is out of range: it must be at least 0 (steps between parameter comparisons; 0: off)");
+  if (!o.events.empty()) AtomicFile::check_writable(o.events);
 }
 
 }  // namespace cairn::ft

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace cairn::ft {
@@ -25,9 +26,10 @@ struct SdcOptions {
   int retries = 2;                   // --sdc-retries: reductions re-run from the saved inputs
   SdcPolicy policy = SdcPolicy::rollback;  // --sdc-policy
   std::int64_t param_check_every = 0;      // --sdc-param-check-every: 0 off
+  std::string events;                      // --sdc-events FILE: one JSON line per finding (rank 0)
 };
 
-// cairn::Error naming the flag unless every field is in range.
+// cairn::Error naming the flag unless every field is in range and --sdc-events can be written.
 void check_sdc_options(const SdcOptions& o);
 
 }  // namespace cairn::ft

@@ -1,16 +1,13 @@
 #include "ft/straggler/detector.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <exception>
 
 #include <fmt/format.h>
 
+#include "common/append_lines.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "ft/straggler/metrics.h"
@@ -56,12 +53,7 @@ StragglerDetector::StragglerDetector(coll::Communicator& comm, StragglerOptions 
                 "drop --straggler-* or train with --backend ucx");
   if (o_.every < 1) o_.every = 1;
   if (comm_.rank() == 0) {
-    if (!o_.events.empty()) {
-      events_fd_ = ::open(o_.events.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (events_fd_ < 0)
-        throw Error("--straggler-events " + o_.events + ": cannot open it: " + std::strerror(errno) +
-                    "; give a writable file");
-    }
+    if (!o_.events.empty()) events_ = std::make_unique<AppendLines>(o_.events, "--straggler-events");
     if (!o_.control.empty()) control_ = std::make_unique<ControlFile>(o_.control);
     if (!o_.hook.empty())
       hook_ = std::make_unique<HookRunner>(
@@ -73,7 +65,6 @@ StragglerDetector::StragglerDetector(coll::Communicator& comm, StragglerOptions 
 StragglerDetector::~StragglerDetector() {
   observed_.remove_observer(timer_.get());
   hook_.reset();  // waits for a running hook, at most its timeout
-  if (events_fd_ >= 0) ::close(events_fd_);
 }
 
 void StragglerDetector::begin_step() { timer_->take(); }
@@ -349,18 +340,9 @@ void StragglerDetector::raise(Alert a) {
   alerts_.push_back(a);
   if (comm_.rank() != 0) return;
   if (log_) log_(alert_line(a));
-  const std::string line = alert_json(a).dump() + "\n";
-  if (events_fd_ >= 0 && !events_failed_) {
-    // One write per line with O_APPEND: a reader never sees half a line of another writer's.
-    const ssize_t w = ::write(events_fd_, line.data(), line.size());
-    if (w != static_cast<ssize_t>(line.size())) {
-      events_failed_ = true;
-      if (log_)
-        log_("--straggler-events " + o_.events + ": cannot write: " + (w < 0 ? std::strerror(errno) : "short write") +
-             "; no further events are written, training goes on");
-    }
-  }
-  if (hook_) hook_->run(line);
+  const std::string line = alert_json(a).dump();
+  if (events_) events_->append(line, log_);
+  if (hook_) hook_->run(line + "\n");
 }
 
 void StragglerDetector::write_metrics(std::int64_t step) {

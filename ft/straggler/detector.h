@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "collectives/backends/communicator.h"
+#include "common/append_lines.h"
 #include "ft/straggler/alert.h"
 #include "ft/straggler/baseline.h"
 #include "ft/straggler/collective_timer.h"
@@ -95,8 +96,8 @@ class StragglerDetector {
   std::shared_ptr<CollectiveTimer> timer_;
   std::unique_ptr<ControlFile> control_;
   std::unique_ptr<HookRunner> hook_;
-  int events_fd_ = -1;
-  bool events_failed_ = false, metrics_failed_ = false;
+  std::unique_ptr<AppendLines> events_;  // rank 0, --straggler-events
+  bool metrics_failed_ = false;
 
   SectionWindow window_;
   std::int64_t judged_steps_ = 0;

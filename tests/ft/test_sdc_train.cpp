@@ -10,9 +10,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/json_io.h"
 #include "common/text_file.h"
 #include "tests/train/fortunes_corpus.h"
 #include "train/checkpoint.h"
@@ -123,6 +125,42 @@ TEST_F(SdcTrain, AnUnrepairedFaultMeetsEachPolicy) {
   const TrainRun stop = train("stop", "--sdc --sdc-policy stop" + flip);
   EXPECT_EQ(stop.code, 1) << stop.text;
   EXPECT_NE(stop.text.find("exclude rank 1 (host "), std::string::npos) << stop.text;
+}
+
+// --sdc-events (it implies --sdc): one JSON line a step with a finding, written by rank 0,
+// saying what the check found, what was done and which ranks it points at.
+TEST_F(SdcTrain, TheEventsFileHoldsOneJsonLinePerFindingAndWhatWasDone) {
+  auto events_of = [](const std::string& path) {
+    std::vector<Json> out;
+    std::istringstream lines(read_text_file(path, true));
+    for (std::string line; std::getline(lines, line);) out.push_back(Json::parse(line));
+    return out;
+  };
+  const std::string repaired = dir_->file("events_repaired.jsonl");
+  const TrainRun r =
+      train("events_repaired", "--sdc-events " + repaired + " --inject bitflip:rank=1,step=2,where=transit,bit=22,element=70000");
+  ASSERT_EQ(r.code, 0) << r.text;
+  auto ev = events_of(repaired);
+  ASSERT_EQ(ev.size(), 1u) << read_text_file(repaired, true);
+  EXPECT_EQ(ev[0]["schema"], "cairn.sdc.event");
+  EXPECT_EQ(ev[0]["step"], 3);  // the 0-based step 2, numbered as the progress table
+  EXPECT_EQ(ev[0]["check"], "reduction");
+  EXPECT_EQ(ev[0]["action"], "repaired");
+  EXPECT_EQ(ev[0]["retries"], 1);
+  EXPECT_EQ(ev[0]["verified"], true);
+  EXPECT_FALSE(ev[0]["findings"].empty());
+
+  const std::string stopped = dir_->file("events_stopped.jsonl");
+  const TrainRun s = train("events_stopped", "--sdc-policy stop --sdc-retries 0 --sdc-events " + stopped +
+                                                 " --inject bitflip:rank=1,step=2,where=gradient,bit=25,element=70000");
+  EXPECT_EQ(s.code, 1) << s.text;
+  ev = events_of(stopped);
+  ASSERT_EQ(ev.size(), 1u) << read_text_file(stopped, true);
+  EXPECT_EQ(ev[0]["action"], "stop");
+  EXPECT_EQ(ev[0]["verified"], false);
+  ASSERT_EQ(ev[0]["suspects"].size(), 1u) << ev[0].dump();
+  EXPECT_EQ(ev[0]["suspects"][0]["rank"], 1);
+  EXPECT_FALSE(ev[0]["suspects"][0]["host"].get<std::string>().empty());
 }
 
 TEST_F(SdcTrain, TheParameterCheckRaisesNothingOnAHealthyRun) {

@@ -209,6 +209,7 @@ const std::vector<CommandTable>& commands() {
            {"--sdc-retries", Kind::index, {}},
            {"--sdc-policy", Kind::name, {}},
            {"--sdc-param-check-every", Kind::index, {}},
+           {"--sdc-events", Kind::output_file, {}},
            {"--watchdog-timeout", Kind::non_negative, {}},
            {"--watchdog-report", Kind::output_file, {}},
            {"--straggler-every", Kind::count, {}},

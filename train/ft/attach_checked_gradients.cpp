@@ -27,7 +27,9 @@
 
 #include <fmt/format.h>
 
+#include "common/append_lines.h"
 #include "common/error.h"
+#include "common/json_io.h"
 #include "ft/sdc/bit_flips.h"
 #include "ft/sdc/checked_reduction.h"
 #include "ft/sdc/replica_check.h"
@@ -69,6 +71,8 @@ class CheckedGradients final : public FtLayer {
   CheckedGradients(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks)
       : options_(o.sdc), job_(job), flips_(bit_flips_of_this_start(o.inject), job.rank) {
     ft::check_sdc_options(options_);
+    if (job.rank == 0 && !options_.events.empty())
+      events_ = std::make_unique<AppendLines>(options_.events, "--sdc-events");
     if (!job.comm) {
       for (const auto& f : bit_flips_of_this_start(o.inject))
         if (f.where == ft::FlipSite::transit)
@@ -107,6 +111,23 @@ class CheckedGradients final : public FtLayer {
   void say(std::int64_t step, const std::string& line) const {
     if (job_.rank == 0) std::fprintf(stderr, "sdc: step %lld: %s\n", static_cast<long long>(step + 1), line.c_str());
   }
+  // One JSON line on rank 0 (--sdc-events): step (1-based, as the progress table), the
+  // check, what was done, and its findings and ranks.
+  void event(std::int64_t step, const char* check, const std::string& action, Json detail) const {
+    if (!events_) return;
+    detail["schema"] = "cairn.sdc.event";
+    detail["schema_version"] = 1;
+    detail["step"] = step + 1;
+    detail["check"] = check;
+    detail["action"] = action;
+    events_->append(detail.dump(), [](const std::string& line) { std::fprintf(stderr, "sdc: %s\n", line.c_str()); });
+  }
+  Json ranks_json(const std::vector<int>& ranks) const {
+    Json out = Json::array();
+    for (int r : ranks)
+      out.push_back({{"rank", r}, {"host", r >= 0 && static_cast<std::size_t>(r) < hosts_.size() ? hosts_[r] : ""}});
+    return out;
+  }
   std::string rank_and_host(int r) const {
     return r >= 0 && static_cast<std::size_t>(r) < hosts_.size() ? fmt::format("rank {} (host {})", r, hosts_[r])
                                                                  : fmt::format("rank {}", r);
@@ -138,7 +159,11 @@ class CheckedGradients final : public FtLayer {
     }
     const ft::ReductionOutcome out = reduction_->reduce(g, n, weight, taps);
     for (const std::string& f : out.findings) say(step, f);
+    const Json detail = {{"verified", out.verified}, {"retries", out.retries},
+                         {"inputs_nonfinite", out.inputs_nonfinite}, {"findings", out.findings},
+                         {"suspects", ranks_json(out.suspects)}};
     if (out.verified) {
+      if (!out.findings.empty()) event(step, "reduction", out.retries > 0 ? "repaired" : "none", detail);
       put_back(model);
       if (out.retries > 0)
         say(step, fmt::format("repaired by retry {} from the saved inputs: the reduced gradients are bitwise "
@@ -153,6 +178,7 @@ class CheckedGradients final : public FtLayer {
         out.inputs_nonfinite
             ? last
             : fmt::format("{}; not repaired by {} retr{}", last, out.retries, out.retries == 1 ? "y" : "ies");
+    event(step, "reduction", std::string(ft::to_string(options_.policy)), detail);
     switch (options_.policy) {
       case ft::SdcPolicy::skip:
         say(step, what + ": skipping this step's update on every rank (weights and AdamW moments unchanged; "
@@ -198,6 +224,7 @@ class CheckedGradients final : public FtLayer {
       if (!std::isfinite(g[i])) {
         if (bad++ == 0) first = i;
       }
+    if (bad > 0) event(step, "nonfinite_after_backward", "stop", {{"count", bad}, {"first_element", first}});
     if (bad > 0)
       throw CheckFailed(fmt::format("sdc: step {}: the gradients hold {} NaN/Inf value{} after backward (the first "
                                     "at element {}): a fault in this rank's computation, or the run diverged; resume "
@@ -226,6 +253,7 @@ class CheckedGradients final : public FtLayer {
     for (std::size_t i = 1; i < v.differing.size(); ++i) who += ", " + rank_and_host(v.differing[i]);
     say(step, fmt::format("the parameters of {} differ from the other replicas' (XXH3 {:016x} on the rest)", who,
                           v.majority));
+    event(step, "replicas", "stop", {{"differing", ranks_json(v.differing)}, {"majority_xxh3", fmt::format("{:016x}", v.majority)}});
     stop_together("parameters", step, fmt::format("sdc: after step {} the parameters of {} differ from the other replicas': stopped; "
                                   "resume from the last checkpoint with --resume",
                                   step + 1, who));
@@ -239,6 +267,7 @@ class CheckedGradients final : public FtLayer {
   std::vector<float> host_;
   Model* model_ = nullptr;
   bool checked_elements_ = false;
+  std::unique_ptr<AppendLines> events_;  // rank 0, --sdc-events
 };
 
 }  // namespace
