@@ -136,9 +136,7 @@ int cmd_train(const Args& args) {
   }
   // ft/'s own exchanges need host memory (train/fault_tolerance.h, FtJob::host_comm): a
   // UCX communicator beside NCCL, or a job of one for the straggler detector alone.
-  const bool ft_exchanges = opts.ft.straggler.enabled || opts.ft.sdc.enabled || opts.ft.sdc.param_check_every > 0 ||
-                            !opts.ft.inject.empty();
-  if (job && ft_exchanges && (!comm || comm->memory() != coll::MemoryKind::host)) {
+  if (job && train::needs_host_communicator(opts.ft) && (!comm || comm->memory() != coll::MemoryKind::host)) {
     coll::OpenBackendOptions open;
     open.choice = coll::BackendChoice::ucx;
     open.data = coll::DataPlace::host;

@@ -7,6 +7,8 @@ void check_fault_tolerance_options(const FaultToleranceOptions& o, int world) {
   ft::check_watchdog_options(o.watchdog);
 }
 
+bool needs_host_communicator(const FaultToleranceOptions& o) { return o.straggler.enabled || checks_gradients(o); }
+
 FtLayers attach_fault_tolerance(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks) {
   FtLayers layers;
   for (auto attach : {attach_injections, attach_watchdog, attach_checked_gradients, attach_straggler_detector})

@@ -27,6 +27,13 @@ struct FaultToleranceOptions {
   ft::WatchdogOptions watchdog;
 };
 
+// Whether checked gradients attach: --sdc, --sdc-param-check-every, or a bit flip to
+// inject in this start of the job.
+bool checks_gradients(const FaultToleranceOptions& o);
+// Whether a layer exchanges over FtJob::host_comm (the straggler detector, checked
+// gradients): what a job on a device communicator opens a host one beside it for.
+bool needs_host_communicator(const FaultToleranceOptions& o);
+
 // cairn::Error naming the flag unless the options can run on a job of `world` ranks.
 void check_fault_tolerance_options(const FaultToleranceOptions& o, int world);
 

@@ -122,15 +122,19 @@ class CheckedGradients final : public FtLayer {
     detail["action"] = action;
     events_->append(detail.dump(), [](const std::string& line) { std::fprintf(stderr, "sdc: %s\n", line.c_str()); });
   }
+  // Rank r's host name; empty when unknown (the names are gathered only with --sdc or the
+  // replicas' check).
+  std::string host_of(int r) const {
+    return r >= 0 && static_cast<std::size_t>(r) < hosts_.size() ? hosts_[static_cast<std::size_t>(r)] : "";
+  }
   Json ranks_json(const std::vector<int>& ranks) const {
     Json out = Json::array();
-    for (int r : ranks)
-      out.push_back({{"rank", r}, {"host", r >= 0 && static_cast<std::size_t>(r) < hosts_.size() ? hosts_[r] : ""}});
+    for (int r : ranks) out.push_back({{"rank", r}, {"host", host_of(r)}});
     return out;
   }
   std::string rank_and_host(int r) const {
-    return r >= 0 && static_cast<std::size_t>(r) < hosts_.size() ? fmt::format("rank {} (host {})", r, hosts_[r])
-                                                                 : fmt::format("rank {}", r);
+    const std::string host = host_of(r);
+    return host.empty() ? fmt::format("rank {}", r) : fmt::format("rank {} (host {})", r, host);
   }
 
   // Every rank stops at the same point with the same error; none may leave before all
@@ -224,12 +228,13 @@ class CheckedGradients final : public FtLayer {
       if (!std::isfinite(g[i])) {
         if (bad++ == 0) first = i;
       }
-    if (bad > 0) event(step, "nonfinite_after_backward", "stop", {{"count", bad}, {"first_element", first}});
-    if (bad > 0)
+    if (bad > 0) {
+      event(step, "nonfinite_after_backward", "stop", {{"count", bad}, {"first_element", first}});
       throw CheckFailed(fmt::format("sdc: step {}: the gradients hold {} NaN/Inf value{} after backward (the first "
                                     "at element {}): a fault in this rank's computation, or the run diverged; resume "
                                     "from the last checkpoint with --resume",
                                     step + 1, bad, bad == 1 ? "" : "s", first));
+    }
   }
 
   // NaN/Inf among the n gradients, counted where they live.
@@ -272,10 +277,13 @@ class CheckedGradients final : public FtLayer {
 
 }  // namespace
 
+bool checks_gradients(const FaultToleranceOptions& o) {
+  return o.sdc.enabled || o.sdc.param_check_every > 0 || !bit_flips_of_this_start(o.inject).empty();
+}
+
 std::unique_ptr<FtLayer> attach_checked_gradients(const FaultToleranceOptions& o, const FtJob& job,
                                                   TrainHooks& hooks) {
-  const bool flips = !bit_flips_of_this_start(o.inject).empty();
-  if (!o.sdc.enabled && !flips && o.sdc.param_check_every == 0) return nullptr;
+  if (!checks_gradients(o)) return nullptr;
   return std::make_unique<CheckedGradients>(o, job, hooks);
 }
 
