@@ -23,14 +23,16 @@ std::optional<FtEvent> parse_ft_event(const std::string& line) {
   try {
     FtEvent e;
     e.event = j.at("event").get<std::string>();
-    e.rank = j.at("rank").get<int>();
-    e.attempt = j.at("attempt").get<int>();
+    e.rank = json_field<int>(j, "rank", "event");
+    e.attempt = json_field<int>(j, "attempt", "event");
     e.t = j.at("t").get<double>();
     if (!std::isfinite(e.t) || e.rank < 0 || e.attempt < 0) return std::nullopt;
-    if (j.contains("step")) e.step = j.at("step").get<std::int64_t>();
+    if (j.contains("step")) e.step = json_field<std::int64_t>(j, "step", "event");
     if (j.contains("line")) e.line = j.at("line").get<std::string>();
     return e;
   } catch (const Json::exception&) {
+    return std::nullopt;
+  } catch (const Error&) {  // json_field: not a whole number in range
     return std::nullopt;
   }
 }

@@ -1,6 +1,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <vector>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -51,6 +53,34 @@ TEST(JsonIo, NumberTooLargeIsAnErrorNotACrash) {
   EXPECT_NE(msg.find("huge.json"), std::string::npos) << msg;
   EXPECT_NE(msg.find("malformed JSON"), std::string::npos) << msg;
   EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+}
+
+// nlohmann's get<int>() static_casts: 1e119 into an integer was undefined behaviour (the
+// tune-inputs fuzzer's find in a journal's "rounds") and 4294967297 wrapped to 1. Integer
+// fields take whole numbers in range only, also inside vectors and string maps.
+TEST(JsonIo, IntegerFieldsTakeWholeNumbersInRangeOnly) {
+  const auto doc = cairn::parse_json(
+      R"({"huge": 1.04844e+119, "wraps": 4294967297, "neg": -1, "half": 1.5, "yes": true, "text": "8",
+          "k": 1e3, "big": 18446744073709551615, "minus": -9223372036854775808,
+          "rounds": {"explore": 3, "final": 1e300}, "list": [1, 2.5]})",
+      "f.json");
+  for (const char* key : {"huge", "wraps", "half", "yes", "text"}) {
+    const auto msg = error_of([&] { cairn::json_field<int>(doc, key, "f.json"); });
+    EXPECT_NE(msg.find(key), std::string::npos) << msg;
+    EXPECT_NE(msg.find("f.json"), std::string::npos) << msg;
+  }
+  EXPECT_THROW(cairn::json_field<std::uint64_t>(doc, "neg", "f.json"), cairn::Error);
+  EXPECT_THROW(cairn::json_field<std::size_t>(doc, "huge", "f.json"), cairn::Error);
+  EXPECT_THROW(cairn::json_field<std::int64_t>(doc, "big", "f.json"), cairn::Error);
+  EXPECT_THROW((cairn::json_field<std::map<std::string, int>>(doc, "rounds", "f.json")), cairn::Error);
+  EXPECT_THROW(cairn::json_field<std::vector<std::int64_t>>(doc, "list", "f.json"), cairn::Error);
+  EXPECT_EQ(cairn::json_field<int>(doc, "k", "f.json"), 1000);
+  EXPECT_EQ(cairn::json_field<int>(doc, "neg", "f.json"), -1);
+  EXPECT_EQ(cairn::json_field<std::uint64_t>(doc, "big", "f.json"), 18446744073709551615ULL);
+  EXPECT_EQ(cairn::json_field<std::int64_t>(doc, "minus", "f.json"), INT64_MIN);
+  EXPECT_EQ(cairn::json_field<std::uint64_t>(doc, "wraps", "f.json"), 4294967297ULL);
+  EXPECT_EQ(cairn::json_field<double>(doc, "half", "f.json"), 1.5);
+  EXPECT_TRUE(cairn::json_field<bool>(doc, "yes", "f.json"));
 }
 
 TEST(JsonIo, SchemaKindAndVersionAreChecked) {
