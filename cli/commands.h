@@ -17,6 +17,7 @@ int cmd_train(const Args& args);  // a training run on the CPU or a GPU (train/r
 int cmd_launch(const Args& args);  // N local ranks with the bootstrap's environment
 int cmd_pairs(const Args& args);   // all-pairs link bandwidth/latency, flags slow pairs
 int cmd_bench(const Args& args);   // nccl-tests-compatible collective benchmark (NCCL or UCX)
+int cmd_acceptance(const Args& args);  // accepts or rejects the nodes and links of a job (reports/acceptance)
 int cmd_tune(const Args& args);    // sweeps NCCL/UCX choices, proves the win, writes the profile (tuner/)
 
 }  // namespace cairn::cli

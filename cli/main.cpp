@@ -33,6 +33,7 @@ const std::vector<Subcommand> kSubcommands = {
     {"pairs", "bandwidth and latency of every pair of ranks or nodes; flags slow links", cairn::cli::cmd_pairs},
     {"bench", "collective bandwidth as nccl-tests measures it, on NCCL or UCX", cairn::cli::cmd_bench},
     {"tune", "the fastest NCCL or UCX choices for a workload, proven over the noise; a profile for production", cairn::cli::cmd_tune},
+    {"acceptance", "accept or reject the nodes and links of a job, with statistical verdicts and evidence", cairn::cli::cmd_acceptance},
 };
 
 void usage(std::ostream& os) {

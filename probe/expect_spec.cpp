@@ -13,6 +13,21 @@ int positive_int(const Json& doc, const char* key, const std::string& source, in
   return v.get<int>();
 }
 
+// The rates `cairn acceptance` measures (probe itself reads no rate).
+struct RateField {
+  std::optional<double> ExpectSpec::*member = nullptr;
+  const char* unit = "";
+};
+
+RateField rate_field(const std::string& key) {
+  if (key == "memory_bandwidth_gb_s") return {&ExpectSpec::memory_bandwidth_gb_s, "GB/s (10^9 B/s)"};
+  if (key == "gemm_gflop_s") return {&ExpectSpec::gemm_gflop_s, "GFLOP/s"};
+  if (key == "device_copy_gb_s") return {&ExpectSpec::device_copy_gb_s, "GB/s (10^9 B/s)"};
+  if (key == "bus_bandwidth_gb_s") return {&ExpectSpec::bus_bandwidth_gb_s, "GB/s (10^9 B/s, nccl-tests' busbw)"};
+  if (key == "pair_bandwidth_gb_s") return {&ExpectSpec::pair_bandwidth_gb_s, "GB/s (10^9 B/s, one direction)"};
+  return {};
+}
+
 }  // namespace
 
 ExpectSpec expect_spec_from_json(const Json& doc, const std::string& source) {
@@ -28,6 +43,10 @@ ExpectSpec expect_spec_from_json(const Json& doc, const std::string& source) {
       if (!value.is_number() || value.get<double>() <= 0 || value.get<double>() > 1e5)
         fail(source, "\"nic_rate_gbit_s\" must be a positive number (e.g. 400 for NDR)");
       s.nic_rate_gbit_s = value.get<double>();
+    } else if (const auto rate = rate_field(key); rate.member) {
+      if (!value.is_number() || !(value.get<double>() > 0) || value.get<double>() > 1e9)
+        fail(source, "\"" + key + "\" must be a positive number of " + rate.unit);
+      s.*rate.member = value.get<double>();
     } else if (key == "gpu_model") {
       if (!value.is_string() || value.get<std::string>().empty())
         fail(source, "\"gpu_model\" must be a non-empty string (part of the GPU name, e.g. \"H100\")");
@@ -38,7 +57,8 @@ ExpectSpec expect_spec_from_json(const Json& doc, const std::string& source) {
       s.pcie_width = positive_int(doc, "pcie_width", source, 32);
     } else {
       fail(source, "unknown field " + quote_excerpt(key) +
-                       " (known: gpus, nics, nic_rate_gbit_s, gpu_model, pcie_gen, pcie_width)");
+                       " (known: gpus, nics, nic_rate_gbit_s, gpu_model, pcie_gen, pcie_width, memory_bandwidth_gb_s, "
+                       "gemm_gflop_s, device_copy_gb_s, bus_bandwidth_gb_s, pair_bandwidth_gb_s)");
     }
   }
   return s;

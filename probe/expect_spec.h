@@ -4,6 +4,11 @@
 //
 //   {"schema": "cairn.expect", "schema_version": 1, "gpus": 8, "nics": 8,
 //    "nic_rate_gbit_s": 400, "gpu_model": "H100", "pcie_gen": 5, "pcie_width": 16}
+//
+// The rates are `cairn acceptance`'s (a node below one fails it; probe reads none):
+//   memory_bandwidth_gb_s  host STREAM triad        gemm_gflop_s      a node's GEMM rate
+//   device_copy_gb_s       GPU device-to-device     bus_bandwidth_gb_s all_reduce busbw
+//   pair_bandwidth_gb_s    one direction between two nodes
 #pragma once
 
 #include <optional>
@@ -20,6 +25,11 @@ struct ExpectSpec {
   std::string gpu_model;                 // substring of every GPU's name ("H100")
   std::optional<int> pcie_gen;           // GPUs and NICs can train at least this generation
   std::optional<int> pcie_width;         // ... and this many lanes
+  std::optional<double> memory_bandwidth_gb_s;
+  std::optional<double> gemm_gflop_s;
+  std::optional<double> device_copy_gb_s;
+  std::optional<double> bus_bandwidth_gb_s;
+  std::optional<double> pair_bandwidth_gb_s;
 };
 
 inline constexpr const char* kExpectSchema = "cairn.expect";

@@ -7,7 +7,8 @@
 #   deploy/mpirun/cairn-bench-mpirun.sh hosts.txt 4 --backend ucx -b 1K -e 256M -f 2
 #
 # hosts.txt: one host name per line (the first one runs rank 0). Extra arguments go to
-# `cairn bench` (COMMAND=tune runs `cairn tune` the same way).
+# `cairn bench` (COMMAND=tune runs `cairn tune` the same way; COMMAND=acceptance accepts or
+# rejects the hosts: `COMMAND=acceptance ... hosts.txt 8 --backend nccl --expect node.json`).
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -27,7 +28,7 @@ export MASTER_PORT=${MASTER_PORT:-29500}
 CAIRN_SECRET=${CAIRN_SECRET:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 export CAIRN_SECRET
 
-if [ $# -eq 0 ]; then set -- --backend nccl --op all_reduce -b 8 -e 1G -f 2; fi
+if [ $# -eq 0 ] && [ "${COMMAND:-bench}" != acceptance ]; then set -- --backend nccl --op all_reduce -b 8 -e 1G -f 2; fi
 
 HOSTFILE_SLOTS=$(mktemp)
 trap 'rm -f "$HOSTFILE_SLOTS"' EXIT

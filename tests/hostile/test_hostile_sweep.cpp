@@ -251,6 +251,27 @@ const std::vector<CommandTable>& commands() {
            {"--output", Kind::output_file, {}},
            {"--timeout-s", Kind::non_negative, {}, {"inf"}},  // inf: never time out
        }},
+      {"acceptance", {"--backend", "ucx", "--no-probe", "--repeats", "3", "--triad-bytes", "1M", "--gemm-side", "16"}, {
+           {"--backend", Kind::name, {}},
+           {"--expect", Kind::input_file, {}},
+           {"--baseline", Kind::input_file, {}},
+           {"--repeats", Kind::count, {}},
+           {"--extra-rounds", Kind::index, {}},
+           {"--fleet-fraction", Kind::fraction, {}},
+           {"--baseline-fraction", Kind::fraction, {}},
+           {"--spec-fraction", Kind::fraction, {}},
+           {"--bench-fraction", Kind::fraction, {}},
+           {"--pairs-threshold", Kind::fraction, {}},
+           {"--bench-bytes", Kind::size, {}},
+           {"--bench-iters", Kind::count, {}},
+           {"--pairs-bytes", Kind::size, {}},
+           {"--pairs-iters", Kind::count, {}},
+           {"--triad-bytes", Kind::size, {}},
+           {"--gemm-side", Kind::count, {}},
+           {"--inject", Kind::name, {}},
+           {"--output", Kind::output_file, {}},
+           {"--timeout-s", Kind::non_negative, {}, {"inf"}},  // inf: never time out
+       }},
       {"bench", {"-b", "1K", "-e", "1K", "-n", "1", "-w", "0"}, with_workload_flags({
            {"-n", Kind::count, {"iters"}},
            {"-w", Kind::index, {"warmup_iters"}},
