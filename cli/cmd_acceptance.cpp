@@ -41,6 +41,8 @@ int cmd_acceptance(const Args& args) {
       ("spec-fraction", po::value(&o.spec_fraction)->default_value(1.0), "a rate below this x --expect's fails")
       ("bench-fraction", po::value(&o.bench_fraction)->default_value(0.5),
        "without --expect bus_bandwidth_gb_s: all_reduce busbw below this x the pairs' median fails")
+      ("datasheet-fraction", po::value(&o.datasheet_fraction)->default_value(0.6),
+       "a GPU whose GEMM or copy rate is below this x its datasheet's fails")
       ("bench-bytes", po::value(&bench_bytes)->default_value("1M"), "all_reduce size (K, M, G: 2^10..)")
       ("bench-iters", po::value(&o.bench_iters)->default_value(5), "timed all_reduce calls a sample")
       ("pairs-bytes", po::value(&pairs_bytes)->default_value("4M"), "bytes a side of each pairs exchange")
@@ -82,6 +84,7 @@ int cmd_acceptance(const Args& args) {
   open.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
   coll::OpenedBackend opened = coll::open_backend(job, open);
   auto memory = coll::bench::make_memory(opened.memory, opened.device);
+  o.gpu_device = opened.memory == coll::MemoryKind::device ? opened.device : -1;
   const auto result = acceptance::run_acceptance(*opened.comm, *memory, o, ::isatty(2) != 0);
   if (job.info.rank == 0) {
     const Json doc = acceptance::to_json(result, o, opened.name);

@@ -22,6 +22,7 @@ struct RateField {
 RateField rate_field(const std::string& key) {
   if (key == "memory_bandwidth_gb_s") return {&ExpectSpec::memory_bandwidth_gb_s, "GB/s (10^9 B/s)"};
   if (key == "gemm_gflop_s") return {&ExpectSpec::gemm_gflop_s, "GFLOP/s"};
+  if (key == "gpu_gemm_tflop_s") return {&ExpectSpec::gpu_gemm_tflop_s, "TFLOP/s (10^12, bf16)"};
   if (key == "device_copy_gb_s") return {&ExpectSpec::device_copy_gb_s, "GB/s (10^9 B/s)"};
   if (key == "bus_bandwidth_gb_s") return {&ExpectSpec::bus_bandwidth_gb_s, "GB/s (10^9 B/s, nccl-tests' busbw)"};
   if (key == "pair_bandwidth_gb_s") return {&ExpectSpec::pair_bandwidth_gb_s, "GB/s (10^9 B/s, one direction)"};
@@ -58,7 +59,7 @@ ExpectSpec expect_spec_from_json(const Json& doc, const std::string& source) {
     } else {
       fail(source, "unknown field " + quote_excerpt(key) +
                        " (known: gpus, nics, nic_rate_gbit_s, gpu_model, pcie_gen, pcie_width, memory_bandwidth_gb_s, "
-                       "gemm_gflop_s, device_copy_gb_s, bus_bandwidth_gb_s, pair_bandwidth_gb_s)");
+                       "gemm_gflop_s, gpu_gemm_tflop_s, device_copy_gb_s, bus_bandwidth_gb_s, pair_bandwidth_gb_s)");
     }
   }
   return s;

@@ -9,6 +9,7 @@
 //   memory_bandwidth_gb_s  host STREAM triad        gemm_gflop_s      a node's GEMM rate
 //   device_copy_gb_s       GPU device-to-device     bus_bandwidth_gb_s all_reduce busbw
 //   pair_bandwidth_gb_s    one direction between two nodes
+//   gpu_gemm_tflop_s       a GPU's bf16 GEMM
 #pragma once
 
 #include <optional>
@@ -27,6 +28,7 @@ struct ExpectSpec {
   std::optional<int> pcie_width;         // ... and this many lanes
   std::optional<double> memory_bandwidth_gb_s;
   std::optional<double> gemm_gflop_s;
+  std::optional<double> gpu_gemm_tflop_s;
   std::optional<double> device_copy_gb_s;
   std::optional<double> bus_bandwidth_gb_s;
   std::optional<double> pair_bandwidth_gb_s;

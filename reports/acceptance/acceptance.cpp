@@ -12,7 +12,9 @@
 #include "common/progress_bar.h"
 #include "probe/discover.h"
 #include "probe/health.h"
+#include "reports/acceptance/gpu_checks.h"
 #include "reports/acceptance/node_rates.h"
+#include "reports/acceptance/thresholds.h"
 
 namespace cairn::acceptance {
 namespace {
@@ -21,58 +23,6 @@ namespace pairs = coll::pairs;
 
 void require(bool ok, const std::string& message) {
   if (!ok) throw Error(message);
-}
-
-// The same check's median in a previous report, if it has one.
-std::optional<double> baseline_median(const std::optional<Json>& baseline, const std::string& name,
-                                      const std::string& host) {
-  if (!baseline) return std::nullopt;
-  for (const Json& c : (*baseline)["checks"])
-    if (c.value("name", "") == name && c.value("host", "") == host && c.contains("median") && c["median"].is_number())
-      return c["median"].get<double>();
-  return std::nullopt;
-}
-
-// Spec and baseline thresholds of a check; the fleet's is the caller's.
-void apply_spec_and_baseline(Check& c, std::optional<double> spec, const AcceptanceOptions& o) {
-  if (spec)
-    require_threshold(c, {o.spec_fraction * *spec, "spec",
-                          fmt::format("{} x --expect's {:.4g} {}", o.spec_fraction, *spec, c.unit)});
-  c.baseline = baseline_median(o.baseline, c.name, c.host);
-  if (c.baseline)
-    require_threshold(c, {o.baseline_fraction * *c.baseline, "baseline",
-                          fmt::format("{} x this node's {:.4g} {} in --baseline", o.baseline_fraction, *c.baseline,
-                                      c.unit)});
-}
-
-// One per-node rate check per node: thresholds from the spec, the fleet's median of
-// medians (which tolerates a minority of slow nodes) and the node's past; percentiles.
-std::vector<Check> rate_checks(const std::string& name, const std::string& unit,
-                               const std::vector<std::vector<double>>& samples, const std::vector<pairs::Participant>& nodes,
-                               std::optional<double> spec, const AcceptanceOptions& o) {
-  std::vector<Check> checks;
-  std::vector<double> medians;
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    Check c;
-    c.name = name;
-    c.host = nodes[i].host;
-    c.rank = nodes[i].rank;
-    c.unit = unit;
-    c.samples = samples[i];
-    c.summary = summarize(c.samples);
-    medians.push_back(c.summary->median);
-    checks.push_back(std::move(c));
-  }
-  const double fleet = pairs::median_of(medians);
-  for (Check& c : checks) {
-    apply_spec_and_baseline(c, spec, o);
-    if (nodes.size() >= 2)
-      require_threshold(c, {o.fleet_fraction * fleet, "fleet",
-                            fmt::format("{} x the fleet's median {:.4g} {}", o.fleet_fraction, fleet, unit)});
-    if (nodes.size() >= 2) c.percentile = percentile_rank(c.summary->median, medians);
-    judge(c);
-  }
-  return checks;
 }
 
 bool any_inconclusive(const std::vector<Check>& checks) {
@@ -143,6 +93,7 @@ void validate(const AcceptanceOptions& o) {
                                 {"--baseline-fraction", o.baseline_fraction},
                                 {"--spec-fraction", o.spec_fraction},
                                 {"--bench-fraction", o.bench_fraction},
+                                {"--datasheet-fraction", o.datasheet_fraction},
                                 {"--pairs-threshold", o.pairs_fraction}})
     require(v > 0 && v <= 1, fmt::format("{} {}: give a fraction above 0 and at most 1", flag, v));
   require(o.bench_bytes >= 8, "--bench-bytes: give at least 8 bytes");
@@ -231,8 +182,8 @@ AcceptanceResult run_acceptance(coll::Communicator& comm, coll::bench::Memory& m
       }
     }
     const auto spec = o.expect.value_or(probe::ExpectSpec{});
-    rate = rate_checks("memory_bandwidth", "GB/s", samples.triad_gb_s, nodes, spec.memory_bandwidth_gb_s, o);
-    auto gemm = rate_checks("gemm", "GFLOP/s", samples.gemm_gflop_s, nodes, spec.gemm_gflop_s, o);
+    rate = fleet_checks("memory_bandwidth", "GB/s", samples.triad_gb_s, nodes, spec.memory_bandwidth_gb_s, o);
+    auto gemm = fleet_checks("gemm", "GFLOP/s", samples.gemm_gflop_s, nodes, spec.gemm_gflop_s, o);
     rate.insert(rate.end(), gemm.begin(), gemm.end());
     if (!any_inconclusive(rate)) break;
   }
@@ -241,6 +192,19 @@ AcceptanceResult run_acceptance(coll::Communicator& comm, coll::bench::Memory& m
     if (c.outcome == Outcome::fail) {
       const auto it = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.rank == c.rank; });
       fail_node(static_cast<std::size_t>(it - nodes.begin()), c.name + ": " + c.evidence);
+    }
+    r.checks.push_back(std::move(c));
+  }
+
+  // Every GPU, on its own.
+  for (Check& c : gpu_checks(comm, memory, hosts, o, [&](int done, int total) { bar.update(done, total, "GPU GEMM and copy"); })) {
+    if (c.outcome == Outcome::inconclusive) {
+      c.outcome = Outcome::fail;
+      c.evidence += "; inconclusive";
+    }
+    if (c.outcome == Outcome::fail) {
+      const auto it = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.host == hosts[static_cast<std::size_t>(c.rank)]; });
+      fail_node(static_cast<std::size_t>(it - nodes.begin()), c.name + " of rank " + std::to_string(c.rank) + ": " + c.evidence);
     }
     r.checks.push_back(std::move(c));
   }

@@ -7,6 +7,8 @@
 //   memory_bandwidth host STREAM triad, GB/s       } each repeated; against the spec, the
 //   gemm             the node's GEMM rate, GFLOP/s } fleet's median and the node's own past
 //   pairs            every pair of nodes (collectives/measure/pairs): slow links
+//   gpu_gemm         each GPU's bf16 GEMM, TFLOP/s  } against the spec, the fleet of GPUs,
+//   device_copy      each GPU's device copy, GB/s   } the past and the datasheet
 //   bench.all_reduce the job's all_reduce busbw; when slow, group testing names the node
 // Ranks that share a machine take turns at the per-node rates (they would compete for one
 // memory bus, and a verdict would rank the scheduler, not the node).
@@ -37,6 +39,8 @@ struct AcceptanceOptions {
   double baseline_fraction = 0.9;  // ... below this x its own median in --baseline
   double spec_fraction = 1.0;      // ... below this x --expect's rate
   double bench_fraction = 0.5;     // the job's busbw below this x the pairs' median bandwidth
+  double datasheet_fraction = 0.6; // a GPU below this x its datasheet's rate fails
+  int gpu_device = -1;             // this rank's CUDA device; -1: no GPU checks (every rank alike)
   std::optional<probe::ExpectSpec> expect;
   std::optional<Json> baseline;    // a previous cairn.acceptance report
   std::size_t triad_elements = std::size_t{4} << 20;

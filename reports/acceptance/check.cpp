@@ -75,15 +75,5 @@ Json to_json(const Check& c) {
   return j;
 }
 
-Check check_from_json(const Json& doc, const std::string& source) {
-  Check c;
-  c.name = json_field<std::string>(doc, "name", source);
-  c.host = json_field<std::string>(doc, "host", source);
-  c.unit = json_field<std::string>(doc, "unit", source);
-  c.higher_is_better = json_field<bool>(doc, "higher_is_better", source);
-  c.samples = json_field<std::vector<double>>(doc, "samples", source);
-  if (doc.contains("median") && !c.samples.empty()) c.summary = summarize(c.samples);
-  return c;
-}
 
 }  // namespace cairn::acceptance

@@ -51,6 +51,5 @@ Threshold stricter(const Check& check, const Threshold& a, const Threshold& b);
 void require_threshold(Check& check, const Threshold& t);  // check.threshold = stricter of both
 
 Json to_json(const Check& check);
-Check check_from_json(const Json& doc, const std::string& source);
 
 }  // namespace cairn::acceptance

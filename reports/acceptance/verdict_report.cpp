@@ -13,6 +13,7 @@ Json to_json(const AcceptanceResult& r, const AcceptanceOptions& o, const std::s
   doc["settings"] = {{"repeats", o.repeats},          {"extra_rounds", o.extra_rounds},
                      {"fleet_fraction", o.fleet_fraction}, {"baseline_fraction", o.baseline_fraction},
                      {"spec_fraction", o.spec_fraction},   {"bench_fraction", o.bench_fraction},
+                     {"datasheet_fraction", o.datasheet_fraction},
                      {"bench_bytes", o.bench_bytes},       {"bench_iters", o.bench_iters},
                      {"pairs_threshold", o.pairs_fraction}, {"baseline", o.baseline.has_value()},
                      {"expect", o.expect.has_value()}};

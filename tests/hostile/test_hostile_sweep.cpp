@@ -261,6 +261,7 @@ const std::vector<CommandTable>& commands() {
            {"--baseline-fraction", Kind::fraction, {}},
            {"--spec-fraction", Kind::fraction, {}},
            {"--bench-fraction", Kind::fraction, {}},
+           {"--datasheet-fraction", Kind::fraction, {}},
            {"--pairs-threshold", Kind::fraction, {}},
            {"--bench-bytes", Kind::size, {}},
            {"--bench-iters", Kind::count, {}},

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "reports/acceptance/check.h"
+#include "reports/acceptance/gpu_rates.h"
 #include "reports/acceptance/group_testing.h"
 #include "reports/acceptance/statistics.h"
 
@@ -141,6 +142,15 @@ TEST(GroupTesting, ASlowLinkBetweenHalvesBlamesNoNode) {
   EXPECT_EQ(iso.between[0].first, (std::vector<int>{0, 1, 2, 3}));
   EXPECT_EQ(iso.runs, 2);
   EXPECT_THROW(isolate_slow_nodes(1, [](const std::vector<int>&) { return true; }), Error);
+}
+
+// Device names nest ("NVIDIA GH200 120GB" contains "H200"): each gets its own sheet.
+TEST(AcceptanceDatasheet, NestedNamesGetTheirOwnRates) {
+  EXPECT_EQ(datasheet_for("NVIDIA GH200 120GB")->memory_gb_s, 4000);
+  EXPECT_EQ(datasheet_for("NVIDIA H200")->memory_gb_s, 4800);
+  EXPECT_EQ(datasheet_for("NVIDIA H100 80GB HBM3")->memory_gb_s, 3350);
+  EXPECT_EQ(datasheet_for("NVIDIA H100 PCIe")->bf16_tflop_s, 756);
+  EXPECT_FALSE(datasheet_for("NVIDIA A100-SXM4-80GB"));
 }
 
 }  // namespace
