@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "probe/clock_events.h"
 #include "probe/pcie_sysfs.h"
 
 namespace cairn::probe {
@@ -150,8 +151,6 @@ class Checker {
   }
 
   void check_gpus() {
-    static const std::set<std::string> kBenign = {"gpu_idle", "applications_clocks_setting", "display_clock_setting",
-                                                  "sync_boost"};
     for (std::size_t i = 0; i < node_.gpus.size(); ++i) {
       const auto& g = node_.gpus[i];
       auto subject = gpu_subject(g);
@@ -170,9 +169,7 @@ class Checker {
       else if (g.retired_pages > 0)
         add(Severity::warning, "gpu_retired_pages", subject,
             std::to_string(g.retired_pages) + " pages retired or rows remapped: watch for growth");
-      std::string reasons;
-      for (const auto& r : g.throttle_reasons)
-        if (!kBenign.count(r)) reasons += (reasons.empty() ? "" : ", ") + r;
+      const std::string reasons = slowing_clock_events(g);
       if (!reasons.empty())
         add(Severity::warning, "gpu_throttling", subject, "clocks held down: " + reasons);
       if (!expect_.gpu_model.empty() && g.name.find(expect_.gpu_model) == std::string::npos)

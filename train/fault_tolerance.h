@@ -49,6 +49,7 @@ struct FtJob {
   // comm itself when it holds host memory, else a UCX communicator beside it; for a
   // straggler detector on one rank alone, a job of one.
   coll::Communicator* host_comm = nullptr;
+  bool gpu = false;  // the model runs on this process's current CUDA device
 };
 
 // What one layer keeps alive for the run; destroyed (in reverse order) when it ends.

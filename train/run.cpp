@@ -73,7 +73,8 @@ RunResult run_checked(const RunOptions& o, const TokenShard& shard, coll::Commun
   t.hooks() = std::move(hooks);
   if (!host_comm && comm && comm->memory() == coll::MemoryKind::host) host_comm = comm;
   const FtLayers ft =
-      attach_fault_tolerance(o.ft, FtJob{comm, store, rank, ranks, host_name(), host_comm}, t.hooks());
+      attach_fault_tolerance(o.ft, FtJob{comm, store, rank, ranks, host_name(), host_comm, t.config().device == Device::cuda},
+                             t.hooks());
   t.hooks().after_step.emplace_back([&](const StepResult& r) {
     tell(checkpoints.after_step(t, r));
     done.add(r);

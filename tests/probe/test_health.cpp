@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "probe/clock_events.h"
 #include "probe/expect_spec.h"
 #include "probe/health.h"
 #include "probe/hwloc_xml.h"
@@ -147,6 +148,20 @@ TEST(ExpectSpec, ReadsFieldsAndRejectsMistakes) {
   EXPECT_NE(err(R"({"schema": "cairn.expect", "schema_version": 2})").find("schema_version 2"), std::string::npos);
   EXPECT_NE(err(R"({"schema": "cairn.probe", "schema_version": 1})").find("expected \"cairn.expect\""), std::string::npos);
   EXPECT_NE(err(R"({"gpus": 8})").find("spec.json"), std::string::npos);
+}
+
+// The reasons that slow a GPU, for the probe's finding and the straggler's cause alike:
+// an idle GPU or clocks an administrator set are no fault.
+TEST(ClockEvents, OnlyReasonsThatSlowTheGpuAreNamed) {
+  GpuInfo g;
+  g.throttle_reasons = {"gpu_idle", "sw_power_cap", "applications_clocks_setting", "hw_thermal_slowdown"};
+  EXPECT_EQ(slowing_clock_events(g), "sw_power_cap, hw_thermal_slowdown");
+  g.throttle_reasons = {"gpu_idle", "sync_boost", "display_clock_setting"};
+  EXPECT_EQ(slowing_clock_events(g), "");
+  EXPECT_TRUE(slows_the_gpu("hw_slowdown"));
+  EXPECT_FALSE(slows_the_gpu("gpu_idle"));
+  // No NVML on this machine, or no such GPU: no cause, never an error.
+  EXPECT_EQ(slowing_clock_events_now("0000:ff:1f.7"), "");
 }
 
 }  // namespace

@@ -43,6 +43,8 @@
 
 #include "common/error.h"
 #include "ft/straggler/detector.h"
+#include "probe/clock_events.h"
+#include "probe/nvml_loader.h"
 #include "train/cpu/gemm.h"
 #include "train/cpu/parallel.h"
 #include "train/fault_tolerance.h"
@@ -124,6 +126,18 @@ class GpuStepEvents {
 };
 #endif
 
+// The bus id of this process's current CUDA device ("0000:3b:00.0"), where the model runs.
+std::string current_gpu_bus_id() {
+#if defined(CAIRN_HAVE_CUDA)
+  int device = 0;
+  char bus[32] = {};
+  if (cudaGetDevice(&device) == cudaSuccess && cudaDeviceGetPCIBusId(bus, sizeof bus, device) == cudaSuccess)
+    return probe::normalize_bus_id(bus);
+  (void)cudaGetLastError();
+#endif
+  return "none";
+}
+
 class StragglerLayer : public FtLayer {
  public:
   StragglerLayer(const FaultToleranceOptions& o, const FtJob& job)
@@ -135,8 +149,12 @@ class StragglerLayer : public FtLayer {
       stretch_by(slow_compute_factor(inject_, rank_, step_), now() - t0);
       return now() - t0;
     };
+    const std::string bus_id = job.gpu ? current_gpu_bus_id() : "none";
+    // Asked on the suspect's rank when the detector confirms a compute verdict (rare: an
+    // NVML query of every GPU costs milliseconds).
+    if (bus_id != "none") probes.clock_events = [bus_id] { return probe::slowing_clock_events_now(bus_id); };
     detector_ = std::make_unique<ft::StragglerDetector>(*job.host_comm, o.straggler,
-                                                        ft::StragglerIdentity{job.host, "none"}, std::move(probes),
+                                                        ft::StragglerIdentity{job.host, bus_id}, std::move(probes),
                                                         log_line, job.comm);
   }
   ~StragglerLayer() override {
