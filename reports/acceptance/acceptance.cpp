@@ -115,6 +115,14 @@ Json read_baseline(const std::string& path) {
   require_schema(doc, kAcceptanceSchema, kAcceptanceSchemaVersion, path);
   if (!doc.contains("checks") || !doc["checks"].is_array())
     throw Error(path + ": no \"checks\" list; give a report that cairn acceptance --output wrote");
+  for (std::size_t i = 0; i < doc["checks"].size(); ++i) {
+    const Json& c = doc["checks"][i];
+    const std::string where = fmt::format("{}: checks[{}]", path, i);
+    json_field<std::string>(c, "name", where);
+    json_field<std::string>(c, "host", where);
+    if (c.contains("median") && !c["median"].is_null() && !c["median"].is_number())
+      throw Error(where + ": \"median\" is not a number; give a report that cairn acceptance --output wrote");
+  }
   return doc;
 }
 

@@ -1,12 +1,17 @@
 // The statistics behind acceptance verdicts, the verdict rule, and group testing over
 // simulated nodes (issue 21, done-when 2: one slow node of 8 named in <= 6 runs).
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "reports/acceptance/acceptance.h"
 #include "reports/acceptance/check.h"
 #include "reports/acceptance/gpu_rates.h"
 #include "reports/acceptance/group_testing.h"
@@ -142,6 +147,29 @@ TEST(GroupTesting, ASlowLinkBetweenHalvesBlamesNoNode) {
   EXPECT_EQ(iso.between[0].first, (std::vector<int>{0, 1, 2, 3}));
   EXPECT_EQ(iso.runs, 2);
   EXPECT_THROW(isolate_slow_nodes(1, [](const std::vector<int>&) { return true; }), Error);
+}
+
+// A --baseline that is not an acceptance report, or whose checks are malformed: one error
+// naming the file and the entry, before anything is measured.
+TEST(AcceptanceBaseline, MalformedReportsAreRefusedByName) {
+  const auto path = std::filesystem::temp_directory_path() / ("cairn-baseline-" + std::to_string(::getpid()) + ".json");
+  const auto refused = [&](const std::string& text) {
+    std::ofstream(path) << text;
+    try {
+      read_baseline(path.string());
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string head = R"({"schema": "cairn.acceptance", "schema_version": 1, )";
+  EXPECT_NE(refused(R"({"schema": "cairn.pairs", "schema_version": 2})").find("cairn.acceptance"), std::string::npos);
+  EXPECT_NE(refused(head + R"("checks": 3})").find("checks"), std::string::npos);
+  EXPECT_NE(refused(head + R"("checks": [{"name": 7, "host": "n0"}]})").find("checks[0]"), std::string::npos);
+  EXPECT_NE(refused(head + R"("checks": [{"name": "gemm", "host": "n0", "median": "fast"}]})").find("median"),
+            std::string::npos);
+  EXPECT_EQ(refused(head + R"("checks": [{"name": "gemm", "host": "n0", "median": 9.5}]})"), "accepted");
+  std::filesystem::remove(path);
 }
 
 // Device names nest ("NVIDIA GH200 120GB" contains "H200"): each gets its own sheet.
