@@ -33,6 +33,7 @@ const std::vector<Subcommand> kSubcommands = {
     {"pairs", "bandwidth and latency of every pair of ranks or nodes; flags slow links", cairn::cli::cmd_pairs},
     {"bench", "collective bandwidth as nccl-tests measures it, on NCCL or UCX", cairn::cli::cmd_bench},
     {"tune", "the fastest NCCL or UCX choices for a workload, proven over the noise; a profile for production", cairn::cli::cmd_tune},
+    {"report", "one self-contained HTML report (and a Markdown summary) of cairn results", cairn::cli::cmd_report},
 };
 
 void usage(std::ostream& os) {
