@@ -44,6 +44,24 @@ int sh(const std::string& command) {
 
 std::string shell_quoted(const std::string& s) { return "'" + s + "'"; }
 
+// Every <svg>...</svg> of a page.
+std::vector<std::string> svgs_of(const std::string& html) {
+  std::vector<std::string> out;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 4)) {
+    const std::size_t end = html.find("</svg>", at);
+    if (end == std::string::npos) break;
+    out.push_back(html.substr(at, end - at));
+  }
+  return out;
+}
+
+// Drawn data: a dot, a heatmap cell, a timeline event, or a line of at least two points.
+bool has_drawn_elements(const std::string& svg) {
+  static const std::regex line(R"(<path d="M[-0-9.]+ [-0-9.]+L)");
+  return svg.find("<circle") != std::string::npos || svg.find("class=\"cell\"") != std::string::npos ||
+         std::regex_search(svg, line);
+}
+
 class ReportInChromium : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -66,27 +84,40 @@ class ReportInChromium : public ::testing::Test {
     return (own_namespace ? "unshare -n " : "") + kChromium +
            " --no-sandbox --disable-gpu --proxy-server=127.0.0.1:9 --enable-logging=stderr --v=0 " + flags + " " + url;
   }
+  // Opens NAME.html as a file:// URL with the network off: its DOM as Chromium built it
+  // (at least min_charts charts, each drawn) and a screenshot NAME.png that is not blank,
+  // with no console message on the way. Returns the DOM.
+  static std::string open_in_chromium(const std::string& name, std::size_t min_charts) {
+    const std::string url = "file://" + at(name + ".html"), shot = at(name + ".png");
+    EXPECT_EQ(sh(chromium("--dump-dom", url) + " >" + shell_quoted(at(name + ".dom")) + " 2>" +
+                 shell_quoted(at(name + ".dom.err"))),
+              0)
+        << slurp(at(name + ".dom.err"));
+    EXPECT_EQ(sh(chromium("--screenshot=" + shot + " --window-size=1280,4000", url) + " >/dev/null 2>" +
+                 shell_quoted(at(name + ".png.err"))),
+              0)
+        << slurp(at(name + ".png.err"));
+    std::cout << "screenshot: " << shot << "\n";
+    for (const std::string& err : {name + ".dom.err", name + ".png.err"}) {
+      std::istringstream lines(slurp(at(err)));
+      for (std::string line; std::getline(lines, line);)
+        EXPECT_EQ(line.find("INFO:CONSOLE"), std::string::npos) << err << ": " << line;
+    }
+    const std::string dom = slurp(at(name + ".dom"));
+    const std::vector<std::string> charts = svgs_of(dom);
+    EXPECT_GE(charts.size(), min_charts) << name;
+    for (const std::string& svg : charts)
+      EXPECT_TRUE(has_drawn_elements(svg)) << name << ": an empty chart: " << svg.substr(svg.find("<title>"), 120);
+    const PngSummary png = summarize_png(shot);
+    EXPECT_EQ(png.width, 1280u);
+    EXPECT_EQ(png.height, 4000u);
+    // A blank page inflates to a handful of byte values; text, lines and colours to most of them.
+    EXPECT_GT(png.distinct_byte_values, 64u) << shot;
+    return dom;
+  }
   static std::string dir_;
 };
 std::string ReportInChromium::dir_;
-
-// Every <svg>...</svg> of a page.
-std::vector<std::string> svgs_of(const std::string& html) {
-  std::vector<std::string> out;
-  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 4)) {
-    const std::size_t end = html.find("</svg>", at);
-    if (end == std::string::npos) break;
-    out.push_back(html.substr(at, end - at));
-  }
-  return out;
-}
-
-// Drawn data: a dot, a heatmap cell, a timeline event, or a line of at least two points.
-bool has_drawn_elements(const std::string& svg) {
-  static const std::regex line(R"(<path d="M[-0-9.]+ [-0-9.]+L)");
-  return svg.find("<circle") != std::string::npos || svg.find("class=\"cell\"") != std::string::npos ||
-         std::regex_search(svg, line);
-}
 
 TEST_F(ReportInChromium, RendersEveryChartOfRealResultsWithTheNetworkOff) {
   if (::access(kChromium.c_str(), X_OK) != 0)
@@ -116,6 +147,10 @@ TEST_F(ReportInChromium, RendersEveryChartOfRealResultsWithTheNetworkOff) {
   std::string args = "report";
   for (const std::string& r : results) args += " " + shell_quoted(r);
   cairn(args + " -o report.html --markdown summary.md", "report.log");
+  // The training run alone, so that its charts fit a screenshot of their own.
+  std::string training = "report loss.tsv sdc.jsonl";
+  if (results.back() == "straggler.jsonl") training += " straggler.jsonl";
+  cairn(training + " -o training.html", "training.log");
 
   const std::string html = slurp(at("report.html"));
   // Self-contained: no URL, no script, nothing loaded from anywhere; links only to its own sections.
@@ -130,41 +165,15 @@ TEST_F(ReportInChromium, RendersEveryChartOfRealResultsWithTheNetworkOff) {
   const std::string md = slurp(at("summary.md"));
   EXPECT_NE(md.find("## Summary"), std::string::npos);
   EXPECT_NE(md.find("**verdict** FAIL rejected"), std::string::npos);
+  std::cout << "summary: " << at("summary.md") << "\n";
 
-  const std::string url = "file://" + at("report.html");
-  const int dump_rc = sh(chromium("--dump-dom", url) + " >" + shell_quoted(at("dom.html")) + " 2>" + shell_quoted(at("dump.err")));
-  ASSERT_EQ(dump_rc, 0) << slurp(at("dump.err"));
-  const std::string shot = at("report.png");
-  const int shot_rc = sh(chromium("--screenshot=" + shot + " --window-size=1280,4000", url) + " >/dev/null 2>" +
-                         shell_quoted(at("screenshot.err")));
-  ASSERT_EQ(shot_rc, 0) << slurp(at("screenshot.err"));
-  std::cout << "screenshot: " << shot << "\nreport: " << at("report.html") << "\nsummary: " << at("summary.md") << "\n";
-
-  for (const char* err : {"dump.err", "screenshot.err"}) {
-    std::istringstream lines(slurp(at(err)));
-    for (std::string line; std::getline(lines, line);)
-      EXPECT_EQ(line.find("INFO:CONSOLE"), std::string::npos) << err << ": " << line;
-  }
-
-  // The DOM as Chromium built it: every chart present and drawn.
-  const std::string dom = slurp(at("dom.html"));
-  const std::vector<std::string> charts = svgs_of(dom);
-  // bench: all_gather and all_reduce; pairs: bandwidth and latency; topology; tune; loss and gradient norm.
-  EXPECT_GE(charts.size(), 8u);
-  for (const std::string& svg : charts) {
-    const std::size_t title = svg.find("<title>");
-    EXPECT_TRUE(has_drawn_elements(svg)) << "an empty chart: " << svg.substr(title, 120);
-  }
+  const std::string dom = open_in_chromium("report", 8);  // bench x2, pairs x2, topology, tune, loss, grad norm
   for (const char* heading : {"Acceptance verdict", "Collective bandwidth", "All pairs", "Topology",
                               "Tuning: default against tuned", "Training"})
     EXPECT_NE(dom.find(heading), std::string::npos) << heading;
   EXPECT_NE(dom.find("peer (ucx, 2 ranks)"), std::string::npos);  // the peer's curve beside ours
-
-  const PngSummary png = summarize_png(shot);
-  EXPECT_EQ(png.width, 1280u);
-  EXPECT_EQ(png.height, 4000u);
-  // A blank page inflates to a handful of byte values; text, lines and colours to most of them.
-  EXPECT_GT(png.distinct_byte_values, 64u) << shot;
+  const std::string training_dom = open_in_chromium("training", 2);  // loss and gradient norm
+  EXPECT_NE(training_dom.find("SDC repaired"), std::string::npos);  // the bit flip marked on the curves
 }
 
 }  // namespace
