@@ -51,7 +51,8 @@ bool looks_like_loss_log(std::string_view text) {
   bool looks = false;
   for_each_line(text, [&](std::string_view line, std::size_t) {
     const auto fields = fields_of(line);
-    looks = fields.size() == 4 && number_of<std::int64_t>(fields[0]).has_value();
+    // Digits only, however many: a step too large is the loss log's error to report.
+    looks = fields.size() == 4 && fields[0].find_first_not_of("0123456789") == std::string_view::npos;
     return false;
   });
   return looks;

@@ -15,7 +15,7 @@ struct LossPoint {
   double loss = 0, grad_norm = 0, lr = 0;
 };
 
-// True when the first non-empty line has four fields and the first is a whole number:
+// True when the first non-empty line has four fields and the first is all digits:
 // how a loss log is told from other text without a schema.
 bool looks_like_loss_log(std::string_view text);
 

@@ -16,14 +16,14 @@ struct Curve {
   int nranks = 0;
   std::vector<Point> points;  // size (bytes), out-of-place busbw (GB/s)
   double avg_busbw = 0;
-  long long wrong = 0;
+  double wrong = 0;  // summed as a double: no count overflows it
 };
 
 Curve read_curve(const Input& in, const Json& collective, const std::string& where) {
   Curve c;
   c.input = &in;
   c.backend = opt_string(in.doc, "backend", in.path).value_or("?");
-  c.nranks = static_cast<int>(opt_number(in.doc, "nranks", in.path).value_or(0));
+  c.nranks = opt_int(in.doc, "nranks", in.path).value_or(0);
   c.avg_busbw = opt_number(collective, "avg_busbw_gb_s", where).value_or(0);
   const Json& results = opt_array(collective, "results", where);
   for (std::size_t k = 0; k < results.size(); ++k) {
@@ -32,7 +32,7 @@ Curve read_curve(const Input& in, const Json& collective, const std::string& whe
     const Json& oop = row.contains("out_of_place") ? row["out_of_place"] : Json::object();
     c.points.push_back({req_number(row, "size", row_where), req_number(oop, "busbw_gb_s", row_where + " out_of_place")});
     for (const char* place : {"out_of_place", "in_place"})
-      if (row.contains(place)) c.wrong += static_cast<long long>(opt_number(row[place], "wrong", row_where).value_or(0));
+      if (row.contains(place)) c.wrong += opt_number(row[place], "wrong", row_where).value_or(0);
   }
   return c;
 }
@@ -79,13 +79,13 @@ Section bench_section(const std::vector<const Input*>& benches, const ExpectedRa
                             number_cell(static_cast<double>(c.points.size())),
                             {gb_s(peak.y), below ? Tone::warning : Tone::plain, true},
                             {format_bytes(peak.x), Tone::plain, true}, {gb_s(c.avg_busbw), Tone::plain, true},
-                            {std::to_string(c.wrong), c.wrong ? Tone::bad : Tone::plain, true}});
-      Tone tone = c.wrong ? Tone::bad : below ? Tone::warning : Tone::plain;
+                            {format_value(c.wrong), c.wrong != 0 ? Tone::bad : Tone::plain, true}});
+      Tone tone = c.wrong != 0 ? Tone::bad : below ? Tone::warning : Tone::plain;
       std::string text = c.points.empty() ? fmt::format("no sizes measured ({})", c.input->label)
                                           : fmt::format("peak busbw {} at {} ({}, {} on {} ranks)", gb_s(peak.y),
                                                         format_bytes(peak.x), c.input->label, c.backend, c.nranks);
       if (below) text += fmt::format(", below the expected {}", gb_s(*expect));
-      if (c.wrong) text += fmt::format(", {} wrong result(s)", c.wrong);
+      if (c.wrong != 0) text += fmt::format(", {} wrong result(s)", format_value(c.wrong));
       s.findings.push_back({name, text, tone});
     }
     s.charts.push_back(render_line_chart(chart));

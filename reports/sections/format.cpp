@@ -45,6 +45,16 @@ const Json& opt_array(const Json& obj, const std::string& key, const std::string
   return *v;
 }
 
+std::optional<int> opt_int(const Json& obj, const std::string& key, const std::string& where) {
+  if (!given(obj, key)) return std::nullopt;
+  return json_field<int>(obj, key, where);
+}
+
+int req_int(const Json& obj, const std::string& key, const std::string& where) {
+  if (!given(obj, key)) throw Error(fmt::format("{}: no field \"{}\"; give the file as cairn wrote it", where, key));
+  return json_field<int>(obj, key, where);
+}
+
 double req_number(const Json& obj, const std::string& key, const std::string& where) {
   const auto v = opt_number(obj, key, where);
   if (!v) throw Error(fmt::format("{}: no field \"{}\"; give the file as cairn wrote it", where, key));
@@ -89,7 +99,7 @@ std::vector<StepEvent> step_events(const std::vector<const Input*>& event_files)
       StepEvent s;
       if (in->schema == "cairn.straggler_alert") {
         s.step = req_number(e, "step", where) + 1;  // the alert counts steps from 0
-        s.rank = static_cast<int>(opt_number(e, "rank", where).value_or(-1));
+        s.rank = opt_int(e, "rank", where).value_or(-1);
         s.kind = "straggler alert";
         s.colour = kAlertColour;
         s.detail = fmt::format("step {}: rank {} {}-slow, {:+.1f} %: {}", format_value(s.step), s.rank,

@@ -18,6 +18,9 @@ std::optional<double> opt_number(const Json& obj, const std::string& key, const 
 std::optional<std::string> opt_string(const Json& obj, const std::string& key, const std::string& where);
 // Missing or null: an empty array.
 const Json& opt_array(const Json& obj, const std::string& key, const std::string& where);
+// Whole numbers in range only (ranks, counts): 1e300 or 1.5 is an error naming the field.
+std::optional<int> opt_int(const Json& obj, const std::string& key, const std::string& where);
+int req_int(const Json& obj, const std::string& key, const std::string& where);
 // Required fields: cairn::Error naming the field when missing or of another type.
 double req_number(const Json& obj, const std::string& key, const std::string& where);
 std::string req_string(const Json& obj, const std::string& key, const std::string& where);

@@ -87,7 +87,7 @@ Section pairs_section(const Input& in) {
   for (std::size_t k = 0; k < participants.size(); ++k) {
     const Json& p = object_at(participants, k, in.path, "participants");
     const std::string where = fmt::format("{} participants[{}]", in.path, k);
-    labels.push_back(fmt::format("rank {} ({})", static_cast<long long>(req_number(p, "rank", where)),
+    labels.push_back(fmt::format("rank {} ({})", req_int(p, "rank", where),
                                  opt_string(p, "host", where).value_or("?")));
   }
   const std::size_t n = labels.size();
@@ -97,10 +97,10 @@ Section pairs_section(const Input& in) {
   for (std::size_t k = 0; k < pairs.size(); ++k) {
     const Json& p = object_at(pairs, k, in.path, "pairs");
     const std::string where = fmt::format("{} pairs[{}]", in.path, k);
-    const double i = req_number(p, "i", where), j = req_number(p, "j", where);
+    const int i = req_int(p, "i", where), j = req_int(p, "j", where);
     const bool is_flagged = p.contains("flagged") && p["flagged"].is_boolean() && p["flagged"].get<bool>();
     if (!is_flagged) continue;
-    if (!(i >= 0 && j >= 0 && i < static_cast<double>(n) && j < static_cast<double>(n)))
+    if (i < 0 || j < 0 || static_cast<std::size_t>(i) >= n || static_cast<std::size_t>(j) >= n)
       throw Error(fmt::format("{}: pair ({}, {}) names a rank beyond the {} participants", where, i, j, n));
     const auto a = static_cast<std::size_t>(i), b = static_cast<std::size_t>(j);
     slow.insert({std::min(a, b), std::max(a, b)});

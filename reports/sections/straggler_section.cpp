@@ -29,7 +29,7 @@ Section straggler_section(const std::vector<const Input*>& alert_files, double s
       const Json& e = in->events[k];
       const std::string where = fmt::format("{} event {}", in->path, k + 1);
       Alert a{req_number(e, "step", where) + 1,  // the alert counts steps from 0, the progress table from 1
-              static_cast<int>(req_number(e, "rank", where)),
+              req_int(e, "rank", where),
               opt_string(e, "host", where).value_or("?"),
               opt_string(e, "type", where).value_or("?"),
               opt_string(e, "section", where).value_or("?"),
