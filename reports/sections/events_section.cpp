@@ -13,6 +13,12 @@ std::string join_strings(const Json& array, const std::string& separator) {
   return out;
 }
 
+// The incident counts steps from 0; the report, as the progress table, from 1.
+Cell resumed_step(const Json& incident, const std::string& where) {
+  const auto step = opt_number(incident, "resumed_step", where);
+  return number_cell(step ? std::optional<double>(*step + 1) : std::nullopt);
+}
+
 }  // namespace
 
 Section events_section(const std::vector<const Input*>& event_files) {
@@ -22,7 +28,7 @@ Section events_section(const std::vector<const Input*>& event_files) {
             "watchdog, and the failures cairn launch detected and restarted.";
   Table sdc{{"step", "check", "action", "verified", "findings"}, {}};
   Table hangs{{"rank", "operation", "stall", "never reached", "never completed"}, {}};
-  Table incidents{{"incident", "rank", "failure", "detected after", "restarted", "resumed after", "resumed step"}, {}};
+  Table incidents{{"incident", "rank", "failure", "detected after", "restarted", "resumed after", "resumed at step"}, {}};
   int unrepaired = 0;
   for (const Input* in : event_files) {
     s.sources.push_back(in->path);
@@ -52,7 +58,7 @@ Section events_section(const std::vector<const Input*>& event_files) {
                                   {or_dash(opt_number(e, "time_to_detect_s", where), "s"), Tone::plain, true},
                                   {restarted ? "yes" : "no", restarted ? Tone::warning : Tone::bad},
                                   {or_dash(opt_number(e, "time_to_resume_s", where), "s"), Tone::plain, true},
-                                  number_cell(opt_number(e, "resumed_step", where))});
+                                  resumed_step(e, where)});
       }
     }
   }

@@ -73,6 +73,14 @@ const Json& object_at(const Json& array, std::size_t k, const std::string& where
   return e;
 }
 
+Section make_section(std::string title, std::vector<std::string> sources, std::string intro) {
+  Section s;
+  s.title = std::move(title);
+  s.sources = std::move(sources);
+  s.intro = std::move(intro);
+  return s;
+}
+
 std::string gb_s(double v) { return format_value(v) + " GB/s"; }
 
 std::string or_dash(const std::optional<double>& v, const std::string& unit) {

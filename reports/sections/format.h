@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/json_io.h"
+#include "reports/html/document.h"
 #include "reports/html/table.h"
 #include "reports/inputs/input.h"
 
@@ -26,6 +27,9 @@ double req_number(const Json& obj, const std::string& key, const std::string& wh
 std::string req_string(const Json& obj, const std::string& key, const std::string& where);
 // An element of an array that must be an object ("WHERE: checks[3] is not an object").
 const Json& object_at(const Json& array, std::size_t k, const std::string& where, const std::string& name);
+
+// A section with its heading, the files it shows and the sentence saying what it shows.
+Section make_section(std::string title, std::vector<std::string> sources, std::string intro);
 
 std::string gb_s(double v);                 // "12.3 GB/s"
 std::string or_dash(const std::optional<double>& v, const std::string& unit = "");

@@ -77,11 +77,9 @@ Heatmap matrix_heatmap(const Matrix& m, const std::vector<std::string>& labels,
 }  // namespace
 
 Section pairs_section(const Input& in) {
-  Section s;
-  s.title = "All pairs (cairn pairs)";
-  s.sources = {in.path};
-  s.intro = "One-direction bandwidth and half round-trip latency of every pair of ranks; a pair below the threshold "
-            "is outlined in red and marked with '!'.";
+  Section s = make_section("All pairs (cairn pairs)", {in.path},
+                           "One-direction bandwidth and half round-trip latency of every pair of ranks; a pair "
+                           "below the threshold is outlined in red and marked with '!'.");
   const Json& participants = opt_array(in.doc, "participants", in.path);
   std::vector<std::string> labels;
   for (std::size_t k = 0; k < participants.size(); ++k) {

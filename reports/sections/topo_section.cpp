@@ -38,11 +38,9 @@ const PathClass* class_of(const std::string& path) {
 }  // namespace
 
 Section topo_section(const Input& in) {
-  Section s;
-  s.title = "Topology (cairn topo)";
-  s.sources = {in.path};
-  s.intro = "The path class between every two devices, as nvidia-smi topo -m and NCCL name them: the nearer the "
-            "class, the faster the path.";
+  Section s = make_section("Topology (cairn topo)", {in.path},
+                           "The path class between every two devices, as nvidia-smi topo -m and NCCL name them: "
+                           "the nearer the class, the faster the path.");
   const Json& matrix = in.doc.contains("matrix") ? in.doc["matrix"] : Json::object();
   const Json& devices = opt_array(matrix, "devices", in.path + " matrix");
   const Json& paths = opt_array(matrix, "paths", in.path + " matrix");

@@ -14,12 +14,11 @@ namespace cairn::reports {
 Section tune_profile_section(const Input& in) {
   // The tuner's own reader checks every field of the profile.
   const tuner::Profile profile = tuner::profile_from_json(in.doc, in.path);
-  Section s;
-  s.title = "Tuning: default against tuned (cairn tune)";
-  s.sources = {in.path};
-  s.intro = fmt::format("Bus bandwidth per size of the backend's default choice and of the tuned winner, where "
-                        "one was proven faster over the noise ({} on {} rank(s), {} node(s)).",
-                        profile.backend, profile.nranks, profile.nnodes);
+  Section s = make_section("Tuning: default against tuned (cairn tune)", {in.path},
+                           fmt::format("Bus bandwidth per size of the backend's default choice and of the tuned "
+                                       "winner, where one was proven faster over the noise ({} on {} rank(s), {} "
+                                       "node(s)).",
+                                       profile.backend, profile.nranks, profile.nnodes));
   std::map<std::string, std::pair<Series, Series>> by_collective;
   Table table{{"collective", "type", "size", "default us", "tuned us", "speedup [interval]", "verdict", "choice"}, {}};
   int tuned = 0;
