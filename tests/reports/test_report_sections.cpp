@@ -10,6 +10,8 @@
 #include "reports/inputs/input.h"
 #include "reports/sections/report.h"
 #include "tests/support/error_of.h"
+#include "topology/cluster.h"
+#include "tuner/model/predict.h"
 
 namespace cairn::reports {
 namespace {
@@ -119,6 +121,20 @@ TEST(Report, HugeNumbersRenderWithoutInfinities) {
                                    "b.json");
   const std::string html = render_html(build_report({in}, {}));
   EXPECT_FALSE(std::regex_search(html, std::regex("(^|[^a-z])(nan|inf)([^a-z]|$)", std::regex::icase)));
+}
+
+TEST(Report, ThePredictionItsWriterMakesIsDrawnPerCollective) {
+  const topology::ClusterSpec cluster = topology::cluster_preset("gh200-alps", 8);
+  const auto rows = tuner::predict_cluster(cluster, {"all_reduce", "all_gather"}, {1024, 1 << 20, 1 << 30});
+  const Input in = input_from_text(tuner::prediction_to_json(cluster, rows).dump(), "prediction.json");
+  const Document d = build_report({in}, {});
+  ASSERT_EQ(d.sections.size(), 1u);
+  ASSERT_EQ(d.sections[0].charts.size(), 1u);
+  const std::string& chart = d.sections[0].charts[0];
+  EXPECT_NE(chart.find("<title>all_reduce</title>"), std::string::npos);
+  EXPECT_NE(chart.find("<title>all_gather</title>"), std::string::npos);
+  EXPECT_EQ(d.sections[0].tables[0].rows.size(), 6u);
+  EXPECT_NE(d.sections[0].findings[0].text.find("6 row(s) for 2 collective(s) on gh200-alps"), std::string::npos);
 }
 
 }  // namespace
