@@ -41,33 +41,24 @@ Section acceptance_section(const Input& in) {
 
   Table nodes{{"host", "rank", "verdict", "reasons"}, {}};
   int failed_nodes = 0;
-  const Json& node_list = opt_array(in.doc, "nodes", in.path);
-  for (std::size_t k = 0; k < node_list.size(); ++k) {
-    const Json& n = object_at(node_list, k, in.path, "nodes");
-    const std::string where = fmt::format("{} nodes[{}]", in.path, k);
+  const std::size_t node_count = for_each_object(in.doc, "nodes", in.path, [&](const Json& n, const std::string& where) {
     const std::string v = opt_string(n, "verdict", where).value_or("?");
     failed_nodes += v == "fail";
     nodes.rows.push_back({{opt_string(n, "host", where).value_or("?")}, number_cell(opt_number(n, "rank", where)),
                           verdict_cell(v), {reasons_of(opt_array(n, "reasons", where))}});
-  }
+  });
   Table links{{"link", "verdict", "evidence"}, {}};
   int failed_links = 0;
-  const Json& link_list = opt_array(in.doc, "links", in.path);
-  for (std::size_t k = 0; k < link_list.size(); ++k) {
-    const Json& l = object_at(link_list, k, in.path, "links");
-    const std::string where = fmt::format("{} links[{}]", in.path, k);
+  const std::size_t link_count = for_each_object(in.doc, "links", in.path, [&](const Json& l, const std::string& where) {
     const std::string lv = opt_string(l, "verdict", where).value_or("?");
     failed_links += lv == "fail";
     links.rows.push_back({{opt_string(l, "a", where).value_or("?") + " <-> " + opt_string(l, "b", where).value_or("?")},
                           verdict_cell(lv),
                           {opt_string(l, "evidence", where).value_or("")}});
-  }
+  });
   Table checks{{"check", "host", "median [CI]", "threshold", "CV", "repeats", "percentile", "baseline", "verdict", "evidence"}, {}};
   int failed_checks = 0;
-  const Json& check_list = opt_array(in.doc, "checks", in.path);
-  for (std::size_t k = 0; k < check_list.size(); ++k) {
-    const Json& c = object_at(check_list, k, in.path, "checks");
-    const std::string where = fmt::format("{} checks[{}]", in.path, k);
+  const std::size_t check_count = for_each_object(in.doc, "checks", in.path, [&](const Json& c, const std::string& where) {
     const std::string unit = opt_string(c, "unit", where).value_or("");
     const std::string v = opt_string(c, "verdict", where).value_or("?");
     failed_checks += v == "fail";
@@ -88,20 +79,17 @@ Section acceptance_section(const Input& in) {
                            number_cell(opt_number(c, "baseline", where)),
                            verdict_cell(v),
                            {opt_string(c, "evidence", where).value_or("")}});
-  }
+  });
   Table isolation{{"check", "runs", "suspect", "evidence"}, {}};
-  const Json& iso_list = opt_array(in.doc, "isolation", in.path);
-  for (std::size_t k = 0; k < iso_list.size(); ++k) {
-    const Json& r = object_at(iso_list, k, in.path, "isolation");
-    const std::string where = fmt::format("{} isolation[{}]", in.path, k);
+  for_each_object(in.doc, "isolation", in.path, [&](const Json& r, const std::string& where) {
     isolation.rows.push_back({{opt_string(r, "check", where).value_or("?")}, number_cell(opt_number(r, "runs", where)),
                               {opt_string(r, "suspect", where).value_or("none"), Tone::bad},
                               {opt_string(r, "evidence", where).value_or("")}});
-  }
+  });
   std::string text = verdict;
   if (!hosts.empty()) text += " (" + hosts + ")";
   text += fmt::format(": {} of {} node(s) failed, {} of {} link(s) failed, {} of {} check(s) failed", failed_nodes,
-                      node_list.size(), failed_links, link_list.size(), failed_checks, check_list.size());
+                      node_count, failed_links, link_count, failed_checks, check_count);
   s.findings.push_back({"verdict", text, verdict_tone(verdict)});
   for (Table* t : {&nodes, &links, &checks, &isolation})
     if (!t->rows.empty()) s.tables.push_back(std::move(*t));
@@ -110,15 +98,12 @@ Section acceptance_section(const Input& in) {
 
 ExpectedRates acceptance_bench_rates(const Input& in) {
   ExpectedRates rates;
-  const Json& check_list = opt_array(in.doc, "checks", in.path);
-  for (std::size_t k = 0; k < check_list.size(); ++k) {
-    const Json& c = object_at(check_list, k, in.path, "checks");
-    const std::string where = fmt::format("{} checks[{}]", in.path, k);
+  for_each_object(in.doc, "checks", in.path, [&](const Json& c, const std::string& where) {
     const std::string name = opt_string(c, "name", where).value_or("");
     const auto threshold = opt_number(c, "threshold", where);
     if (name.rfind("bench.", 0) == 0 && threshold && opt_string(c, "unit", where).value_or("") == "GB/s")
       rates[name.substr(6)] = *threshold;
-  }
+  });
   return rates;
 }
 

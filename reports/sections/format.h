@@ -3,9 +3,12 @@
 // number and verdict formatting, and the events that happened at a training step.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "common/json_io.h"
 #include "reports/html/document.h"
@@ -27,6 +30,15 @@ double req_number(const Json& obj, const std::string& key, const std::string& wh
 std::string req_string(const Json& obj, const std::string& key, const std::string& where);
 // An element of an array that must be an object ("WHERE: checks[3] is not an object").
 const Json& object_at(const Json& array, std::size_t k, const std::string& where, const std::string& name);
+
+// Calls f(element, "WHERE KEY[k]") for each element of the array parent[KEY] (none when
+// missing), each of which must be an object; returns how many there were.
+template <typename F>
+std::size_t for_each_object(const Json& parent, const std::string& key, const std::string& where, F&& f) {
+  const Json& list = opt_array(parent, key, where);
+  for (std::size_t k = 0; k < list.size(); ++k) f(object_at(list, k, where, key), fmt::format("{} {}[{}]", where, key, k));
+  return list.size();
+}
 
 // A section with its heading, the files it shows and the sentence saying what it shows.
 Section make_section(std::string title, std::vector<std::string> sources, std::string intro);

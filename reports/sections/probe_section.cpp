@@ -43,10 +43,7 @@ Section probe_section(const Input& in) {
   s.tables.push_back(std::move(node));
   Table findings{{"severity", "check", "subject", "message"}, {}};
   int errors = 0, warnings = 0;
-  const Json& list = opt_array(in.doc, "findings", in.path);
-  for (std::size_t k = 0; k < list.size(); ++k) {
-    const Json& f = object_at(list, k, in.path, "findings");
-    const std::string fw = fmt::format("{} findings[{}]", in.path, k);
+  for_each_object(in.doc, "findings", in.path, [&](const Json& f, const std::string& fw) {
     const std::string severity = opt_string(f, "severity", fw).value_or("?");
     errors += severity == "error";
     warnings += severity == "warning";
@@ -54,7 +51,7 @@ Section probe_section(const Input& in) {
                              {opt_string(f, "check", fw).value_or("")},
                              {opt_string(f, "subject", fw).value_or("")},
                              {opt_string(f, "message", fw).value_or("")}});
-  }
+  });
   if (!findings.rows.empty()) s.tables.push_back(std::move(findings));
   s.findings.push_back({"node " + host, fmt::format("{} GPU(s), {} NIC(s); {} error(s), {} warning(s)", gpus.size(),
                                                     nics.size(), errors, warnings),

@@ -74,10 +74,7 @@ Section tune_prediction_section(const Input& in) {
                         "algorithm and protocol.", cluster, or_dash(ranks));
   std::map<std::string, Series> by_collective;
   Table table{{"collective", "size", "algorithm", "protocol", "time us", "busbw GB/s"}, {}};
-  const Json& rows = opt_array(in.doc, "rows", in.path);
-  for (std::size_t k = 0; k < rows.size(); ++k) {
-    const Json& r = object_at(rows, k, in.path, "rows");
-    const std::string where = fmt::format("{} rows[{}]", in.path, k);
+  const std::size_t rows_count = for_each_object(in.doc, "rows", in.path, [&](const Json& r, const std::string& where) {
     const std::string name = req_string(r, "collective", where);
     const double bytes = req_number(r, "bytes", where), busbw = req_number(r, "busbw_gb_s", where);
     Series& series = by_collective[name];
@@ -87,7 +84,7 @@ Section tune_prediction_section(const Input& in) {
                           {opt_string(r, "algorithm", where).value_or("?")},
                           {opt_string(r, "protocol", where).value_or("?")},
                           number_cell(opt_number(r, "time_us", where)), number_cell(busbw)});
-  }
+  });
   LineChart chart;
   chart.title = "Predicted bus bandwidth on " + cluster;
   chart.x_label = "message size (bytes, log scale)";
@@ -95,7 +92,7 @@ Section tune_prediction_section(const Input& in) {
   chart.log_x = chart.x_is_bytes = true;
   for (auto& [name, series] : by_collective) chart.series.push_back(std::move(series));
   s.charts.push_back(render_line_chart(chart));
-  s.findings.push_back({"prediction", fmt::format("{} row(s) for {} collective(s) on {}", rows.size(),
+  s.findings.push_back({"prediction", fmt::format("{} row(s) for {} collective(s) on {}", rows_count,
                                                   chart.series.size(), cluster), Tone::plain});
   s.tables.push_back(std::move(table));
   return s;
