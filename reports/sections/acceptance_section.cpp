@@ -56,7 +56,9 @@ Section acceptance_section(const Input& in) {
                           verdict_cell(lv),
                           {opt_string(l, "evidence", where).value_or("")}});
   });
-  Table checks{{"check", "host", "median [CI]", "threshold", "CV", "repeats", "percentile", "baseline", "verdict", "evidence"}, {}};
+  Table checks{{"check", "host", "median [CI]", "threshold", "CV", "repeats", "percentile", "baseline", "verdict",
+                "evidence"},
+               {}};
   int failed_checks = 0;
   const std::size_t check_count = for_each_object(in.doc, "checks", in.path, [&](const Json& c, const std::string& where) {
     const std::string unit = opt_string(c, "unit", where).value_or("");

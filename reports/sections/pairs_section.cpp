@@ -21,11 +21,13 @@ Matrix read_matrix(const Json& doc, const std::string& key, std::size_t n, const
   const Json& rows = opt_array(doc, key, where);
   Matrix m(n, std::vector<std::optional<double>>(n));
   for (std::size_t i = 0; i < std::min(n, rows.size()); ++i) {
-    if (!rows[i].is_array()) throw Error(fmt::format("{}: {}[{}] is not an array; give the file as cairn wrote it", where, key, i));
+    if (!rows[i].is_array())
+      throw Error(fmt::format("{}: {}[{}] is not an array; give the file as cairn wrote it", where, key, i));
     for (std::size_t j = 0; j < std::min(n, rows[i].size()); ++j) {
       const Json& v = rows[i][j];
       if (v.is_number()) m[i][j] = v.get<double>();
-      else if (!v.is_null()) throw Error(fmt::format("{}: {}[{}][{}] is not a number; give the file as cairn wrote it", where, key, i, j));
+      else if (!v.is_null())
+        throw Error(fmt::format("{}: {}[{}][{}] is not a number; give the file as cairn wrote it", where, key, i, j));
     }
   }
   return m;
@@ -109,8 +111,10 @@ Section pairs_section(const Input& in) {
                             {opt_string(p, "reason", where).value_or("")}});
   }
   const Matrix bw = read_matrix(in.doc, "bandwidth_gb_s", n, in.path), lat = read_matrix(in.doc, "latency_us", n, in.path);
-  s.charts.push_back(render_heatmap(matrix_heatmap(bw, labels, slow, "Bandwidth of every pair (GB/s, one direction)", "GB/s", true)));
-  s.charts.push_back(render_heatmap(matrix_heatmap(lat, labels, slow, "Latency of every pair (us, half a round trip)", "us", false)));
+  s.charts.push_back(render_heatmap(
+      matrix_heatmap(bw, labels, slow, "Bandwidth of every pair (GB/s, one direction)", "GB/s", true)));
+  s.charts.push_back(render_heatmap(
+      matrix_heatmap(lat, labels, slow, "Latency of every pair (us, half a round trip)", "us", false)));
   const auto median_bw = opt_number(in.doc, "median_bandwidth_gb_s", in.path);
   const auto median_lat = opt_number(in.doc, "median_latency_us", in.path);
   std::string text = fmt::format("{} ranks, median {} and {}", n, or_dash(median_bw, "GB/s"), or_dash(median_lat, "us"));

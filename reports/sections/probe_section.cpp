@@ -15,8 +15,10 @@ Section probe_section(const Input& in) {
   const std::string where = in.path + " cpu";
   Table node{{"part", "what"}, {}};
   node.rows.push_back({{"CPU"}, {fmt::format("{} package(s), {} cores, {} threads: {}",
-                                             or_dash(opt_number(cpu, "packages", where)), or_dash(opt_number(cpu, "cores", where)),
-                                             or_dash(opt_number(cpu, "pus", where)), opt_string(cpu, "model", where).value_or("?"))}});
+                                             or_dash(opt_number(cpu, "packages", where)),
+                                             or_dash(opt_number(cpu, "cores", where)),
+                                             or_dash(opt_number(cpu, "pus", where)),
+                                             opt_string(cpu, "model", where).value_or("?"))}});
   const Json& gpus = opt_array(in.doc, "gpus", in.path);
   for (std::size_t k = 0; k < gpus.size(); ++k) {
     const Json& g = object_at(gpus, k, in.path, "gpus");
