@@ -19,5 +19,6 @@ int cmd_pairs(const Args& args);   // all-pairs link bandwidth/latency, flags sl
 int cmd_bench(const Args& args);   // nccl-tests-compatible collective benchmark (NCCL or UCX)
 int cmd_acceptance(const Args& args);  // accepts or rejects the nodes and links of a job (reports/acceptance)
 int cmd_tune(const Args& args);    // sweeps NCCL/UCX choices, proves the win, writes the profile (tuner/)
+int cmd_report(const Args& args);  // one self-contained HTML report (and a Markdown summary) of cairn.* results (reports/)
 
 }  // namespace cairn::cli

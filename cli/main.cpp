@@ -34,6 +34,7 @@ const std::vector<Subcommand> kSubcommands = {
     {"bench", "collective bandwidth as nccl-tests measures it, on NCCL or UCX", cairn::cli::cmd_bench},
     {"tune", "the fastest NCCL or UCX choices for a workload, proven over the noise; a profile for production", cairn::cli::cmd_tune},
     {"acceptance", "accept or reject the nodes and links of a job, with statistical verdicts and evidence", cairn::cli::cmd_acceptance},
+    {"report", "one self-contained HTML report (and a Markdown summary) of cairn results", cairn::cli::cmd_report},
 };
 
 void usage(std::ostream& os) {

@@ -4,8 +4,9 @@
 #   probe this node -> its topology -> every collective (cairn bench) -> the tuner's
 #   profile for all_reduce, verified again (cairn tune) and its model at Alps' scale ->
 #   all pairs of ranks (cairn pairs) -> the tiny model trained on real text -> a fault
-#   drill under ft/ (a flipped bit repaired, a killed rank restarted).
-# JSON results land in results/<date>/.
+#   drill under ft/ (a flipped bit repaired, a killed rank restarted) -> one HTML report
+#   of all of it (cairn report).
+# JSON results land in results/<date>/, the report in results/<date>/report.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -30,7 +31,8 @@ echo "== cairn topo --matrix"
 
 echo "== cairn bench: every collective, 8 B - 4 MiB"
 "$cairn" launch -n "$ranks" -- "$cairn" bench --backend "$backend" --op all -b 8 -e 4M -f 8 -n 5 -c 1
-"$cairn" launch -n "$ranks" -- "$cairn" bench --backend "$backend" --op all -b 8 -e 4M -f 8 -n 5 -c 1 --json \
+# --no-prefix: rank 0's JSON as it printed it, without launch's "[rank 0] " on every line.
+"$cairn" launch -n "$ranks" --no-prefix -- "$cairn" bench --backend "$backend" --op all -b 8 -e 4M -f 8 -n 5 -c 1 --json \
   >"$out/bench.json"
 
 # The tuner: the fastest choice per size, proven over the noise, as a profile NCCL's plugin
@@ -70,7 +72,17 @@ mapfile -t texts < <(find /usr/share/games/fortunes -maxdepth 1 -type f ! -name 
 # cairn launch restarts the job, which resumes from its last verified checkpoint.
 echo "== cairn train under ft/: a bit flip repaired, a killed rank restarted (incidents in $out/incidents.jsonl)"
 "$cairn" launch -n 2 --max-restarts 1 --incidents "$out/incidents.jsonl" -- "$cairn" train --preset tiny \
-  --data "$out/fortunes.shard" --steps 60 --batch 4 --threads 1 --log-every 20 --device cpu --backend ucx --sdc \
+  --data "$out/fortunes.shard" --steps 60 --batch 4 --threads 1 --log-every 20 --device cpu --backend ucx \
+  --sdc --sdc-events "$out/sdc.jsonl" --loss-log "$out/drill-loss.tsv" \
   --checkpoint-dir "$out/drill" --checkpoint-every 20 --resume \
   --inject bitflip:rank=0,step=10,where=transit,bit=27 --inject kill:rank=1,step=30
+# Everything above in one self-contained page (and a Markdown summary): whatever results
+# this run produced (a one-GPU node has no tune profile). The drill's SDC event is marked
+# on the training curves, the drill's own among them.
+echo "== cairn report: $out/report.html"
+results=()
+for f in probe.json topo.json bench.json tune/profile.json pairs.json loss.tsv drill-loss.tsv sdc.jsonl incidents.jsonl; do
+  [ -s "$out/$f" ] && results+=("$out/$f")
+done
+"$cairn" report "${results[@]}" -o "$out/report.html" --markdown "$out/summary.md"
 echo "== done: $out"

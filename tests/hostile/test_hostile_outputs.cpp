@@ -71,6 +71,15 @@ std::vector<Writer> writers() {
                                  "--output", out}};
        },
        false},
+      {"report -o", "report",
+       [](const Sandbox& box, const std::string& out) {
+         return Command{.args = {"report", box.write("in/loss.tsv", "1 5.5 1.7 0.00015\n2 5.4 1.6 0.0003\n"), "-o", out}};
+       }},
+      {"report --markdown", "report",
+       [](const Sandbox& box, const std::string& out) {
+         return Command{.args = {"report", box.write("in/loss.tsv", "1 5.5 1.7 0.00015\n2 5.4 1.6 0.0003\n"), "-o",
+                                 box.path("in/report.html"), "--markdown", out}};
+       }},
   };
 }
 

@@ -310,6 +310,11 @@ const std::vector<CommandTable>& commands() {
       {"tune", {"--predict", "--cluster", "gh200-alps", "--nodes", "2"}, {
            {"--from", Kind::input_file, {}},
        }},
+      {"report", {CAIRN_SOURCE_DIR "/tests/fixtures/reports/acceptance.json", "-o", "report.html"}, {
+           {"--results", Kind::input_file, {}},
+           {"--markdown", Kind::output_file, {}},
+           {"--expect-busbw-gb-s", Kind::positive, {}},
+       }},
   };
   return tables;
 }
