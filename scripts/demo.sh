@@ -4,7 +4,8 @@
 #   probe this node -> its topology -> every collective (cairn bench) -> the tuner's
 #   profile for all_reduce, verified again (cairn tune) and its model at Alps' scale ->
 #   all pairs of ranks (cairn pairs) -> the tiny model trained on real text -> a fault
-#   drill under ft/ (a flipped bit repaired, a killed rank restarted) -> one HTML report
+#   drill under ft/ (a flipped bit repaired, a killed rank restarted) -> the node's
+#   acceptance verdict (cairn acceptance) -> one HTML report
 #   of all of it (cairn report).
 # JSON results land in results/<date>/, the report in results/<date>/report.html.
 set -euo pipefail
@@ -76,12 +77,18 @@ echo "== cairn train under ft/: a bit flip repaired, a killed rank restarted (in
   --sdc --sdc-events "$out/sdc.jsonl" --loss-log "$out/drill-loss.tsv" \
   --checkpoint-dir "$out/drill" --checkpoint-every 20 --resume \
   --inject bitflip:rank=0,step=10,where=transit,bit=27 --inject kill:rank=1,step=30
+# The node's verdict (docs/acceptance.md): on one machine its ranks are one node, so the
+# probe and the node's rates (each GPU's GEMM and copy with NCCL) are judged; pairs and
+# the job's all_reduce need two nodes or more.
+echo "== cairn acceptance: $pair_ranks rank(s), verdict in $out/acceptance.json"
+"$cairn" launch -n "$pair_ranks" -- "$cairn" acceptance --backend "$backend" --output "$out/acceptance.json" \
+  || [ $? -eq 1 ]
 # Everything above in one self-contained page (and a Markdown summary): whatever results
 # this run produced (a one-GPU node has no tune profile). The drill's SDC event is marked
 # on the training curves, the drill's own among them.
 echo "== cairn report: $out/report.html"
 results=()
-for f in probe.json topo.json bench.json tune/profile.json pairs.json loss.tsv drill-loss.tsv sdc.jsonl incidents.jsonl; do
+for f in acceptance.json probe.json topo.json bench.json tune/profile.json pairs.json loss.tsv drill-loss.tsv sdc.jsonl incidents.jsonl; do
   [ -s "$out/$f" ] && results+=("$out/$f")
 done
 "$cairn" report "${results[@]}" -o "$out/report.html" --markdown "$out/summary.md"
