@@ -73,7 +73,7 @@ void add_divergence_flags(po::options_description& desc, ft::DivergenceOptions& 
       ("divergence-threshold", po::value(&t.z)->default_value(t.z, "6"), "modified z-score cut (Iglewicz-Hoaglin's score)")
       ("divergence-loss-ratio", po::value(&t.loss_ratio)->default_value(t.loss_ratio, "1.25"),
        "the least loss / median alerted (1.25: 25 % above the recent median)")
-      ("divergence-grad-norm-ratio", po::value(&t.grad_norm_ratio)->default_value(t.grad_norm_ratio, "2"),
+      ("divergence-grad-norm-ratio", po::value(&t.grad_norm_ratio)->default_value(t.grad_norm_ratio, "5"),
        "the least gradient norm / median alerted")
       ("divergence-cooldown", po::value(&t.cooldown)->default_value(t.cooldown),
        "steps after an alert before the same series may alert again (it must also come back within bounds first)")

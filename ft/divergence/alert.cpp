@@ -38,7 +38,7 @@ std::string alert_line(const DivergenceAlert& a) {
   if (a.kind == DivergenceKind::non_finite)
     return fmt::format("divergence: {} is {} at step {}: the run diverged (it stops before the update)", a.metric,
                        spelt(a.value), a.step);
-  return fmt::format("divergence: {} spike at step {}: {} {:.6g} is {:.2f}x the median {:.6g} of the last {} steps (z {:.1f})",
+  return fmt::format("divergence: {} spike at step {}: {} {:.6g} is {:.3g}x the median {:.6g} of the last {} steps (z {:.3g})",
                      a.metric == "loss" ? "loss" : "gradient-norm", a.step, a.metric, a.value, a.ratio, a.median,
                      a.samples, a.z);
 }

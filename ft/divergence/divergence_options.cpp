@@ -16,7 +16,7 @@ void check_divergence_options(const DivergenceOptions& o) {
   require_positive("--divergence-threshold", t.z, 1e6, "the modified z-score cut, 6 by default");
   require_in_range("--divergence-loss-ratio", t.loss_ratio, 1, 1e6, "the least loss / median alerted, 1.25 for +25 %");
   require_in_range("--divergence-grad-norm-ratio", t.grad_norm_ratio, 1, 1e6,
-                   "the least gradient norm / median alerted, 2 for twice the median");
+                   "the least gradient norm / median alerted, 5 for five times the median");
   require_in_range("--divergence-cooldown", t.cooldown, 0, 1e6, "steps after an alert before the same series alerts again");
   require_positive("--divergence-hook-timeout-s", o.hook_timeout_s, 3600, "seconds before a hook is killed");
   require_plain_command("--divergence-hook", o.hook);

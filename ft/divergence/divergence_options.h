@@ -19,10 +19,12 @@ struct SpikeThresholds {
   double z = 6.0;
   // The least value / median for an alert: a loss 25 % above its recent median is the
   // size of the spikes large runs report and roll back for (PaLM, OPT's logbook; docs/
-  // monitoring.md), far above step-to-step noise (a few %); a gradient norm varies more
-  // step to step (it is what clipping bounds), so it must double.
+  // monitoring.md), far above step-to-step noise (a few %). A gradient norm varies far
+  // more step to step (it is what clipping bounds): clean tiny runs of batch 8 x 64
+  // tokens on this repository's test shards reach 2.8x and 3.8x their median (measured,
+  // docs/monitoring.md), so it must be 5x; a large batch is smoother, and may lower it.
   double loss_ratio = 1.25;
-  double grad_norm_ratio = 2.0;
+  double grad_norm_ratio = 5.0;
   // After an alert, steps in which the same series raises no other: a spike that lasts a
   // few steps, or rings after the optimizer's reaction, is one alert.
   int cooldown = 16;
