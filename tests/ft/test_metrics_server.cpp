@@ -21,21 +21,14 @@
 #include "common/exposition/metrics_board.h"
 #include "common/exposition/metrics_server.h"
 #include "common/exposition/prometheus_text.h"
+#include "tests/support/command_output.h"
 
 namespace cairn::exposition {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string run(const std::string& command) {
-  std::string out;
-  std::FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
+using cairn::test::command_output;
 
 // A connected socket to 127.0.0.1:port (-1 if refused).
 int connect_to(int port) {
@@ -79,7 +72,7 @@ std::string ask(int port, const std::string& request) {
 
 // The status line's code of curl's answer (-w), e.g. "200".
 std::string curl_code(const std::string& url, const std::string& extra = "") {
-  return run("/usr/bin/curl -s -o /dev/null -m 5 -w '%{http_code}' " + extra + " '" + url + "'");
+  return command_output("/usr/bin/curl -s -o /dev/null -m 5 -w '%{http_code}' " + extra + " '" + url + "'");
 }
 
 constexpr const char* kParse =
@@ -104,10 +97,10 @@ class Server : public ::testing::Test {
 };
 
 TEST_F(Server, CurlScrapesItAndThePrometheusParserReadsEverySample) {
-  const std::string head = run("/usr/bin/curl -s -i -m 5 '" + server_->url() + "'");
+  const std::string head = command_output("/usr/bin/curl -s -i -m 5 '" + server_->url() + "'");
   EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head;
   EXPECT_NE(head.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << head;
-  const std::string samples = run("/usr/bin/curl -s -m 5 '" + server_->url() + "' | " + kParse);
+  const std::string samples = command_output("/usr/bin/curl -s -m 5 '" + server_->url() + "' | " + kParse);
   EXPECT_EQ(samples, "2\n") << "the parser read " << samples;
   EXPECT_EQ(server_->scrapes(), 2);
 }
@@ -115,7 +108,7 @@ TEST_F(Server, CurlScrapesItAndThePrometheusParserReadsEverySample) {
 TEST_F(Server, TheAgeOfAnInstantGrowsBetweenScrapes) {
   board_.publish_age("cairn_test_age_seconds", "Seconds since the test began.", MetricsBoard::Clock::now());
   const auto age = [&] {
-    const std::string text = run("/usr/bin/curl -s -m 5 '" + server_->url() + "'");
+    const std::string text = command_output("/usr/bin/curl -s -m 5 '" + server_->url() + "'");
     const auto at = text.find("\ncairn_test_age_seconds ");
     return at == std::string::npos ? -1.0 : std::stod(text.substr(at + 24));
   };

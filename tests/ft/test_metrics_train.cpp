@@ -20,19 +20,12 @@
 
 #include "common/text_file.h"
 #include "tests/ft/straggler_job.h"
+#include "tests/support/command_output.h"
 
 namespace cairn::ft::test {
 namespace {
 
-std::string run_output(const std::string& command) {
-  std::string out;
-  std::FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
+using cairn::test::command_output;
 
 // The parser reads the file; prints "STEP LOSS" with repr's exact digits, or "none" when
 // the scrape held no step yet. A text it cannot parse fails the script (no line).
@@ -71,9 +64,9 @@ TEST(MetricsTrain, EveryScrapeParsesAndItsStepAndLossAreALoggedLine) {
   for (int i = 0; i < 6 && !url.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
     const std::string file = dir.file("scrape" + std::to_string(i) + ".prom");
-    const std::string got = run_output("/usr/bin/curl -s -f -m 5 -o " + file + " -w '%{http_code}' '" + url + "'");
+    const std::string got = command_output("/usr/bin/curl -s -f -m 5 -o " + file + " -w '%{http_code}' '" + url + "'");
     if (got != "200") break;  // the run ended
-    const std::string line = run_output(std::string(kParse) + file);
+    const std::string line = command_output(std::string(kParse) + file);
     ASSERT_FALSE(line.empty()) << "prometheus_client could not parse scrape " << i << ":\n" << text_or_empty(file);
     parsed.push_back(line.substr(0, line.size() - 1));
   }
