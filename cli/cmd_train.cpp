@@ -107,6 +107,7 @@ int cmd_train(const Args& args) {
   finish_checkpoint_options(checkpoint_texts, vm.count("mtbf") > 0, opts.checkpoints);
   refuse_output_over_inputs({"--watchdog-report", opts.ft.watchdog.report}, {{"--data", data}, {"--preset", model}});
   refuse_output_over_inputs({"--sdc-events", opts.ft.sdc.events}, {{"--data", data}, {"--preset", model}});
+  refuse_output_over_inputs({"--divergence-events", opts.ft.divergence.events}, {{"--data", data}, {"--preset", model}});
   finish_fault_tolerance_flags(ft_texts, opts.ft);
   train::check_cpu_threads(threads);
   const coll::BackendChoice backend_choice = coll::parse_backend_choice(backend);

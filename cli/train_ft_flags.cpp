@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/exposition/listen_address.h"
 
 namespace cairn::cli {
 namespace {
@@ -15,13 +16,15 @@ void add_inject_flags(po::options_description& desc, FtFlagTexts& texts) {
        "corrupt-checkpoint, disk-full (docs/ft.md)");
 }
 
+// A notifier refusing an empty value of a flag that names a file or a command.
+auto not_empty(const char* flag) {
+  return [flag](const std::string& v) {
+    if (v.empty()) throw Error(std::string(flag) + " is empty: give a value, or leave the flag out");
+  };
+}
+
 // ---- the straggler detector (ft/straggler) ----
 void add_straggler_flags(po::options_description& desc, ft::StragglerOptions& o) {
-  const auto not_empty = [](const char* flag) {
-    return [flag](const std::string& v) {
-      if (v.empty()) throw Error(std::string(flag) + " is empty: give a value, or leave the flag out");
-    };
-  };
   desc.add_options()
       ("straggler", po::bool_switch(&o.enabled),
        "detect slow ranks: section times scored across ranks every --straggler-every steps, confirmed by a sniff "
@@ -56,6 +59,66 @@ void add_straggler_flags(po::options_description& desc, ft::StragglerOptions& o)
 void finish_straggler_flags(ft::StragglerOptions& o) {
   if (!o.events.empty() || !o.metrics.empty() || !o.hook.empty() || !o.control.empty()) o.enabled = true;
   ft::check_straggler_options(o);
+}
+
+// ---- early warning of divergence (ft/divergence) ----
+void add_divergence_flags(po::options_description& desc, ft::DivergenceOptions& o) {
+  ft::SpikeThresholds& t = o.thresholds;
+  desc.add_options()
+      ("divergence", po::bool_switch(&o.enabled),
+       "raise an alert on a loss or gradient-norm spike against the median and MAD of recent steps, and on NaN/Inf "
+       "(docs/monitoring.md; on with --divergence-events or --divergence-hook)")
+      ("divergence-window", po::value(&t.window)->default_value(t.window), "recent steps the baseline is taken over")
+      ("divergence-warmup", po::value(&t.warmup)->default_value(t.warmup), "values in the window before a step is judged")
+      ("divergence-threshold", po::value(&t.z)->default_value(t.z, "6"), "modified z-score cut (Iglewicz-Hoaglin's score)")
+      ("divergence-loss-ratio", po::value(&t.loss_ratio)->default_value(t.loss_ratio, "1.25"),
+       "the least loss / median alerted (1.25: 25 % above the recent median)")
+      ("divergence-grad-norm-ratio", po::value(&t.grad_norm_ratio)->default_value(t.grad_norm_ratio, "5"),
+       "the least gradient norm / median alerted")
+      ("divergence-cooldown", po::value(&t.cooldown)->default_value(t.cooldown),
+       "steps after an alert before the same series may alert again (it must also come back within bounds first)")
+      ("divergence-events", po::value(&o.events)->notifier(not_empty("--divergence-events")),
+       "append one JSON line per divergence alert to FILE")
+      ("divergence-hook", po::value(&o.hook)->notifier(not_empty("--divergence-hook")),
+       "run CMD (sh -c) with each divergence alert's JSON on stdin, in the background")
+      ("divergence-hook-timeout-s", po::value(&o.hook_timeout_s)->default_value(o.hook_timeout_s, "10"),
+       "seconds a divergence hook may run before it is killed");
+}
+
+void finish_divergence_flags(ft::DivergenceOptions& o) {
+  if (!o.events.empty() || !o.hook.empty()) o.enabled = true;
+  ft::check_divergence_options(o);
+}
+
+// ---- the metrics endpoint (common/exposition) ----
+// Checked as read, so a bad port or address stops before the shard is read or a job is
+// joined; a port in use is found when rank 0 binds it, before the first step.
+void add_metrics_flags(po::options_description& desc, FtFlagTexts& texts) {
+  desc.add_options()
+      ("metrics-port", po::value<int>()->notifier([&texts](int p) {
+         exposition::check_listen_port("--metrics-port", p);
+         texts.metrics_port = p;
+       }),
+       "serve Prometheus metrics at http://ADDR:P/metrics while training runs (rank 0 of a job; 0: a free port, "
+       "printed at the start; docs/monitoring.md)")
+      ("metrics-addr", po::value<std::string>()->notifier([&texts](const std::string& a) {
+         exposition::check_listen_addr("--metrics-addr", a);
+         texts.metrics_addr = a;
+       }),
+       "the numeric IPv4 or IPv6 address --metrics-port listens on (default 127.0.0.1: this host only; 0.0.0.0: "
+       "every interface)");
+}
+
+void finish_metrics_flags(const FtFlagTexts& texts, train::FaultToleranceOptions& o) {
+  if (!texts.metrics_port) {
+    if (!texts.metrics_addr.empty())
+      throw Error("--metrics-addr " + texts.metrics_addr + " needs --metrics-port: give the port to listen on (0: a free one)");
+    return;
+  }
+  exposition::ListenAddress at;
+  at.port = *texts.metrics_port;
+  if (!texts.metrics_addr.empty()) at.addr = texts.metrics_addr;
+  o.metrics = at;
 }
 
 // ---- checksummed gradients (ft/sdc) ----
@@ -100,11 +163,15 @@ void add_fault_tolerance_flags(po::options_description& desc, train::FaultTolera
   add_straggler_flags(desc, o.straggler);
   add_sdc_flags(desc, o.sdc);
   add_watchdog_flags(desc, o.watchdog);
+  add_divergence_flags(desc, o.divergence);
+  add_metrics_flags(desc, texts);
 }
 
 void finish_fault_tolerance_flags(const FtFlagTexts& texts, train::FaultToleranceOptions& o) {
   o.inject = ft::parse_fault_specs(texts.inject);
   finish_straggler_flags(o.straggler);
+  finish_divergence_flags(o.divergence);
+  finish_metrics_flags(texts, o);
   if (!o.sdc.events.empty()) o.sdc.enabled = true;  // an events file asks for the checks it reports
 }
 

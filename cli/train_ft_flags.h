@@ -2,6 +2,7 @@
 // function a layer so each layer's flags stay beside each other.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ namespace cairn::cli {
 // Flag values that need parsing after the command line is read (--inject's texts).
 struct FtFlagTexts {
   std::vector<std::string> inject;
+  std::optional<int> metrics_port;  // --metrics-port, checked as read
+  std::string metrics_addr;         // --metrics-addr, checked as read; empty: not given
 };
 
 void add_fault_tolerance_flags(po::options_description& desc, train::FaultToleranceOptions& o, FtFlagTexts& texts);

@@ -9,6 +9,7 @@ packages=(
   libzstd-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev iproute2 fortunes fortunes-min bzip2 python3-pip
   zlib1g-dev chromium-headless-shell fonts-dejavu-core  # cairn report's test renders the page
+  curl python3-prometheus-client  # the metrics endpoint's tests: scrape, and a real parser
 )
 missing=()
 for p in "${packages[@]}"; do

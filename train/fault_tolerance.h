@@ -3,15 +3,22 @@
 // lives in a file of its own (train/ft/attach_*.cpp) and returns the object that must
 // live as long as the run (null when the layer is off); attach_fault_tolerance() calls
 // them in a fixed order: injections first (so a layer meets the fault it is to catch),
-// then the watchdog, checked gradients, and the straggler detector.
+// then the watchdog, checked gradients, the straggler detector and the divergence
+// detector. The metrics endpoint (--metrics-port) is attached before all of them: it
+// binds its port first, so a port in use stops the run before anything else starts, and
+// it hands the others (FtJob::metrics) the board they publish their metrics to.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "collectives/backends/communicator.h"
 #include "collectives/rendezvous/store.h"
+#include "common/exposition/listen_address.h"
+#include "common/exposition/metrics_board.h"
+#include "ft/divergence/divergence_options.h"
 #include "ft/inject/fault_spec.h"
 #include "ft/sdc/sdc_options.h"
 #include "ft/straggler/straggler_options.h"
@@ -25,6 +32,10 @@ struct FaultToleranceOptions {
   ft::StragglerOptions straggler;
   ft::SdcOptions sdc;
   ft::WatchdogOptions watchdog;
+  ft::DivergenceOptions divergence;
+  // --metrics-port P [--metrics-addr A]: where rank 0 serves Prometheus text; none: no
+  // endpoint.
+  std::optional<exposition::ListenAddress> metrics;
 };
 
 // Whether checked gradients attach: --sdc, --sdc-param-check-every, or a bit flip to
@@ -49,6 +60,16 @@ struct FtJob {
   // comm itself when it holds host memory, else a UCX communicator beside it; for a
   // straggler detector on one rank alone, a job of one.
   coll::Communicator* host_comm = nullptr;
+  // Where a layer publishes its metric families for the endpoint: set by
+  // attach_metrics_endpoint() on the rank that serves (rank 0); null elsewhere, or
+  // without --metrics-port.
+  exposition::MetricsBoard* metrics = nullptr;
+  // The checkpoint the run resumed from (read back whole); none: it started at step 0.
+  std::optional<std::int64_t> resumed_step;
+  // GPU runs: the MFU of one token a second per rank (the model's training FLOPs per
+  // token over the GPU's peak, train/flops.h), so a step's MFU is its tokens/s over the
+  // ranks times this; 0: no MFU (the CPU has no peak the trainer measures against).
+  double mfu_per_token_s = 0;
   bool gpu = false;  // the model runs on this process's current CUDA device
 };
 
@@ -66,6 +87,13 @@ std::unique_ptr<FtLayer> attach_checked_gradients(const FaultToleranceOptions& o
                                                   TrainHooks& hooks);
 std::unique_ptr<FtLayer> attach_straggler_detector(const FaultToleranceOptions& o, const FtJob& job,
                                                    TrainHooks& hooks);
+
+std::unique_ptr<FtLayer> attach_divergence_detector(const FaultToleranceOptions& o, const FtJob& job,
+                                                    TrainHooks& hooks);
+// Binds the endpoint and sets job.metrics to its board (rank 0 with o.metrics; else null
+// and nothing attached). cairn::Error naming --metrics-port / --metrics-addr when it
+// cannot listen.
+std::unique_ptr<FtLayer> attach_metrics_endpoint(const FaultToleranceOptions& o, FtJob& job, TrainHooks& hooks);
 
 FtLayers attach_fault_tolerance(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks);
 

@@ -44,6 +44,10 @@ struct TrainHooks {
   // could not repair). Empty: the plain all-reduce.
   std::function<bool(std::int64_t step, Model& model, double weight)> reduce_gradients;
   std::vector<std::function<void(const StepResult& r)>> after_step;
+  // A step whose loss or gradient norm is not finite, just before the trainer stops the
+  // run with it (train/run.h): what a divergence alert is raised from. `r` holds the
+  // step, loss, gradient norm and lr; no update was applied.
+  std::vector<std::function<void(const StepResult& r)>> on_non_finite;
   std::vector<std::function<void(const CheckpointWritten& c)>> on_checkpoint;
 };
 

@@ -34,6 +34,12 @@ struct Throughput {
   }
 };
 
+// The MFU of one token a second on one GPU (FtJob::mfu_per_token_s); 0 on the CPU.
+double mfu_per_token_s(const TrainConfig& cfg) {
+  if (cfg.device != Device::cuda) return 0;
+  return training_flops_per_token(cfg.model, cfg.seq_len) / kH100DenseBf16Flops;
+}
+
 TrainConfig with_seq_len(TrainConfig cfg) {
   if (cfg.seq_len == 0) cfg.seq_len = cfg.model.context;
   return cfg;
@@ -73,7 +79,9 @@ RunResult run_checked(const RunOptions& o, const TokenShard& shard, coll::Commun
   t.hooks() = std::move(hooks);
   if (!host_comm && comm && comm->memory() == coll::MemoryKind::host) host_comm = comm;
   const FtLayers ft =
-      attach_fault_tolerance(o.ft, FtJob{comm, store, rank, ranks, host_name(), host_comm, t.config().device == Device::cuda},
+      attach_fault_tolerance(o.ft, FtJob{comm, store, rank, ranks, host_name(), host_comm, nullptr,
+                                         checkpoints.last_verified_step(), mfu_per_token_s(t.config()),
+                                         t.config().device == Device::cuda},
                              t.hooks());
   t.hooks().after_step.emplace_back([&](const StepResult& r) {
     tell(checkpoints.after_step(t, r));
@@ -90,9 +98,8 @@ RunResult run_checked(const RunOptions& o, const TokenShard& shard, coll::Commun
   if (done.seconds > 0) result.tokens_per_s = done.tokens / done.seconds;
   if (done.steady_seconds > 0) {
     result.steady_tokens_per_s = done.steady_tokens / done.steady_seconds;
-    if (t.config().device == Device::cuda)  // per GPU: the job's tokens/s over its ranks
-      result.mfu = result.steady_tokens_per_s / t.world() *
-                   training_flops_per_token(t.config().model, t.config().seq_len) / kH100DenseBf16Flops;
+    if (const double per_token_s = mfu_per_token_s(t.config()); per_token_s > 0)  // per GPU: over the ranks
+      result.mfu = result.steady_tokens_per_s / t.world() * per_token_s;
   }
   print.summary(result);
   if (o.eval_batches > 0) {

@@ -145,6 +145,7 @@ StepResult Trainer::step() {
   h.lr = r.lr = learning_rate(sched, index);
   if (apply) {
     r.grad_norm = model_->clip_grad_norm(cfg_.grad_clip);
+    if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm)) notify(hooks_.on_non_finite, r);
     require_finite(r);
     model_->optimizer_step(h);
   } else {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "ft/straggler/robust_stats.h"
+#include "ft/alerting/robust_stats.h"
 
 namespace cairn::ft {
 namespace {

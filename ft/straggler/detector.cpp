@@ -11,7 +11,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "ft/straggler/metrics.h"
-#include "ft/straggler/robust_stats.h"
+#include "ft/alerting/robust_stats.h"
 
 namespace cairn::ft {
 namespace {
@@ -346,7 +346,8 @@ void StragglerDetector::raise(Alert a) {
 }
 
 void StragglerDetector::write_metrics(std::int64_t step) {
-  if (comm_.rank() != 0 || o_.metrics.empty() || metrics_failed_) return;
+  const bool to_file = !o_.metrics.empty() && !metrics_failed_;
+  if (comm_.rank() != 0 || (!to_file && !publish_)) return;
   MetricsSnapshot m;
   m.step = step;
   m.scores = last_ ? &*last_ : nullptr;
@@ -360,7 +361,9 @@ void StragglerDetector::write_metrics(std::int64_t step) {
   const SectionTimes noise = noise_floor();
   m.noise_floor = &noise;
   try {
-    const std::string text = render_metrics(m);
+    std::string text = render_metrics(m);
+    if (!to_file) return publish_(std::move(text));
+    if (publish_) publish_(text);
     AtomicFile f(o_.metrics, AtomicFile::Sync::none);  // a scrape reads it whole; no fsync per window
     f.write(text.data(), text.size());
     f.commit();

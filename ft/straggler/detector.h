@@ -30,7 +30,7 @@
 #include "ft/straggler/baseline.h"
 #include "ft/straggler/collective_timer.h"
 #include "ft/straggler/control_file.h"
-#include "ft/straggler/hook_runner.h"
+#include "ft/alerting/hook_runner.h"
 #include "ft/straggler/scoring.h"
 #include "ft/straggler/sections.h"
 #include "ft/straggler/sniff.h"
@@ -69,6 +69,10 @@ class StragglerDetector {
   // observer). At the end of each window: collective.
   void end_step(std::int64_t step, SectionTimes t);
 
+  // Rank 0 hands `publish` the metrics text (metrics.h) after every window, as it
+  // rewrites --straggler-metrics: what a --metrics-port endpoint serves.
+  void publish_metrics_to(std::function<void(std::string)> publish) { publish_ = std::move(publish); }
+
   const std::vector<Alert>& alerts() const { return alerts_; }  // every rank keeps them
   long windows() const { return windows_; }
   long sniffs() const { return sniffs_; }
@@ -98,6 +102,7 @@ class StragglerDetector {
   std::unique_ptr<HookRunner> hook_;
   std::unique_ptr<AppendLines> events_;  // rank 0, --straggler-events
   bool metrics_failed_ = false;
+  std::function<void(std::string)> publish_;
 
   SectionWindow window_;
   std::int64_t judged_steps_ = 0;

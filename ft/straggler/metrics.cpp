@@ -2,29 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "common/exposition/prometheus_text.h"
+
 namespace cairn::ft {
-namespace {
-
-// Prometheus label values escape backslash, double quote and newline.
-std::string label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
+using exposition::label_value;
 
 std::string render_metrics(const MetricsSnapshot& m) {
   std::string out;
   const auto family = [&](const char* name, const char* type, const char* help) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    exposition::add_family(out, name, type, help);
   };
   if (m.scores) {
     const auto per_section = [&](const char* name, const char* help, auto value) {
@@ -32,7 +18,7 @@ std::string render_metrics(const MetricsSnapshot& m) {
       for (std::size_t r = 0; r < m.scores->ranks.size(); ++r) {
         const std::string host = m.hosts && r < m.hosts->size() ? (*m.hosts)[r] : std::string();
         for (std::size_t s = 0; s < kSections; ++s)
-          out += fmt::format("{}{{rank=\"{}\",host=\"{}\",section=\"{}\"}} {:.6g}\n", name, r, label(host),
+          out += fmt::format("{}{{rank=\"{}\",host=\"{}\",section=\"{}\"}} {:.6g}\n", name, r, label_value(host),
                              to_string(section_at(s)), value(r, s));
       }
     };

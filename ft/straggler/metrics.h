@@ -1,4 +1,4 @@
-// --straggler-metrics FILE: the detector's state as a Prometheus textfile (the node
+// --straggler-metrics FILE (and the --metrics-port endpoint): the detector's state as Prometheus text (the node
 // exporter's textfile collector reads *.prom files), rewritten atomically after every
 // window so a scrape never reads half a file: per-rank, per-section scores, slowdowns
 // and times of the last window, the thresholds in force, and the totals.

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "ft/straggler/robust_stats.h"
+#include "ft/alerting/robust_stats.h"
 
 namespace cairn::ft {
 

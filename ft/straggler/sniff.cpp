@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <thread>
 
-#include "ft/straggler/robust_stats.h"
+#include "ft/alerting/robust_stats.h"
 
 namespace cairn::ft {
 namespace {

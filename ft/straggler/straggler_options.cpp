@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <exception>
 
@@ -13,22 +12,11 @@
 #include "common/error.h"
 #include "common/file_kind.h"
 #include "common/text_file.h"
-#include "common/untrusted_text.h"
+#include "ft/alerting/flag_checks.h"
 #include "ft/straggler/control_file.h"
 
 namespace cairn::ft {
 namespace {
-
-void in_range(const char* flag, double v, double lo, double hi, const char* what) {
-  if (std::isfinite(v) && v >= lo && v <= hi) return;
-  throw Error(fmt::format("{} {} is out of range: it must be {} ({})", flag, v, fmt::format("from {:g} to {:g}", lo, hi),
-                          what));
-}
-
-void positive(const char* flag, double v, double hi, const char* what) {
-  if (std::isfinite(v) && v > 0 && v <= hi) return;
-  throw Error(fmt::format("{} {} is out of range: it must be above 0 and at most {:g} ({})", flag, v, hi, what));
-}
 
 // The control file may not exist yet (the operator writes it later); one that does must
 // be a regular file the detector reads and understands now, not at the first window.
@@ -51,23 +39,18 @@ void check_control(const std::string& path) {
 }  // namespace
 
 void check_straggler_options(const StragglerOptions& o) {
-  in_range("--straggler-every", o.every, 1, 1e6, "steps per window: one all_gather of the ranks' statistics each");
-  in_range("--straggler-warmup", o.warmup, 0, 1e6, "first steps not judged");
-  in_range("--straggler-baseline-windows", o.baseline_windows, 1, 1e6,
+  require_in_range("--straggler-every", o.every, 1, 1e6, "steps per window: one all_gather of the ranks' statistics each");
+  require_in_range("--straggler-warmup", o.warmup, 0, 1e6, "first steps not judged");
+  require_in_range("--straggler-baseline-windows", o.baseline_windows, 1, 1e6,
            "judged windows whose median sets each rank's own baseline");
-  positive("--straggler-static-slowdown", o.static_slowdown, 100,
+  require_positive("--straggler-static-slowdown", o.static_slowdown, 100,
            "the least slowdown across ranks alerted for a rank slow from the start, 0.5 for 50 %");
-  positive("--straggler-threshold", o.thresholds.z, 1e6, "the modified z-score cut; 3.5 is Iglewicz and Hoaglin's");
-  in_range("--straggler-min-slowdown", o.thresholds.min_slowdown, 0, 10, "the least slowdown alerted, 0.1 for 10 %");
-  in_range("--straggler-hysteresis", o.thresholds.hysteresis, 1, 1000, "windows in a row before a rank is suspect");
-  in_range("--straggler-sniff-kib", o.sniff_kib, 1, 1 << 20, "KiB of each sniff exchange");
-  positive("--straggler-hook-timeout-s", o.hook_timeout_s, 3600, "seconds before a hook is killed");
-  if (!o.hook.empty()) {
-    for (unsigned char c : o.hook)
-      if (c < 0x20 || c == 0x7f)
-        throw Error("--straggler-hook " + quote_excerpt(o.hook) +
-                    " holds control characters: give a plain shell command line");
-  }
+  require_positive("--straggler-threshold", o.thresholds.z, 1e6, "the modified z-score cut; 3.5 is Iglewicz and Hoaglin's");
+  require_in_range("--straggler-min-slowdown", o.thresholds.min_slowdown, 0, 10, "the least slowdown alerted, 0.1 for 10 %");
+  require_in_range("--straggler-hysteresis", o.thresholds.hysteresis, 1, 1000, "windows in a row before a rank is suspect");
+  require_in_range("--straggler-sniff-kib", o.sniff_kib, 1, 1 << 20, "KiB of each sniff exchange");
+  require_positive("--straggler-hook-timeout-s", o.hook_timeout_s, 3600, "seconds before a hook is killed");
+  require_plain_command("--straggler-hook", o.hook);
   for (const auto* f : {&o.events, &o.metrics})
     if (!f->empty()) AtomicFile::check_writable(*f);
   if (!o.events.empty() && o.events == o.metrics)

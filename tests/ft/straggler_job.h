@@ -138,6 +138,15 @@ inline std::string busy_host_reason() {
          " % busy with other processes before the job starts: its ranks' timings would measure them";
 }
 
+// A file's text; empty when it is missing (not written yet) or unreadable.
+inline std::string text_or_empty(const std::string& path) {
+  try {
+    return read_text_file(path, true);
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
 // The alerts of an event stream, in order (a missing file: none).
 inline std::vector<Json> read_events(const std::string& path) {
   std::vector<Json> events;

@@ -1,4 +1,4 @@
-// --straggler-hook's runner (ft/straggler/hook_runner.h): the hook reads the alert on
+// --straggler-hook's runner (ft/alerting/hook_runner.h): the hook reads the alert on
 // stdin, training never waits for it (run() returns at once, a second alert while one
 // runs is not passed), a hook past its timeout is killed, a failing one is logged.
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "common/text_file.h"
-#include "ft/straggler/hook_runner.h"
+#include "ft/alerting/hook_runner.h"
 #include "tests/train/fortunes_corpus.h"
 
 namespace cairn::ft {

@@ -12,7 +12,7 @@
 #include "ft/straggler/baseline.h"
 #include "ft/straggler/control_file.h"
 #include "ft/straggler/metrics.h"
-#include "ft/straggler/robust_stats.h"
+#include "ft/alerting/robust_stats.h"
 #include "ft/straggler/scoring.h"
 #include "ft/straggler/sniff.h"
 

@@ -3,6 +3,9 @@
 // a directory). Each case must be refused with the one-line contract (hostile.h): exit 2,
 // no signal, no hang, a line that names the flag or the path. New flags join the tables
 // below; a flag that takes an unusual kind of value gets a kind here, not an exception.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -30,6 +33,8 @@ enum class Kind {
   input_path,    // a file or a capture directory
   output_file,   // a file written
   output_dir,    // a directory written into
+  port,          // a TCP port to listen on, 0 to 65535
+  address,       // a numeric IP address to listen on
 };
 
 struct Flag {
@@ -53,6 +58,21 @@ struct BadValue {
 };
 
 std::string fixture_capture() { return CAIRN_SOURCE_DIR "/tests/fixtures/captures/h100-vm"; }
+
+// A port of 127.0.0.1 that a socket of this process listens on for as long as it runs.
+std::string port_in_use(const Sandbox&) {
+  static const int port = [] {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    socklen_t len = sizeof(a);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd, 1) != 0) return 0;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    return static_cast<int>(ntohs(a.sin_port));
+  }();
+  return std::to_string(port);
+}
 
 std::vector<BadValue> bad_values(Kind kind) {
   auto literal = [](const char* label, std::string (*make)(const Sandbox&)) { return BadValue{label, make, false}; };
@@ -91,6 +111,20 @@ std::vector<BadValue> bad_values(Kind kind) {
       v.push_back(literal("unknown_suffix", [](const Sandbox&) { return std::string("12X"); }));
       v.push_back(literal("negative", [](const Sandbox&) { return std::string("-1M"); }));
       v.push_back(literal("overflow", [](const Sandbox&) { return std::string("99999999999999999999G"); }));
+      break;
+    case Kind::port:
+      number();
+      v.push_back(literal("fractional", [](const Sandbox&) { return std::string("1.5"); }));
+      v.push_back(literal("overflow", [](const Sandbox&) { return std::string("99999999999999999999999"); }));
+      v.push_back(literal("negative", [](const Sandbox&) { return std::string("-1"); }));
+      v.push_back(literal("above_65535", [](const Sandbox&) { return std::string("65536"); }));
+      v.push_back(literal("in_use", port_in_use));
+      break;
+    case Kind::address:
+      v.push_back(literal("bad_octet", [](const Sandbox&) { return std::string("300.1.1.1"); }));
+      v.push_back(literal("host_name", [](const Sandbox&) { return std::string("localhost"); }));
+      v.push_back(literal("bad_ipv6", [](const Sandbox&) { return std::string("::g"); }));
+      v.push_back(literal("control_bytes", [](const Sandbox&) { return std::string("127.0.0.1\x1b[31m"); }));
       break;
     case Kind::name:
       v.push_back(literal("unknown", [](const Sandbox&) { return std::string("no-such-choice"); }));
@@ -226,6 +260,17 @@ const std::vector<CommandTable>& commands() {
            // Missing (or a link to nothing) is fine: the operator may write it later.
            {"--straggler-control", Kind::input_file, {}, {"missing", "dangling_link", "empty_file"}},
            {"--straggler-hook", Kind::name, {}, {"word", "unknown"}},  // any shell command line
+           {"--metrics-port", Kind::port, {}},
+           {"--metrics-addr", Kind::address, {}},
+           {"--divergence-window", Kind::count, {}},
+           {"--divergence-warmup", Kind::count, {}},
+           {"--divergence-threshold", Kind::positive, {}},
+           {"--divergence-loss-ratio", Kind::positive, {}},
+           {"--divergence-grad-norm-ratio", Kind::positive, {}},
+           {"--divergence-cooldown", Kind::index, {}},
+           {"--divergence-hook-timeout-s", Kind::positive, {}},
+           {"--divergence-events", Kind::output_file, {}},
+           {"--divergence-hook", Kind::name, {}, {"word", "unknown"}},  // any shell command line
        }},
       {"train", {"--steps", "1"}, {
            {"--data", Kind::input_file, {}},

@@ -22,13 +22,16 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "common/append_lines.h"
 #include "common/error.h"
+#include "common/exposition/prometheus_text.h"
 #include "common/json_io.h"
 #include "ft/sdc/bit_flips.h"
 #include "ft/sdc/checked_reduction.h"
@@ -71,6 +74,7 @@ class CheckedGradients final : public FtLayer {
   CheckedGradients(const FaultToleranceOptions& o, const FtJob& job, TrainHooks& hooks)
       : options_(o.sdc), job_(job), flips_(bit_flips_of_this_start(o.inject), job.rank) {
     ft::check_sdc_options(options_);
+    publish();  // 0 from the start, not missing until a fault
     if (job.rank == 0 && !options_.events.empty())
       events_ = std::make_unique<AppendLines>(options_.events, "--sdc-events");
     if (!job.comm) {
@@ -112,8 +116,10 @@ class CheckedGradients final : public FtLayer {
     if (job_.rank == 0) std::fprintf(stderr, "sdc: step %lld: %s\n", static_cast<long long>(step + 1), line.c_str());
   }
   // One JSON line on rank 0 (--sdc-events): step (1-based, as the progress table), the
-  // check, what was done, and its findings and ranks.
-  void event(std::int64_t step, const char* check, const std::string& action, Json detail) const {
+  // check, what was done, and its findings and ranks. Counted for the metrics endpoint.
+  void event(std::int64_t step, const char* check, const std::string& action, Json detail) {
+    ++findings_[{check, action}];
+    publish();
     if (!events_) return;
     detail["schema"] = "cairn.sdc.event";
     detail["schema_version"] = 1;
@@ -121,6 +127,21 @@ class CheckedGradients final : public FtLayer {
     detail["check"] = check;
     detail["action"] = action;
     events_->append(detail.dump(), [](const std::string& line) { std::fprintf(stderr, "sdc: %s\n", line.c_str()); });
+  }
+  // The findings so far (rank 0, with --metrics-port): every one, and by check and action.
+  void publish() const {
+    if (!job_.metrics) return;
+    std::string out;
+    long total = 0;
+    for (const auto& [key, n] : findings_) total += n;
+    exposition::add_sample(out, "cairn_sdc_faults_total", "counter",
+                           "Faults the gradient checks found (checksummed reduction, NaN/Inf, replica hashes), repaired or not.",
+                           static_cast<double>(total));
+    exposition::add_family(out, "cairn_sdc_findings_total", "counter", "The same faults, by check and by what was done.");
+    for (const auto& [key, n] : findings_)
+      out += fmt::format("cairn_sdc_findings_total{{check=\"{}\",action=\"{}\"}} {}\n", exposition::label_value(key.first),
+                         exposition::label_value(key.second), n);
+    job_.metrics->publish("sdc", std::move(out));
   }
   // Rank r's host name; empty when unknown (the names are gathered only with --sdc or the
   // replicas' check).
@@ -273,6 +294,7 @@ class CheckedGradients final : public FtLayer {
   Model* model_ = nullptr;
   bool checked_elements_ = false;
   std::unique_ptr<AppendLines> events_;  // rank 0, --sdc-events
+  std::map<std::pair<std::string, std::string>, long> findings_;  // (check, action): count
 };
 
 }  // namespace

@@ -35,7 +35,6 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -49,6 +48,7 @@
 #include "train/cpu/parallel.h"
 #include "train/fault_tolerance.h"
 #include "train/ft/inject_slow.h"
+#include "train/ft/log_line.h"
 
 #if defined(CAIRN_HAVE_CUDA)
 #include <cuda_runtime_api.h>
@@ -72,13 +72,6 @@ class GemmProbe {
  private:
   std::vector<float> a_, b_, c_;
 };
-
-void log_line(const std::string& line) {
-  static std::mutex mu;  // the hook's thread logs too
-  std::lock_guard lock(mu);
-  std::fprintf(stdout, "%s\n", line.c_str());
-  std::fflush(stdout);
-}
 
 #if defined(CAIRN_HAVE_CUDA)
 // Four events a step (before, after backward, after the reduction, after the optimizer),
@@ -156,6 +149,8 @@ class StragglerLayer : public FtLayer {
     detector_ = std::make_unique<ft::StragglerDetector>(*job.host_comm, o.straggler,
                                                         ft::StragglerIdentity{job.host, bus_id}, std::move(probes),
                                                         log_line, job.comm);
+    if (auto* board = job.metrics)
+      detector_->publish_metrics_to([board](std::string text) { board->publish("straggler", std::move(text)); });
   }
   ~StragglerLayer() override {
     if (rank_ != 0 || steps_s_ <= 0) return;

@@ -1,4 +1,4 @@
-#include "ft/straggler/hook_runner.h"
+#include "ft/alerting/hook_runner.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -26,8 +26,8 @@ void write_all(int fd, const std::string& s) {
 
 }  // namespace
 
-HookRunner::HookRunner(std::string command, std::chrono::milliseconds timeout, Log log)
-    : command_(std::move(command)), timeout_(timeout), log_(std::move(log)) {}
+HookRunner::HookRunner(std::string command, std::chrono::milliseconds timeout, Log log, std::string flag)
+    : command_(std::move(command)), flag_(std::move(flag)), timeout_(timeout), log_(std::move(log)) {}
 
 HookRunner::~HookRunner() { wait_idle(); }
 
@@ -39,13 +39,13 @@ void HookRunner::wait_idle() {
 bool HookRunner::run(const std::string& input) {
   std::lock_guard lock(mu_);
   if (busy_.load()) {
-    if (log_) log_("--straggler-hook: the last hook is still running; this alert is not passed to it");
+    if (log_) log_(flag_ + ": the last hook is still running; this alert is not passed to it");
     return false;
   }
   if (thread_.joinable()) thread_.join();  // finished: busy_ is false
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    if (log_) log_(std::string("--straggler-hook: cannot make its stdin pipe: ") + std::strerror(errno));
+    if (log_) log_(flag_ + std::string(": cannot make its stdin pipe: ") + std::strerror(errno));
     return false;
   }
   ::signal(SIGPIPE, SIG_IGN);  // a hook that does not read stdin must not kill training
@@ -53,7 +53,7 @@ bool HookRunner::run(const std::string& input) {
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    if (log_) log_(std::string("--straggler-hook: cannot start it: ") + std::strerror(errno));
+    if (log_) log_(flag_ + std::string(": cannot start it: ") + std::strerror(errno));
     return false;
   }
   if (pid == 0) {  // only async-signal-safe calls until exec: the parent has threads
@@ -88,11 +88,11 @@ void HookRunner::supervise(pid_t pid, int stdin_fd, std::string input) {
   }
   if (log_) {
     if (killed)
-      log_("--straggler-hook: killed after " + std::to_string(timeout_.count()) + " ms (--straggler-hook-timeout-s)");
+      log_(flag_ + ": killed after " + std::to_string(timeout_.count()) + " ms (" + flag_ + "-timeout-s)");
     else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-      log_("--straggler-hook: exited " + std::to_string(WEXITSTATUS(status)) + "; training goes on");
+      log_(flag_ + ": exited " + std::to_string(WEXITSTATUS(status)) + "; training goes on");
     else if (WIFSIGNALED(status))
-      log_("--straggler-hook: ended by signal " + std::to_string(WTERMSIG(status)) + "; training goes on");
+      log_(flag_ + ": ended by signal " + std::to_string(WTERMSIG(status)) + "; training goes on");
   }
   busy_ = false;
 }

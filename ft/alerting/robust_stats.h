@@ -1,4 +1,5 @@
-// The robust statistics the detector scores ranks with: a median and the median absolute
+// The robust statistics the detectors judge with (the straggler detector scores ranks,
+// the divergence detector a step against its recent past): a median and the median absolute
 // deviation resist the one rank they are meant to find (a mean and a standard deviation
 // would move towards it).
 #pragma once

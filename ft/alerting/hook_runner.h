@@ -1,4 +1,4 @@
-// --straggler-hook CMD: a command run (sh -c CMD) with an alert's JSON on its stdin, on
+// An alert's hook (--straggler-hook CMD, --divergence-hook CMD): a command run (sh -c CMD) with an alert's JSON on its stdin, on
 // a thread of its own so training never waits for it. One runs at a time: an alert that
 // comes while the last hook still runs is not passed to it (logged). A hook that outlives
 // its timeout is killed (its whole process group); a failure to start, a non-zero exit or
@@ -19,7 +19,8 @@ namespace cairn::ft {
 class HookRunner {
  public:
   using Log = std::function<void(const std::string&)>;  // called from the hook's thread: thread-safe
-  HookRunner(std::string command, std::chrono::milliseconds timeout, Log log);
+  // `flag` names the hook in what is logged (its timeout flag is flag + "-timeout-s").
+  HookRunner(std::string command, std::chrono::milliseconds timeout, Log log, std::string flag = "--straggler-hook");
   ~HookRunner();  // waits for a running hook, at most its timeout
   HookRunner(const HookRunner&) = delete;
   HookRunner& operator=(const HookRunner&) = delete;
@@ -33,6 +34,7 @@ class HookRunner {
  private:
   void supervise(pid_t pid, int stdin_fd, std::string input);
   std::string command_;
+  std::string flag_;
   std::chrono::milliseconds timeout_;
   Log log_;
   std::mutex mu_;

@@ -1,4 +1,4 @@
-#include "ft/straggler/robust_stats.h"
+#include "ft/alerting/robust_stats.h"
 
 #include <algorithm>
 #include <cmath>
