@@ -18,7 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "common/json_io.h"
-#include "tests/support/netns_cluster.h"
+#include "tests/support/netns_fixture.h"
 
 namespace cairn {
 namespace {
@@ -47,20 +47,9 @@ std::vector<netns::RankRun> run_pairs(const netns::Cluster& cluster, const fs::p
       std::chrono::seconds(90));
 }
 
-class PairsNetns : public ::testing::Test {
+class PairsNetns : public netns::ClusterTest {
  protected:
-  void SetUp() override {
-    const std::string why = netns::missing_prerequisite(kPrefix);
-    if (!why.empty()) GTEST_SKIP() << why;
-    netns::remove_stale_namespaces(kPrefix);
-    dir_ = fs::temp_directory_path() / ("cairn-pairs-netns-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
-    cluster_ = std::make_unique<netns::Cluster>(kPrefix, kHosts, kLineRate);
-  }
-  void TearDown() override {
-    cluster_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
+  PairsNetns() : ClusterTest(kPrefix, kHosts, kLineRate) {}
 
   // Runs the 4 ranks and returns rank 0's JSON report, after checking every rank's exit.
   Json run(int want_exit) {
@@ -75,8 +64,6 @@ class PairsNetns : public ::testing::Test {
     return read_json_file((dir_ / "pairs.json").string());
   }
 
-  fs::path dir_;
-  std::unique_ptr<netns::Cluster> cluster_;
   std::string rank0_err_;
 };
 

@@ -3,6 +3,11 @@
 // rank's compute slowed by --inject, it rejects exactly that link and that node, five runs
 // in a row; without the faults it accepts, five runs in a row (issue 21, done-when 1).
 //
+// The four "nodes" share this box's two cores, so their rates are judged at 0.6 of the
+// fleet's median (the default is 0.8): with a compiler or fio running beside the test, a
+// healthy node's multi-threaded GEMM measured 0.75 of the others' (one core taken from it
+// for seconds), and the slowed node runs at a third.
+//
 // Needs root, `ip netns`, veth and tc's tbf; skips with the reason otherwise.
 #include <chrono>
 #include <filesystem>
@@ -15,7 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "common/json_io.h"
-#include "tests/support/netns_cluster.h"
+#include "tests/support/netns_fixture.h"
 
 namespace cairn {
 namespace {
@@ -30,20 +35,9 @@ constexpr const char* kLineRate = "100mbit";
 constexpr const char* kSlowRate = "10mbit";
 constexpr const char* kPrefix = "cairn-accept-";
 
-class AcceptanceNetns : public ::testing::Test {
+class AcceptanceNetns : public netns::ClusterTest {
  protected:
-  void SetUp() override {
-    const std::string why = netns::missing_prerequisite(kPrefix);
-    if (!why.empty()) GTEST_SKIP() << why;
-    netns::remove_stale_namespaces(kPrefix);
-    dir_ = fs::temp_directory_path() / ("cairn-accept-netns-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
-    cluster_ = std::make_unique<netns::Cluster>(kPrefix, kHosts, kLineRate);
-  }
-  void TearDown() override {
-    cluster_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
+  AcceptanceNetns() : ClusterTest(kPrefix, kHosts, kLineRate) {}
 
   // One acceptance run over the 4 hosts; rank 0's report, after checking every exit.
   Json run(int want_exit, const std::vector<std::string>& extra) {
@@ -56,7 +50,7 @@ class AcceptanceNetns : public ::testing::Test {
         [&](int k) {
           std::vector<std::string> argv = {cairn, "acceptance", "--backend", "ucx", "--no-probe", "--timeout-s", "60",
                                            "--triad-bytes", "48M", "--pairs-bytes", "1M", "--pairs-iters", "5",
-                                           "--bench-bytes", "256K", "--bench-iters", "3"};
+                                           "--bench-bytes", "256K", "--bench-iters", "3", "--fleet-fraction", "0.6"};
           argv.insert(argv.end(), extra.begin(), extra.end());
           if (k == 0) argv.insert(argv.end(), {"--output", report.string()});
           return argv;
@@ -81,8 +75,6 @@ class AcceptanceNetns : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
-  std::unique_ptr<netns::Cluster> cluster_;
 };
 
 TEST_F(AcceptanceNetns, HealthyClusterIsAcceptedFiveTimesInARow) {
@@ -100,7 +92,7 @@ TEST_F(AcceptanceNetns, HealthyClusterIsAcceptedFiveTimesInARow) {
 TEST_F(AcceptanceNetns, ThrottledLinkAndSlowedNodeAreRejectedExactlyFiveTimesInARow) {
   cluster_->throttle(1, 2, kSlowRate);
   for (int i = 0; i < kRuns; ++i) {
-    const Json doc = run(1, {"--inject", "slow-compute:rank=3,factor=2"});
+    const Json doc = run(1, {"--inject", "slow-compute:rank=3,factor=3"});
     EXPECT_EQ(doc["verdict"], "rejected");
     EXPECT_EQ(failed_nodes(doc), (std::set<std::string>{"host3"})) << doc["nodes"].dump();
     EXPECT_EQ(failed_links(doc), (std::set<std::string>{"host1-host2"})) << doc["links"].dump();
