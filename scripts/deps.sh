@@ -8,6 +8,7 @@ packages=(
   libboost-program-options-dev libfmt-dev nlohmann-json3-dev libpugixml-dev
   libzstd-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev iproute2 fortunes fortunes-min bzip2 python3-pip
+  fio jq
 )
 missing=()
 for p in "${packages[@]}"; do
