@@ -54,10 +54,10 @@ int cmd_probe_storage(const Args& args) {
   if (vm.count("tokens-per-s-per-gpu")) d.tokens_per_s_per_gpu = vm["tokens-per-s-per-gpu"].as<double>();
   if (vm.count("gpus")) d.gpus = vm["gpus"].as<int>();
   if (vm.count("checkpoint-every-s")) d.checkpoint_every_s = vm["checkpoint-every-s"].as<double>();
-  if (!checkpoint_bytes.empty() && !preset.empty())
+  if (vm.count("checkpoint-bytes") && vm.count("preset"))
     throw Error("--checkpoint-bytes and --preset both give the checkpoint's size; give one of them");
   if (vm.count("checkpoint-bytes")) d.checkpoint_bytes = parse_size(checkpoint_bytes, "--checkpoint-bytes");
-  if (!preset.empty()) {
+  if (vm.count("preset")) {
     const std::int64_t parameters = train::parameter_count(train::preset(preset));
     d.checkpoint_bytes = ps::checkpoint_bytes_for_parameters(parameters);
     d.checkpoint_source = "--preset " + preset;
