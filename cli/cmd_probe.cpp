@@ -1,5 +1,6 @@
 // cairn probe: what this node (or a capture, a snapshot, an hwloc XML) is made of and what is wrong
-// with it. Exit 0 healthy, 1 an error-level check failed, 2 could not run.
+// with it. Exit 0 healthy, 1 an error-level check failed, 2 could not run. `cairn probe storage
+// PATH` is the storage probe (cmd_probe_storage.cpp).
 #include <iostream>
 
 #include "cli/commands.h"
@@ -14,6 +15,7 @@
 namespace cairn::cli {
 
 int cmd_probe(const Args& args) {
+  if (!args.empty() && args.front() == "storage") return cmd_probe_storage(Args(args.begin() + 1, args.end()));
   po::options_description desc("Options");
   std::string expect_path, capture_dir, from;
   desc.add_options()
@@ -26,7 +28,8 @@ int cmd_probe(const Args& args) {
                                  "hwloc-gather-topology), an hwloc XML file or a 'cairn probe --json' file "
                                  "instead of this node");
   po::variables_map vm;
-  if (!parse_options("probe", "[--json] [--expect SPEC.json] [--capture DIR | --from DIR|FILE]", args, desc, vm))
+  const char* synopsis = "[--json] [--expect SPEC.json] [--capture DIR | --from DIR|FILE]  (or: storage PATH --help)";
+  if (!parse_options("probe", synopsis, args, desc, vm))
     return 0;
   if (!capture_dir.empty() && !from.empty())
     throw cairn::Error("--capture saves this node and --from reads another; give one of them");

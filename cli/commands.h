@@ -11,6 +11,7 @@ namespace cairn::cli {
 using Args = std::vector<std::string>;
 
 int cmd_probe(const Args& args);  // node discovery and health checks (probe/)
+int cmd_probe_storage(const Args& args);  // `probe storage PATH`: the filesystem against a run's demand (probe/storage)
 int cmd_topo(const Args& args);   // topology, paths, NCCL topology files, cluster models
 int cmd_data(const Args& args);   // text -> token shard (train/data)
 int cmd_train(const Args& args);  // a training run on the CPU or a GPU (train/run.h)

@@ -10,6 +10,7 @@ packages=(
   openmpi-bin libopenmpi-dev iproute2 fortunes fortunes-min bzip2 python3-pip
   zlib1g-dev chromium-headless-shell fonts-dejavu-core  # cairn report's test renders the page
   curl python3-prometheus-client  # the metrics endpoint's tests: scrape, and a real parser
+  fio jq  # probe storage beside fio (bench/storage_vs_fio.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -47,6 +47,7 @@ struct Flag {
 struct CommandTable {
   std::string command;
   std::vector<std::string> base;  // what makes the rest of the command line valid and quick
+                                  // (@shard: --data and a tiny shard; @sandbox: the case's directory)
   std::vector<Flag> flags;
 };
 
@@ -196,6 +197,20 @@ const std::vector<CommandTable>& commands() {
            {"--expect", Kind::input_file, {}},
            {"--from", Kind::input_path, {}},
            {"--capture", Kind::output_dir, {}},
+       }},
+      {"probe", {"storage", "@sandbox"}, {
+           {"--threads", Kind::count, {}},
+           {"--size", Kind::size, {}},
+           {"--block-bytes", Kind::size, {}},
+           {"--piece-bytes", Kind::size, {}},
+           {"--small-files", Kind::count, {}},
+           {"--small-file-bytes", Kind::size, {}},
+           {"--tokens-per-s-per-gpu", Kind::positive, {}},
+           {"--gpus", Kind::count, {}},
+           {"--bytes-per-token", Kind::count, {}},
+           {"--checkpoint-bytes", Kind::size, {}},
+           {"--checkpoint-every-s", Kind::positive, {}},
+           {"--preset", Kind::name, {}},
        }},
       {"topo", {}, {
            {"--from", Kind::input_path, {}},
@@ -405,6 +420,8 @@ TEST_P(Sweep, IsRefusedInOneLineNamingIt) {
     if (a == "@shard") {
       args.push_back("--data");
       args.push_back(tiny_shard());
+    } else if (a == "@sandbox") {  // a directory a command works in (probe storage PATH)
+      args.push_back(box.dir());
     } else {
       args.push_back(a);
     }

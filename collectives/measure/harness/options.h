@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "collectives/measure/harness/collective.h"
+#include "common/byte_size.h"
 #include "collectives/backends/communicator.h"
 
 namespace cairn::coll::bench {
 
-// "8", "512K", "1M", "1.5G" (K/M/G are 2^10, 2^20, 2^30 as in nccl-tests' parsesize;
-// lower case too). Throws cairn::Error naming `flag` and the text otherwise.
-std::size_t parse_size(std::string_view text, std::string_view flag);
+// Sizes with K/M/G suffixes (-b 8, -e 1G): common/byte_size.h, shared with `probe storage`.
+using ::cairn::parse_size;
 
 // One name (nccl-tests' or Cairn's spelling) or "all": uint8 int32 int64 half float
 // double bfloat16, in nccl-tests' order.
