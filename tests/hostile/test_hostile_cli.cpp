@@ -19,8 +19,9 @@ TEST(HostileCli, AMalformedNumberNamesTheFlag) {
 
 TEST(HostileCli, AStrayPositionalArgumentIsAnError) {
   Sandbox box;
-  EXPECT_TRUE(refused(run(box, {.args = {"probe", "storage", "/nonexistent"}}), 2, "probe",
-                      {"unexpected argument 'storage'", "cairn probe --help"}));
+  // (`probe storage PATH` is a command of its own since issue 22: its stray word is another.)
+  EXPECT_TRUE(refused(run(box, {.args = {"probe", "stray", "/nonexistent"}}), 2, "probe",
+                      {"unexpected argument 'stray'", "cairn probe --help"}));
   EXPECT_TRUE(refused(run(box, {.args = {"bench", "--backend", "ucx", "extra-arg"}}), 2, "bench",
                       {"unexpected argument 'extra-arg'", "cairn bench --help"}));
   EXPECT_TRUE(refused(run(box, {.args = {"launch", "-n", "1", "stray", "--", "true"}}), 2, "launch", {"'stray'"}));
