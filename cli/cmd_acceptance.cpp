@@ -8,7 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "collectives/backends/open_backend.h"
+#include "collectives/measure/measured_backend.h"
 #include "collectives/measure/harness/options.h"
 #include "collectives/rendezvous/bootstrap.h"
 #include "common/atomic_file.h"
@@ -77,24 +77,18 @@ int cmd_acceptance(const Args& args) {
   const coll::BackendChoice choice = coll::parse_backend_choice(backend);
 
   coll::Bootstrap job = coll::bootstrap_from_env(coll::process_environment());
-  coll::OpenBackendOptions open;
-  open.choice = choice;
-  open.data = coll::DataPlace::gpu_if_visible;
-  open.key_prefix = "cairn/acceptance";
-  open.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
-  coll::OpenedBackend opened = coll::open_backend(job, open);
-  auto memory = coll::bench::make_memory(opened.memory, opened.device);
-  o.gpu_device = opened.memory == coll::MemoryKind::device ? opened.device : -1;
-  const auto result = acceptance::run_acceptance(*opened.comm, *memory, o, ::isatty(2) != 0);
+  coll::bench::MeasuredBackend b = coll::bench::open_measured_backend(job, choice, timeout_s, "cairn/acceptance");
+  o.gpu_device = b.device;
+  const auto result = acceptance::run_acceptance(*b.comm, *b.memory, o, ::isatty(2) != 0);
   if (job.info.rank == 0) {
-    const Json doc = acceptance::to_json(result, o, opened.name);
+    const Json doc = acceptance::to_json(result, o, b.name);
     if (!output.empty()) write_file_atomically(output, doc.dump(2) + "\n");
     if (json)
       std::cout << doc.dump(2) << "\n";
     else
       std::cout << acceptance::format_verdict(result);
   }
-  opened.comm.reset();
+  b.comm.reset();
   job.finish();
   return result.accepted() ? 0 : 1;
 }

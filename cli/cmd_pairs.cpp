@@ -11,38 +11,13 @@
 #include "collectives/rendezvous/bootstrap.h"
 #include "collectives/measure/pairs/analysis.h"
 #include "collectives/measure/pairs/measure.h"
-#include "collectives/backends/open_backend.h"
+#include "collectives/measure/measured_backend.h"
 #include "common/atomic_file.h"
 #include "common/cpus.h"
 #include "common/error.h"
 #include "common/text_file.h"
 
 namespace cairn::cli {
-namespace {
-
-struct Backend {
-  std::string name;
-  std::unique_ptr<coll::bench::Memory> memory;
-  std::unique_ptr<coll::Communicator> comm;
-};
-
-// The pairs measure whatever the node has: GPU memory over NCCL where one is visible.
-Backend open_pairs_backend(coll::BackendChoice choice, double timeout_s, coll::Bootstrap& job) {
-  coll::OpenBackendOptions open;
-  open.choice = choice;
-  open.data = coll::DataPlace::gpu_if_visible;
-  open.key_prefix = "cairn/pairs";
-  open.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
-  coll::OpenedBackend opened = coll::open_backend(job, open);
-  Backend b;
-  b.name = opened.name;
-  b.comm = std::move(opened.comm);
-  b.memory = coll::bench::make_memory(opened.memory, opened.device);
-  return b;
-}
-
-}  // namespace
-
 int cmd_pairs(const Args& args) {
   coll::pairs::MeasureOptions m;
   coll::pairs::FlagRule rule;
@@ -80,7 +55,8 @@ int cmd_pairs(const Args& args) {
   const coll::BackendChoice choice = coll::parse_backend_choice(backend);
 
   coll::Bootstrap job = coll::bootstrap_from_env(coll::process_environment());
-  Backend b = open_pairs_backend(choice, timeout_s, job);
+  // The pairs measure whatever the node has: GPU memory over NCCL where one is visible.
+  coll::bench::MeasuredBackend b = coll::bench::open_measured_backend(job, choice, timeout_s, "cairn/pairs");
 
   const auto hosts = coll::pairs::gather_hosts(*b.comm, *b.memory);
   const auto participants = coll::pairs::choose_participants(hosts, m.per_node);

@@ -29,14 +29,12 @@ bool any_inconclusive(const std::vector<Check>& checks) {
   return std::any_of(checks.begin(), checks.end(), [](const Check& c) { return c.outcome == Outcome::inconclusive; });
 }
 
-// An inconclusive check after every extra round is a failure: the node could not show
-// that it meets the threshold.
-void settle(std::vector<Check>& checks) {
-  for (Check& c : checks)
-    if (c.outcome == Outcome::inconclusive) {
-      c.outcome = Outcome::fail;
-      c.evidence += "; still inconclusive after every extra round";
-    }
+// An inconclusive check after all its samples (with the per-node rates' extra rounds) is
+// a failure: the node could not show that it meets the threshold.
+void settle(Check& c) {
+  if (c.outcome != Outcome::inconclusive) return;
+  c.outcome = Outcome::fail;
+  c.evidence += "; still inconclusive after all its samples";
 }
 
 // One busbw sample of all_reduce at the options' size over comm.
@@ -195,8 +193,8 @@ AcceptanceResult run_acceptance(coll::Communicator& comm, coll::bench::Memory& m
     rate.insert(rate.end(), gemm.begin(), gemm.end());
     if (!any_inconclusive(rate)) break;
   }
-  settle(rate);
   for (Check& c : rate) {
+    settle(c);
     if (c.outcome == Outcome::fail) {
       const auto it = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.rank == c.rank; });
       fail_node(static_cast<std::size_t>(it - nodes.begin()), c.name + ": " + c.evidence);
@@ -206,10 +204,7 @@ AcceptanceResult run_acceptance(coll::Communicator& comm, coll::bench::Memory& m
 
   // Every GPU, on its own.
   for (Check& c : gpu_checks(comm, memory, hosts, o, [&](int done, int total) { bar.update(done, total, "GPU GEMM and copy"); })) {
-    if (c.outcome == Outcome::inconclusive) {
-      c.outcome = Outcome::fail;
-      c.evidence += "; inconclusive";
-    }
+    settle(c);
     if (c.outcome == Outcome::fail) {
       const auto it = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.host == hosts[static_cast<std::size_t>(c.rank)]; });
       fail_node(static_cast<std::size_t>(it - nodes.begin()), c.name + " of rank " + std::to_string(c.rank) + ": " + c.evidence);
@@ -283,9 +278,8 @@ AcceptanceResult run_acceptance(coll::Communicator& comm, coll::bench::Memory& m
       for (const auto& [a, b] : iso.between) j["between"].push_back({names(a), names(b)});
       r.isolation.push_back(std::move(j));
     }
-    std::vector<Check> job = {std::move(c)};
-    settle(job);
-    r.checks.push_back(std::move(job.front()));
+    settle(c);
+    r.checks.push_back(std::move(c));
   }
   bar.finish();
   return r;
