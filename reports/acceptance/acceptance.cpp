@@ -138,7 +138,6 @@ AcceptanceResult run_acceptance(coll::Communicator& comm, coll::bench::Memory& m
   const auto hosts = pairs::gather_hosts(comm, memory);
   const auto nodes = pairs::choose_participants(hosts, true);
   const auto machines = coll::bench::gather_lines(comm, memory, machine_id());
-  for (const auto& n : nodes) r.hosts.push_back(n.host);
   std::map<std::string, int> per_machine;
   for (const auto& n : nodes) ++per_machine[machines[static_cast<std::size_t>(n.rank)]];
   for (const auto& [m, count] : per_machine)

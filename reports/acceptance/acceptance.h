@@ -74,7 +74,6 @@ struct LinkVerdict {
 };
 
 struct AcceptanceResult {
-  std::vector<std::string> hosts;  // per node, in node order
   std::vector<NodeVerdict> nodes;
   std::vector<LinkVerdict> links;  // the failed ones
   std::vector<Check> checks;

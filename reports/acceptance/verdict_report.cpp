@@ -9,7 +9,8 @@ Json to_json(const AcceptanceResult& r, const AcceptanceOptions& o, const std::s
   Json doc = with_schema(Json::object(), kAcceptanceSchema, kAcceptanceSchemaVersion);
   doc["verdict"] = r.accepted() ? "accepted" : "rejected";
   doc["backend"] = backend;
-  doc["hosts"] = r.hosts;
+  doc["hosts"] = Json::array();
+  for (const auto& n : r.nodes) doc["hosts"].push_back(n.host);
   doc["settings"] = {{"repeats", o.repeats},          {"extra_rounds", o.extra_rounds},
                      {"fleet_fraction", o.fleet_fraction}, {"baseline_fraction", o.baseline_fraction},
                      {"spec_fraction", o.spec_fraction},   {"bench_fraction", o.bench_fraction},
