@@ -1,0 +1,56 @@
+#include "train/shard_layout.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/error.h"
+
+namespace cairn::train {
+namespace {
+
+// The unit an entry belongs to: "layers.<l>" for a layer's tensors, else "embedding"
+// before the first layer and "tail" after.
+std::string unit_of(const std::string& name, bool seen_layer) {
+  if (name.rfind("layers.", 0) == 0) return name.substr(0, name.find('.', 7));
+  return seen_layer ? "tail" : "embedding";
+}
+
+}  // namespace
+
+ShardLayout::ShardLayout(const ParameterLayout& layout, std::int64_t world) : world_(world) {
+  if (world < 1) throw Error("shard layout: world must be >= 1, got " + std::to_string(world));
+  bool seen_layer = false;
+  for (const auto& e : layout.entries()) {
+    const std::string u = unit_of(e.name, seen_layer);
+    seen_layer = seen_layer || u.rfind("layers.", 0) == 0;
+    if (units_.empty() || units_.back().name != u) {
+      if (!units_.empty()) units_.back().elements = e.offset - units_.back().begin;
+      units_.push_back({u, e.offset, 0, 0, 0});
+    }
+  }
+  if (!units_.empty()) units_.back().elements = layout.total_elements() - units_.back().begin;
+  for (auto& u : units_) {
+    u.shard = (u.elements + world - 1) / world;
+    u.local_begin = local_;
+    local_ += u.shard;
+  }
+}
+
+void ShardLayout::scatter_to_local(const float* full, std::int64_t rank, float* local) const {
+  for (const auto& u : units_) {
+    const std::int64_t first = std::min(u.elements, rank * u.shard);
+    const std::int64_t n = std::min(u.elements, first + u.shard) - first;
+    std::memcpy(local + u.local_begin, full + u.begin + first, sizeof(float) * n);
+    std::fill(local + u.local_begin + n, local + u.local_begin + u.shard, 0.0f);
+  }
+}
+
+void ShardLayout::gather_from_local(const float* local, std::int64_t rank, float* full) const {
+  for (const auto& u : units_) {
+    const std::int64_t first = std::min(u.elements, rank * u.shard);
+    const std::int64_t n = std::min(u.elements, first + u.shard) - first;
+    std::memcpy(full + u.begin + first, local + u.local_begin, sizeof(float) * n);
+  }
+}
+
+}  // namespace cairn::train
