@@ -92,6 +92,9 @@ int cmd_train(const Args& args) {
        "cpu or cuda (default: cuda when a GPU is visible)")
       ("backend", po::value(&backend)->default_value("auto"),
        "gradient all-reduce of a multi-rank job: ucx (host memory), nccl (GPU memory) or auto")
+      ("shard", po::bool_switch(&cfg.shard),
+       "sharded data parallel (ZeRO-3): each rank holds 1/N of the weights, gradients and AdamW moments "
+       "(CPU model, cairn launch -n N with N > 1)")
       ("threads", po::value(&threads)->default_value(0), "CPU threads, up to 4096 (0: all cores or CAIRN_CPU_THREADS)")
       ("log-every", po::value(&opts.log_every)->default_value(10), "print every N steps")
       ("eval-batches", po::value(&opts.eval_batches)->default_value(0), "after training, mean loss over N batches in another order");
@@ -117,6 +120,7 @@ int cmd_train(const Args& args) {
     throw Error("--backend nccl reduces GPU memory: train with --device cuda, or use --backend ucx");
   cfg.model = train::resolve_model_config(model);
   train::check_run_options(opts);  // before the shard is read or a job is joined
+  train::check_shard_options(opts, coll::detect_rank_info(coll::process_environment()).size);
   const train::TokenShard shard(data);
 
   // A launcher's environment (more than one rank) makes this a data-parallel rank.

@@ -13,6 +13,7 @@
 #include "train/cpu/swiglu.h"
 #include "train/cpu/xielu.h"
 #include "train/layer_offsets.h"
+#include "train/shard_layout.h"
 
 namespace cairn::train {
 namespace {
@@ -47,6 +48,13 @@ void merge_qkv(const T* q, const T* k, const T* v, std::int64_t n, std::int64_t 
   }
 }
 
+// o with every offset relative to its unit's first element.
+LayerOffsets relative(LayerOffsets o, std::int64_t begin) {
+  for (std::int64_t* f : {&o.attn_norm, &o.qkv, &o.q_norm, &o.k_norm, &o.o, &o.mlp_norm, &o.up, &o.a_p, &o.a_n, &o.down})
+    if (*f >= 0) *f -= begin;
+  return o;
+}
+
 }  // namespace
 
 // Everything backward reads, per layer, plus scratch for the backward pass.
@@ -63,7 +71,7 @@ struct CpuModel<T>::Activations {
   std::vector<std::int32_t> inputs, targets;
   // Backward scratch.
   std::vector<T> dx, dtmp, dh, dqkv, dq, dk, dv, dact, dup;
-  std::vector<LayerOffsets> offsets;
+  std::vector<LayerOffsets> offsets;  // relative to each layer's unit
   bool have_forward = false;
 };
 
@@ -78,6 +86,13 @@ CpuModel<T>::CpuModel(const ModelConfig& c, std::int64_t batch, std::int64_t seq
                 std::to_string(c.context) + ")");
   const std::int64_t N = batch * seq_len, d = c.d_model, hd = c.head_dim();
   const std::int64_t qd = c.n_heads * hd, kvd = c.n_kv_heads * hd;
+  const ShardLayout whole(layout_, 1);
+  for (const auto& u : whole.units()) unit_begins_.push_back(u.begin);
+  if (static_cast<std::int64_t>(unit_begins_.size()) != c.n_layers + 2)
+    throw Error("model \"" + c.name + "\": its parameters do not split into embedding, " +
+                std::to_string(c.n_layers) + " layers and tail");
+  head_ = layout_.offset("head.weight") - unit_begins_.back();
+  final_norm_ = layout_.offset("final_norm.weight") - unit_begins_.back();
   auto& a = *act_;
   a.layers.resize(static_cast<std::size_t>(c.n_layers));
   for (std::int64_t l = 0; l < c.n_layers; ++l) {
@@ -101,7 +116,7 @@ CpuModel<T>::CpuModel(const ModelConfig& c, std::int64_t batch, std::int64_t seq
     L.h2 = buffer<T>(N * d);
     L.up = buffer<T>(N * c.up_dim());
     L.act = buffer<T>(N * c.ffn_dim);
-    a.offsets.push_back(layer_offsets(layout_, c, l));
+    a.offsets.push_back(relative(layer_offsets(layout_, c, l), unit_begins_[static_cast<std::size_t>(l) + 1]));
   }
   a.x_final = buffer<T>(N * d);
   a.rstdf = buffer<T>(N);
@@ -128,7 +143,19 @@ const T* CpuModel<T>::logits() const {
 }
 
 template <typename T>
-T CpuModel<T>::forward(const T* P, const std::int32_t* inputs, const std::int32_t* targets) {
+T CpuModel<T>::forward(const T* params, const std::int32_t* inputs, const std::int32_t* targets) {
+  FlatUnitParams<T> units(params, nullptr, unit_begins_.data());
+  return forward(units, inputs, targets);
+}
+
+template <typename T>
+void CpuModel<T>::backward(const T* params, T* grads) {
+  FlatUnitParams<T> units(params, grads, unit_begins_.data());
+  backward(units);
+}
+
+template <typename T>
+T CpuModel<T>::forward(UnitParams<T>& units, const std::int32_t* inputs, const std::int32_t* targets) {
   const auto& c = config_;
   auto& a = *act_;
   const std::int64_t N = batch_ * seq_len_, d = c.d_model, hd = c.head_dim();
@@ -139,11 +166,12 @@ T CpuModel<T>::forward(const T* P, const std::int32_t* inputs, const std::int32_
   a.targets.assign(targets, targets + N);
 
   std::vector<T>& qkv = a.dqkv;  // forward borrows the backward scratch
-  cpu::embedding_forward(inputs, N, P + layout_.offset("embed.weight"), c.vocab, d,
+  cpu::embedding_forward(inputs, N, units.weights(0) + (layout_.offset("embed.weight") - unit_begins_[0]), c.vocab, d,
                          a.layers.empty() ? a.x_final.data() : a.layers[0].x_in.data());
   for (std::size_t l = 0; l < a.layers.size(); ++l) {
     auto& L = a.layers[l];
     const auto& o = a.offsets[l];
+    const T* P = units.weights(l + 1);
     // Attention block.
     cpu::rmsnorm_forward(L.x_in.data(), P + o.attn_norm, N, d, eps, L.h1.data(), L.rstd1.data());
     cpu::linear_forward(L.h1.data(), P + o.qkv, N, d, c.qkv_dim(), qkv.data());
@@ -170,15 +198,15 @@ T CpuModel<T>::forward(const T* P, const std::int32_t* inputs, const std::int32_
     T* next = l + 1 < a.layers.size() ? a.layers[l + 1].x_in.data() : a.x_final.data();
     cpu::residual_add_forward(L.x_mid.data(), a.dtmp.data(), N * d, next);
   }
-  cpu::rmsnorm_forward(a.x_final.data(), P + layout_.offset("final_norm.weight"), N, d, eps,
-                       a.hf.data(), a.rstdf.data());
-  cpu::linear_forward(a.hf.data(), P + layout_.offset("head.weight"), N, d, c.vocab, a.logits.data());
+  const T* tail = units.weights(unit_begins_.size() - 1);
+  cpu::rmsnorm_forward(a.x_final.data(), tail + final_norm_, N, d, eps, a.hf.data(), a.rstdf.data());
+  cpu::linear_forward(a.hf.data(), tail + head_, N, d, c.vocab, a.logits.data());
   a.have_forward = true;
   return cpu::cross_entropy_forward(a.logits.data(), targets, N, c.vocab, a.lse_ce.data());
 }
 
 template <typename T>
-void CpuModel<T>::backward(const T* P, T* G) {
+void CpuModel<T>::backward(UnitParams<T>& units, T loss_scale) {
   auto& a = *act_;
   if (!a.have_forward)
     throw Error("model \"" + config_.name + "\": backward() needs a forward() first (once per forward)");
@@ -190,14 +218,22 @@ void CpuModel<T>::backward(const T* P, T* G) {
 
   // Loss and head. dlogits overwrite the logits.
   T* dlogits = a.logits.data();
-  cpu::cross_entropy_backward(a.logits.data(), a.targets.data(), a.lse_ce.data(), N, c.vocab, T(1), dlogits);
-  const std::int64_t head = layout_.offset("head.weight"), fnorm = layout_.offset("final_norm.weight");
-  cpu::linear_backward(dlogits, a.hf.data(), P + head, N, d, c.vocab, a.dh.data(), G + head);
-  cpu::rmsnorm_backward(a.dh.data(), a.x_final.data(), P + fnorm, a.rstdf.data(), N, d, a.dx.data(), G + fnorm);
+  cpu::cross_entropy_backward(a.logits.data(), a.targets.data(), a.lse_ce.data(), N, c.vocab, loss_scale, dlogits);
+  const std::size_t tail = unit_begins_.size() - 1;
+  {
+    const T* P = units.weights(tail);
+    T* G = units.gradients(tail);
+    cpu::linear_backward(dlogits, a.hf.data(), P + head_, N, d, c.vocab, a.dh.data(), G + head_);
+    cpu::rmsnorm_backward(a.dh.data(), a.x_final.data(), P + final_norm_, a.rstdf.data(), N, d, a.dx.data(),
+                          G + final_norm_);
+    units.gradients_done(tail);
+  }
 
   for (std::size_t li = a.layers.size(); li-- > 0;) {
     auto& L = a.layers[li];
     const auto& o = a.offsets[li];
+    const T* P = units.weights(li + 1);
+    T* G = units.gradients(li + 1);
     // MLP block: x_out = x_mid + down(act(up(rmsnorm(x_mid)))).
     cpu::linear_backward(a.dx.data(), L.act.data(), P + o.down, N, F, d, a.dact.data(), G + o.down);
     if (c.mlp == MlpKind::swiglu)
@@ -226,9 +262,11 @@ void CpuModel<T>::backward(const T* P, T* G) {
     cpu::rmsnorm_backward(a.dh.data(), L.x_in.data(), P + o.attn_norm, L.rstd1.data(), N, d,
                           a.dtmp.data(), G + o.attn_norm);
     cpu::residual_add_backward(a.dtmp.data(), N * d, a.dx.data());
+    units.gradients_done(li + 1);
   }
-  const std::int64_t emb = layout_.offset("embed.weight");
-  cpu::embedding_backward(a.inputs.data(), N, a.dx.data(), c.vocab, d, G + emb);
+  const std::int64_t emb = layout_.offset("embed.weight") - unit_begins_[0];
+  cpu::embedding_backward(a.inputs.data(), N, a.dx.data(), c.vocab, d, units.gradients(0) + emb);
+  units.gradients_done(0);
 }
 
 template class CpuModel<float>;

@@ -17,6 +17,7 @@
 #include "train/cpu/attention.h"
 #include "train/cpu/rope.h"
 #include "train/parameter_layout.h"
+#include "train/unit_params.h"
 
 namespace cairn::train {
 
@@ -43,6 +44,15 @@ class CpuModel {
   // Gradient of the last forward's loss, accumulated (+=) into grads (same layout).
   void backward(const T* params, T* grads);
 
+  // The same passes with the weights and gradients fetched unit by unit (ShardLayout's
+  // units, unit_begins() in the flat buffer): what sharded data parallel drives. Forward
+  // asks for each unit's weights once, in order; backward asks again for every unit but
+  // the embedding (its backward reads no weights), tail first, and hands each unit's
+  // gradient back as soon as it is complete. loss_scale multiplies the loss gradient.
+  T forward(UnitParams<T>& units, const std::int32_t* inputs, const std::int32_t* targets);
+  void backward(UnitParams<T>& units, T loss_scale = T(1));
+  const std::vector<std::int64_t>& unit_begins() const { return unit_begins_; }
+
   // Logits of the last forward, [batch*seq_len, vocab] (overwritten by backward).
   const T* logits() const;
 
@@ -53,6 +63,8 @@ class CpuModel {
   std::int64_t batch_;
   std::int64_t seq_len_;
   cpu::RopeTable<T> rope_;
+  std::vector<std::int64_t> unit_begins_;  // embedding, layers.0 .. layers.<n-1>, tail
+  std::int64_t head_ = 0, final_norm_ = 0;  // in the tail unit
   std::unique_ptr<Activations> act_;
 };
 

@@ -123,10 +123,24 @@ void check_run_options(const RunOptions& o) {
   check_checkpoint_options(o.checkpoints);
 }
 
+void check_shard_options(const RunOptions& o, int world) {
+  if (!o.config.shard) return;
+  if (world < 2)
+    throw Error("--shard splits the weights over the ranks of a data-parallel job and this is one rank: "
+                "run it under cairn launch -n N with N > 1");
+  if (o.config.device != Device::cpu) throw Error("--shard runs the CPU model on host ranks: train with --device cpu");
+  if (!o.checkpoints.dir.empty())
+    throw Error("--shard with --checkpoint-dir is not supported yet (each rank holds only its shard of the state)");
+  if (checks_gradients(o.ft) || o.ft.divergence.enabled)
+    throw Error("--shard cannot run with checked gradients (--sdc) or --divergence yet: both need the full "
+                "gradients or weights on every rank");
+}
+
 RunResult run(const RunOptions& o, const TokenShard& shard, coll::Communicator* comm, TrainHooks hooks,
               coll::Store* store, coll::Communicator* host_comm) {
   check_run_options(o);
   check_fault_tolerance_options(o.ft, comm ? comm->size() : 1);
+  check_shard_options(o, comm ? comm->size() : 1);
   const TrainConfig cfg = with_seq_len(o.config);
   const std::string memory = require_memory_fits(cfg);
 #if CAIRN_HAVE_CUDA

@@ -43,6 +43,10 @@ struct RunResult {
 // options are valid: what run() checks first, and a caller can check before it opens a
 // job or a shard.
 void check_run_options(const RunOptions& o);
+// cairn::Error naming --shard unless o can run sharded (o.config.shard) on `world`
+// ranks: more than one, the CPU model, no checkpoints, checked gradients or divergence
+// detector yet (each reads or writes the full state or gradients).
+void check_shard_options(const RunOptions& o, int world);
 
 // Collective when comm is given (every rank calls it with the same options). Checks the
 // options, then that the run fits this rank's memory (train/memory_plan.h), before it

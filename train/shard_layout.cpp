@@ -53,4 +53,23 @@ void ShardLayout::gather_from_local(const float* local, std::int64_t rank, float
   }
 }
 
+std::vector<LocalRun> ShardLayout::local_runs(const ParameterLayout& layout, std::int64_t rank) const {
+  std::vector<LocalRun> runs;
+  for (const auto& u : units_) {
+    const std::int64_t lo = u.begin + std::min(u.elements, rank * u.shard);
+    const std::int64_t hi = u.begin + std::min(u.elements, (rank + 1) * u.shard);
+    for (const auto& e : layout.entries()) {
+      const std::int64_t a = std::max(lo, e.offset), b = std::min(hi, e.offset + e.numel());
+      if (a < b) runs.push_back({u.local_begin + (a - lo), b - a, e.weight_decay});
+    }
+  }
+  return runs;
+}
+
+std::int64_t ShardLayout::max_unit_elements() const {
+  std::int64_t m = 0;
+  for (const auto& u : units_) m = std::max(m, u.shard * world_);
+  return m;
+}
+
 }  // namespace cairn::train

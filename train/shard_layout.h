@@ -24,6 +24,14 @@ struct ShardUnit {
   std::int64_t local_begin = 0;  // where this unit's shard starts in a rank's local buffer
 };
 
+// A run of one rank's local buffer that holds one layout entry's elements (padding
+// left out): what the sharded optimizer steps with that entry's weight decay.
+struct LocalRun {
+  std::int64_t local_begin = 0;
+  std::int64_t count = 0;
+  bool weight_decay = false;
+};
+
 class ShardLayout {
  public:
   // world >= 1; cairn::Error otherwise.
@@ -38,6 +46,12 @@ class ShardLayout {
   // (local_elements()), zeros in the padding; and the inverse for one rank's part.
   void scatter_to_local(const float* full, std::int64_t rank, float* local) const;
   void gather_from_local(const float* local, std::int64_t rank, float* full) const;
+
+  // rank's local buffer entry by entry (layout is the one this was built from), in
+  // local order: the weight-decay mask of its shard.
+  std::vector<LocalRun> local_runs(const ParameterLayout& layout, std::int64_t rank) const;
+  // Elements of the largest padded unit (shard * world): a working buffer that holds any unit.
+  std::int64_t max_unit_elements() const;
 
  private:
   std::int64_t world_;

@@ -94,7 +94,16 @@ Trainer::Trainer(const TrainConfig& cfg, const TokenShard& shard, TrainState sta
   if (start.step < 0 || start.step > cfg_.steps)
     throw Error("train: cannot resume at step " + std::to_string(start.step) + " of a " +
                 std::to_string(cfg_.steps) + "-step run");
-  model_ = make_model(cfg_.device, cfg_.model, cfg_.batch, cfg_.seq_len);
+  if (cfg_.shard) {
+    if (!comm) throw Error("train: sharded data parallel needs ranks to shard over (cairn launch -n N, N > 1)");
+    if (cfg_.device != Device::cpu)
+      throw Error("train: sharded data parallel runs the CPU model (use --device cpu)");
+    auto m = std::make_unique<ShardedCpuModel>(cfg_.model, cfg_.batch, cfg_.seq_len, *comm);
+    sharded_ = m.get();
+    model_ = std::move(m);
+  } else {
+    model_ = make_model(cfg_.device, cfg_.model, cfg_.batch, cfg_.seq_len);
+  }
   const std::int64_t first = start.step;
   model_->load_state(std::move(start));
   loader_ = std::make_unique<DataLoader>(shard_, sampler_config(cfg_, cfg_.seed, dp_.get()), first);
@@ -122,6 +131,13 @@ StepResult Trainer::step() {
   r.step = index;
   r.tokens = cfg_.batch * cfg_.seq_len * world();
   r.sections.data_s = seconds_since(mark);
+  const auto counted = counted_targets(batch.targets.data(), static_cast<std::int64_t>(batch.targets.size()));
+  if (sharded_) {  // backward reduce-scatters as it goes: the weight w_r must be known first
+    if (hooks_.reduce_gradients)
+      throw Error("train: sharded data parallel reduces gradients during backward; a reduce_gradients hook "
+                  "(the checked gradient exchange) cannot take part");
+    sharded_->set_loss_weight(dp_->reduce_loss(0.0, counted).weight);
+  }
   r.loss = model_->forward_backward(batch.inputs.data(), batch.targets.data());
   r.sections.forward_backward_s = seconds_since(mark);
   notify(hooks_.after_backward, index, *model_);
@@ -129,10 +145,11 @@ StepResult Trainer::step() {
   if (dp_) {
     mark = Clock::now();
     notify(hooks_.before_reduce, index, *model_);
-    const auto n = static_cast<std::int64_t>(batch.targets.size());
-    const auto global = dp_->reduce_loss(r.loss, counted_targets(batch.targets.data(), n), model_->stream());
+    const auto global = dp_->reduce_loss(r.loss, counted, model_->stream());
     r.loss = global.mean;
-    if (hooks_.reduce_gradients)
+    if (sharded_) {
+      // the gradient shards are already the global mean loss's
+    } else if (hooks_.reduce_gradients)
       apply = hooks_.reduce_gradients(index, *model_, global.weight);
     else
       dp_->average_gradients(*model_, global.weight, host_grads_);

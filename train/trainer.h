@@ -6,6 +6,8 @@
 // Data parallel (given a Communicator): each rank reads its own rows of the global batch
 // and, between backward and clipping, the ranks average their gradients into those of
 // the global mean loss (train/data_parallel.h), so every rank takes the same step.
+// Sharded (cfg.shard), the model reduce-scatters the gradients itself during backward,
+// so the ranks agree on the loss weights before forward instead.
 // The whole run (checkpoints, progress, throughput) is train::run() (train/run.h).
 #pragma once
 
@@ -19,6 +21,7 @@
 #include "train/data_parallel.h"
 #include "train/hooks.h"
 #include "train/model.h"
+#include "train/model_cpu_sharded.h"
 #include "train/optim/adamw.h"
 #include "train/train_state.h"
 
@@ -35,6 +38,9 @@ struct TrainConfig {
   double min_lr_ratio = 0.1;
   double grad_clip = 1.0;     // global-norm threshold; 0: off
   Device device = Device::cpu;  // cuda: weights, gradients and moments live on the GPU
+  // Sharded data parallel (ZeRO-3, train/model_cpu_sharded.h): the CPU model on host
+  // ranks, each holding 1/R of the state. Needs a communicator.
+  bool shard = false;
 };
 
 // Step 0 of a run: weights initialised from cfg.seed, both moments zero.
@@ -74,6 +80,7 @@ class Trainer {
   std::unique_ptr<Model> model_;
   std::unique_ptr<DataLoader> loader_;
   std::unique_ptr<DataParallel> dp_;  // null: a single rank
+  ShardedCpuModel* sharded_ = nullptr;  // model_ when cfg.shard
   std::vector<float> host_grads_;     // a GPU model's gradients on their way through a host communicator
   TrainHooks hooks_;
 };

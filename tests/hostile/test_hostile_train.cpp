@@ -96,6 +96,56 @@ TEST(HostileTrain, ADivergingDataParallelRunStopsEveryRankWithoutAHang) {
   EXPECT_LT(o.seconds, 20) << "the ranks must stop together, not by a collective's timeout";
 }
 
+// --shard splits the state over the ranks of a job: alone it is refused, not a no-op
+// (a run that asked for 1/N of the memory and silently got all of it would mislead).
+TEST(HostileTrain, ShardOnOneRankIsRefusedSayingItNeedsALaunchedJob) {
+  Sandbox box;
+  const Outcome o = run(box, {.args = train_args({}, {"--shard"}), .timeout = std::chrono::seconds(10)});
+  EXPECT_TRUE(refused(o, 2, "train", {"--shard", "one rank", "cairn launch -n N"}));
+}
+
+std::vector<std::string> launched(int n, const std::vector<std::string>& train) {
+  std::vector<std::string> args = {"launch", "-n", std::to_string(n), "--", cairn_binary()};
+  args.insert(args.end(), train.begin(), train.end());
+  return args;
+}
+
+TEST(HostileTrain, ShardWithCheckpointsIsRefusedOnEveryRank) {
+  Sandbox box;
+  const Outcome o = run(box, {.args = launched(2, train_args({}, {"--shard", "--checkpoint-dir", box.path("ck")})),
+                              .timeout = std::chrono::seconds(30)});
+  ASSERT_TRUE(ended_cleanly(o));
+  EXPECT_NE(o.exit_code, 0) << o.describe();
+  EXPECT_NE(o.err.find("--shard with --checkpoint-dir is not supported yet"), std::string::npos) << o.err;
+  EXPECT_FALSE(std::filesystem::exists(box.path("ck") + "/step-00000001")) << o.err;
+}
+
+TEST(HostileTrain, ShardOnTheGpuIsRefused) {
+  Sandbox box;
+  const Outcome o = run(box, {.args = launched(2, train_args({{"--device", "cuda"}, {"--backend", "ucx"}}, {"--shard"})),
+                              .timeout = std::chrono::seconds(30)});
+  ASSERT_TRUE(ended_cleanly(o));
+  EXPECT_NE(o.exit_code, 0) << o.describe();
+  EXPECT_NE(o.err.find("--shard runs the CPU model on host ranks: train with --device cpu"), std::string::npos) << o.err;
+}
+
+// A sharded run that diverges stops on every rank at the same step: the loss and the
+// clip's norm are all-reduced, so no rank is left waiting in a gather.
+TEST(HostileTrain, ADivergingShardedRunStopsEveryRankWithoutAHang) {
+  Sandbox box;
+  const auto train =
+      train_args({{"--lr", "1e4"}, {"--warmup", "0"}, {"--batch", "2"}, {"--seq-len", "16"}, {"--steps", "50"}}, {"--shard"});
+  const Outcome o = run(box, {.args = launched(2, train), .timeout = std::chrono::seconds(30)});
+  ASSERT_TRUE(ended_cleanly(o));
+  EXPECT_EQ(o.exit_code, 1) << o.describe();
+  const int step = named_step(o.err);
+  EXPECT_GT(step, 1) << o.err;
+  const std::regex line("\\[rank [01]\\] cairn train: .* at step ([0-9]+) ");
+  for (auto it = std::sregex_iterator(o.err.begin(), o.err.end(), line); it != std::sregex_iterator(); ++it)
+    EXPECT_EQ(std::stoi((*it)[1]), step) << o.err;
+  EXPECT_LT(o.seconds, 20) << "the ranks must stop together, not by a collective's timeout";
+}
+
 TEST(HostileTrain, AHugeBatchIsRefusedSayingWhatItNeedsAndWhatThereIs) {
   Sandbox box;
   const Outcome o = run(box, {.args = train_args({{"--batch", "1000000000"}, {"--seq-len", "64"}})});

@@ -3,6 +3,7 @@
 // gives the buffer back element for element.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numeric>
 #include <vector>
 
@@ -46,6 +47,29 @@ TEST(ShardLayout, ScatterThenGatherIsTheIdentityAtEveryWorld) {
       s.gather_from_local(local.data(), r, back.data());
     }
     EXPECT_EQ(back, full) << "world " << world;
+  }
+}
+
+// The runs of every rank's local buffer, mapped back to the flat buffer, cover each
+// entry once with that entry's weight decay: the sharded optimizer's mask.
+TEST(ShardLayout, LocalRunsAreTheDecayMaskOfEachShard) {
+  const ParameterLayout layout(preset("tiny-xielu"));
+  std::vector<float> decay(layout.total_elements(), -3.0f);  // -3: alignment between entries
+  for (const auto& e : layout.entries())
+    std::fill_n(decay.begin() + e.offset, e.numel(), e.weight_decay ? 1.0f : 0.0f);
+  for (std::int64_t world : {1, 3, 4}) {
+    const ShardLayout s(layout, world);
+    std::vector<float> back(decay.size(), -2.0f);
+    for (std::int64_t r = 0; r < world; ++r) {
+      std::vector<float> local(s.local_elements(), -3.0f);  // -3: no run (alignment, padding)
+      for (const LocalRun& run : s.local_runs(layout, r))
+        std::fill_n(local.begin() + run.local_begin, run.count, run.weight_decay ? 1.0f : 0.0f);
+      s.gather_from_local(local.data(), r, back.data());
+    }
+    const auto miss = std::mismatch(back.begin(), back.end(), decay.begin()).first - back.begin();
+    EXPECT_EQ(miss, static_cast<std::ptrdiff_t>(back.size()))
+        << "world " << world << ": element " << miss << " is " << back[miss] << ", expected " << decay[miss];
+    EXPECT_GE(s.max_unit_elements(), s.units().front().shard * world);
   }
 }
 

@@ -13,4 +13,8 @@ double global_norm(const float* grads, std::int64_t count);
 // Returns the norm before clipping.
 double clip_grad_norm(float* grads, std::int64_t count, double max_norm);
 
+// The scaling step of clip_grad_norm with the norm already known (a sharded run sums
+// the squares over every rank's shard first).
+void scale_to_norm(float* grads, std::int64_t count, double norm, double max_norm);
+
 }  // namespace cairn::train
