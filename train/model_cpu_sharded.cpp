@@ -10,15 +10,48 @@
 namespace cairn::train {
 
 // CpuModel's view of the shards: gather a unit on request, reduce-scatter its gradient.
+// Two weight buffers: while the model computes with unit u in one, the gather of the
+// unit it asks for next (u+1 in forward, u-1 in backward) fills the other. Every rank
+// asks in the same order, so the collectives queue in the same order everywhere. The
+// tail, forward's last unit and backward's first, is used again without a gather.
 class ShardedCpuModel::Units final : public UnitParams<float> {
  public:
   explicit Units(ShardedCpuModel& m) : m_(m) {}
+  ~Units() override {
+    if (pending_ < 0) return;
+    try {
+      request_.wait();
+    } catch (...) {  // the error, if any, is the one already on its way out
+    }
+  }
+  Units(const Units&) = delete;
+  Units& operator=(const Units&) = delete;
+
+  // Backward asks for the units tail first from here on.
+  void start_backward() { backward_ = true; }
+
   const float* weights(std::size_t u) override {
-    const ShardUnit& s = m_.shards_.units()[u];
-    m_.comm_.all_gather(m_.params_.data() + s.local_begin, m_.work_.data(), static_cast<std::size_t>(s.shard),
-                        coll::DataType::f32)
-        .wait();
-    return m_.work_.data();
+    const auto unit = static_cast<std::int64_t>(u);
+    if (unit != held_) {
+      if (pending_ == unit) {
+        request_.wait();
+        pending_ = -1;
+      } else {
+        if (pending_ >= 0) request_.wait();  // a prefetch the model did not ask for
+        pending_ = -1;
+        gather(unit, 1 - current_).wait();
+      }
+      current_ = 1 - current_;
+      held_ = unit;
+    }
+    const std::int64_t next = backward_ ? unit - 1 : unit + 1;
+    const auto last = static_cast<std::int64_t>(m_.shards_.units().size()) - 1;
+    // Backward never asks for the embedding's weights (unit 0).
+    if (next >= (backward_ ? 1 : 0) && next <= last && pending_ < 0) {
+      request_ = gather(next, 1 - current_);
+      pending_ = next;
+    }
+    return m_.work_[current_].data();
   }
   float* gradients(std::size_t u) override {
     const ShardUnit& s = m_.shards_.units()[u];
@@ -33,7 +66,18 @@ class ShardedCpuModel::Units final : public UnitParams<float> {
   }
 
  private:
+  coll::Request gather(std::int64_t unit, int buffer) {
+    const ShardUnit& s = m_.shards_.units()[static_cast<std::size_t>(unit)];
+    return m_.comm_.all_gather(m_.params_.data() + s.local_begin, m_.work_[buffer].data(),
+                               static_cast<std::size_t>(s.shard), coll::DataType::f32);
+  }
+
   ShardedCpuModel& m_;
+  bool backward_ = false;
+  int current_ = 0;            // the buffer the model reads
+  std::int64_t held_ = -1;     // the unit in it
+  std::int64_t pending_ = -1;  // the unit being gathered into the other one
+  coll::Request request_;
 };
 
 namespace {
@@ -47,8 +91,8 @@ ShardedCpuModel::ShardedCpuModel(const ModelConfig& c, std::int64_t batch, std::
     : model_(c, batch, seq_len), comm_(comm), shards_(model_.layout(), comm.size()),
       runs_(shards_.local_runs(model_.layout(), comm.rank())), params_(zeros(shards_.local_elements())),
       grads_(zeros(shards_.local_elements())), m_(zeros(shards_.local_elements())),
-      v_(zeros(shards_.local_elements())), work_(zeros(shards_.max_unit_elements())),
-      grad_work_(zeros(shards_.max_unit_elements())) {
+      v_(zeros(shards_.local_elements())),
+      work_{zeros(shards_.max_unit_elements()), zeros(shards_.max_unit_elements())}, grad_work_(zeros(shards_.max_unit_elements())) {
   if (comm.memory() != coll::MemoryKind::host)
     throw Error("train: sharded data parallel runs the CPU model on host ranks; the " + std::string(comm.backend()) +
                 " communicator reduces GPU memory (use --backend ucx)");
@@ -91,6 +135,7 @@ void ShardedCpuModel::set_gradients(const float*) {
 double ShardedCpuModel::forward_backward(const std::int32_t* inputs, const std::int32_t* targets) {
   Units units(*this);
   const double l = model_.forward(units, inputs, targets);
+  units.start_backward();
   model_.backward(units, static_cast<float>(loss_weight_));
   return l;
 }
@@ -119,7 +164,7 @@ void ShardedCpuModel::optimizer_step(const AdamWHyper& h) {
 
 ShardedCpuModel::HeldBytes ShardedCpuModel::held_bytes() const {
   const auto bytes = [](const std::vector<float>& b) { return static_cast<std::int64_t>(b.size() * sizeof(float)); };
-  return {bytes(params_) + bytes(grads_) + bytes(m_) + bytes(v_), bytes(work_) + bytes(grad_work_)};
+  return {bytes(params_) + bytes(grads_) + bytes(m_) + bytes(v_), bytes(work_[0]) + bytes(work_[1]) + bytes(grad_work_)};
 }
 
 }  // namespace cairn::train

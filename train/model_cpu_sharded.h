@@ -12,8 +12,9 @@
 // is the gradient of the global mean loss: the trainer all-reduces the counts first and
 // calls set_loss_weight().
 //
-// The gathers are synchronous: prefetching unit u+1 while u computes (a second working
-// buffer, the Request waited on at the next weights() call) is the next step.
+// The gather of the next unit runs while the current one computes (two weight buffers);
+// each unit's reduce-scatter is still waited on before backward goes on (overlapping it
+// too needs a second gradient buffer: the next step).
 // state() holds the step; its weights and moments are the full ones only after
 // sync_state(), which is collective here (every rank must call it).
 #pragma once
@@ -57,8 +58,8 @@ class ShardedCpuModel final : public Model {
   double clip_grad_norm(double max_norm) override;
   void optimizer_step(const AdamWHyper& h) override;
 
-  // Bytes this rank holds: the local weights, gradients and moments, and the two
-  // working buffers (one unit's weights, one unit's gradient).
+  // Bytes this rank holds: the local weights, gradients and moments, and the three
+  // working buffers (two units' weights, one unit's gradient).
   struct HeldBytes {
     std::int64_t state = 0;
     std::int64_t working = 0;
@@ -73,7 +74,7 @@ class ShardedCpuModel final : public Model {
   std::vector<LocalRun> runs_;            // this rank's decay mask
   TrainState full_;                       // step; full buffers after sync_state()
   std::vector<float> params_, grads_, m_, v_;  // local shards
-  std::vector<float> work_, grad_work_;   // one unit, padded
+  std::vector<float> work_[2], grad_work_;  // each one unit, padded: weights (double-buffered), gradient
   double loss_weight_ = 1.0;
 };
 
