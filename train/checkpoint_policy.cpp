@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "train/model_cpu_sharded.h"
 #include "train/parameter_layout.h"
 
 namespace cairn::train {
@@ -200,17 +201,23 @@ std::vector<CheckpointNews> CheckpointPolicy::after_step(Trainer& t, const StepR
   ft::SaveRequest req;
   req.step = step;
   req.total_elements = t.model().layout().total_elements();
+  auto* sharded = dynamic_cast<ShardedCpuModel*>(&t.model());
   // A GPU's state goes from the device straight to pinned staging; no host mirror between.
   if (const Model::DeviceState d = t.model().device_state(); d.params) {
     req.buffers = {{kStateSectionNames[0], d.params, true}, {kStateSectionNames[1], d.m, true},
                    {kStateSectionNames[2], d.v, true}};
   } else {
+    // A sharded run gathers the full state for the save (collective: every rank saves at
+    // the same steps) and drops it once staged, so the checkpoint is the format a run
+    // of any world, sharded or not, resumes from (ShardedCpuModel::load_state scatters).
+    if (sharded) sharded->sync_state();
     const TrainState& s = t.state();
     req.buffers = {{kStateSectionNames[0], s.params.data()}, {kStateSectionNames[1], s.m.data()},
                    {kStateSectionNames[2], s.v.data()}};
   }
   if (rank_ == 0) req.meta = meta_;
   const double stall = writer_->save(req);
+  if (sharded) sharded->drop_full_state();  // save() has staged it
   last_saved_ = step;
   if (auto_) {
     const std::int64_t next = agreed_interval(step, auto_->after_save(stall).value_or(1));

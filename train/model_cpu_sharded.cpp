@@ -124,6 +124,12 @@ void ShardedCpuModel::sync_state() {
   full(v_, full_.v);
 }
 
+void ShardedCpuModel::drop_full_state() {
+  full_.params = {};
+  full_.m = {};
+  full_.v = {};
+}
+
 void ShardedCpuModel::get_gradients(float*) {
   throw Error("train: a sharded run holds only its shard of the gradients; there are no full gradients to copy");
 }

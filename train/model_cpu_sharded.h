@@ -16,7 +16,8 @@
 // each unit's reduce-scatter is still waited on before backward goes on (overlapping it
 // too needs a second gradient buffer: the next step).
 // state() holds the step; its weights and moments are the full ones only after
-// sync_state(), which is collective here (every rank must call it).
+// sync_state(), which is collective here (every rank must call it), until
+// drop_full_state(): a checkpoint gathers the full state for its save and drops it.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +43,8 @@ class ShardedCpuModel final : public Model {
   void load_state(TrainState s) override;
   const TrainState& state() const override { return full_; }
   void sync_state() override;  // collective: all-gathers the weights and moments
+  // Frees the full buffers sync_state() filled (after a checkpoint has staged them).
+  void drop_full_state();
 
   // The local gradient shard (ShardLayout::local_elements()); the full gradients never
   // exist on one rank, so get_gradients/set_gradients throw cairn::Error.

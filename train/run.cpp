@@ -129,8 +129,6 @@ void check_shard_options(const RunOptions& o, int world) {
     throw Error("--shard splits the weights over the ranks of a data-parallel job and this is one rank: "
                 "run it under cairn launch -n N with N > 1");
   if (o.config.device != Device::cpu) throw Error("--shard runs the CPU model on host ranks: train with --device cpu");
-  if (!o.checkpoints.dir.empty())
-    throw Error("--shard with --checkpoint-dir is not supported yet (each rank holds only its shard of the state)");
   if (checks_gradients(o.ft) || o.ft.divergence.enabled)
     throw Error("--shard cannot run with checked gradients (--sdc) or --divergence yet: both need the full "
                 "gradients or weights on every rank");

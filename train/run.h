@@ -44,8 +44,8 @@ struct RunResult {
 // job or a shard.
 void check_run_options(const RunOptions& o);
 // cairn::Error naming --shard unless o can run sharded (o.config.shard) on `world`
-// ranks: more than one, the CPU model, no checkpoints, checked gradients or divergence
-// detector yet (each reads or writes the full state or gradients).
+// ranks: more than one, the CPU model, no checked gradients or divergence detector yet
+// (each reads or writes the full gradients or weights).
 void check_shard_options(const RunOptions& o, int world);
 
 // Collective when comm is given (every rank calls it with the same options). Checks the

@@ -14,7 +14,9 @@
 #include "collectives/backends/ucx/ucx_communicator.h"
 #include "tests/support/rank_harness.h"
 #include "tests/train/train_test_util.h"
+#include "train/checkpoint_dir.h"
 #include "train/cpu/parallel.h"
+#include "train/run.h"
 #include "train/model_cpu_sharded.h"
 #include "train/trainer.h"
 
@@ -43,12 +45,14 @@ class ShardedDataParallel : public test::FortunesShardTest, public ::testing::Wi
   // Trains cfg on `world` forked UCX ranks; rank 0 writes the final full weights (a
   // sharded run gathers them: sync_state() is collective) to `file` and notes the bytes
   // of state the trainer held ("held <state> <working>").
-  static void train_ranks(int world, const TrainConfig& cfg, const std::string& file) {
+  // With `start`, the ranks continue from it (a checkpoint's full state).
+  static void train_ranks(int world, const TrainConfig& cfg, const std::string& file,
+                          const TrainState* start = nullptr) {
     const auto outcomes = coll::testing::run_ranks(world, [&](RankEnv& env) {
       cpu::set_cpu_threads(1);
       auto comm = coll::make_ucx_communicator(env.store(), env.rank(), env.size());
       {
-        Trainer t(cfg, *shard_, comm.get());
+        Trainer t(cfg, *shard_, start ? *start : initial_state(cfg), comm.get());
         while (t.state().step < cfg.steps) t.step();
         t.sync_state();
         if (auto* s = dynamic_cast<ShardedCpuModel*>(&t.model())) {
@@ -122,6 +126,57 @@ TEST_P(ShardedDataParallel, EndsWithPlainDataParallelsWeightsHoldingOneRthOfTheS
     std::printf("  rank state %lld bytes = %.4f of plain's %.0f (working buffers %lld)\n", state,
                 static_cast<double>(state) / plain_bytes, plain_bytes, working);
   }
+}
+
+// A checkpoint written by 4 sharded ranks (train::run: each rank gathers the full state
+// for the save, and writes its 1/4 of the file set) holds plain data parallel's weights
+// at that step, and resumes on 2 sharded ranks as on 2 plain ones (load_state scatters
+// it into the new world's shards).
+TEST_F(ShardedDataParallel, ACheckpointOfFourShardedRanksResumesOnTwo) {
+  const std::string ck = dir_->file("ck4");
+  TrainConfig written = config("tiny", true);
+  written.steps = 2;
+  {
+    const auto outcomes = coll::testing::run_ranks(4, [&](RankEnv& env) {
+      cpu::set_cpu_threads(1);
+      auto comm = coll::make_ucx_communicator(env.store(), env.rank(), env.size());
+      {
+        RunOptions o;
+        o.config = written;
+        o.checkpoints.dir = ck;
+        o.log_every = 100;
+        run(o, *shard_, comm.get(), {}, &env.store());
+      }
+      comm.reset();  // collective
+    });
+    coll::testing::expect_all_ok(outcomes);
+  }
+  if (HasFailure()) return;
+  const auto found = load_latest_checkpoint(ck, written, 2, [](const std::string&, const std::string&) {});
+  ASSERT_TRUE(found.has_value());
+  const TrainState& at2 = found->checkpoint.state;
+  ASSERT_EQ(at2.step, 2);
+  const auto n = at2.params.size();
+
+  const auto max_diff = [&](const std::vector<float>& a, const std::vector<float>& b) {
+    double d = 0;
+    for (std::size_t i = 0; i < n; ++i) d = std::max(d, std::fabs(double(a[i]) - b[i]));
+    return d;
+  };
+  TrainConfig plain2 = config("tiny", false);
+  plain2.steps = 2;
+  train_ranks(4, plain2, dir_->file("plain4.bin"));
+  const double at_write = max_diff(at2.params, read(dir_->file("plain4.bin"), n));
+  std::printf("checkpoint at step 2 vs plain x4: max diff %.3g\n", at_write);
+  EXPECT_LE(at_write, 1e-5);
+
+  train_ranks(2, config("tiny", true), dir_->file("resumed_sharded.bin"), &at2);
+  train_ranks(2, config("tiny", false), dir_->file("resumed_plain.bin"), &at2);
+  if (HasFailure()) return;
+  const double resumed = max_diff(read(dir_->file("resumed_sharded.bin"), n), read(dir_->file("resumed_plain.bin"), n));
+  std::printf("resumed on 2 ranks to step %lld, sharded vs plain: max diff %.3g\n",
+              static_cast<long long>(kSteps), resumed);
+  EXPECT_LE(resumed, 1e-5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Ranks, ShardedDataParallel,
