@@ -72,6 +72,8 @@ StepTime predict_step_time(const ModelConfig& c, const Layout& l, Recompute r, c
 
   const GroupShape tp = tp_shape(l, gpn), dp = dp_shape(l, gpn);
   const bool pp_inter_node = l.tp * l.dp >= gpn;
+  // Every GPU of a node is in one DP group and they reduce at once, sharing its NICs.
+  const int concurrent_dp = std::max(1, gpn / dp.ranks_per_node);
   double dp_rs_total = 0, dp_rs_bucket = 0, dp_ag_total = 0, dp_ag_bucket = 0;
   for (const StepCollective& s : step_collectives(c, l, r)) {
     CommCost cost;
@@ -100,11 +102,12 @@ StepTime predict_step_time(const ModelConfig& c, const Layout& l, Recompute r, c
       const std::int64_t bucket = std::min(bucket_parameters(l), elements);
       const std::int64_t full = elements / bucket, rest = elements % bucket;
       const auto call_s = [&](std::int64_t n) {
-        return tuner::predict_group(cluster, s.collective, static_cast<std::size_t>(n * 2), dp.nodes, dp.ranks_per_node)
+        return tuner::predict_group(cluster, s.collective, static_cast<std::size_t>(n * 2), dp.nodes, dp.ranks_per_node,
+                                    concurrent_dp)
                    .time_us * 1e-6;
       };
-      const tuner::PredictionRow row =
-          tuner::predict_group(cluster, s.collective, static_cast<std::size_t>(bucket * 2), dp.nodes, dp.ranks_per_node);
+      const tuner::PredictionRow row = tuner::predict_group(cluster, s.collective, static_cast<std::size_t>(bucket * 2),
+                                                            dp.nodes, dp.ranks_per_node, concurrent_dp);
       cost.algorithm = row.algorithm + "/" + row.protocol;
       cost.group_nodes = dp.nodes;
       cost.group_ranks_per_node = dp.ranks_per_node;
@@ -137,9 +140,9 @@ StepTime predict_step_time(const ModelConfig& c, const Layout& l, Recompute r, c
   t.assumptions.push_back("pipeline bubble (p - 1) / (m v) of compute (Narayanan et al. 2021)");
   t.assumptions.push_back("TP collectives on the critical path, costed by NCCL 2.28.9's model on a group inside a node");
   t.assumptions.push_back(fmt::format(
-      "DP: {} node(s) x {} GPU(s) per group, buckets of max(40M, 1M x DP) parameters; the last gradient and the first "
+      "DP: {} node(s) x {} GPU(s) per group, {} groups per node sharing its NICs, buckets of max(40M, 1M x DP) parameters; the last gradient and the first "
       "parameter bucket exposed, the rest hidden behind one micro-batch's backward/forward and half the bubble",
-      dp.nodes, dp.ranks_per_node));
+      dp.nodes, dp.ranks_per_node, concurrent_dp));
   t.assumptions.push_back(fmt::format("PP send/recv {}, bytes / {:.1f} GB/s + latency, not overlapped (an upper bound)",
                                       pp_inter_node ? "between nodes" : "inside a node",
                                       pp_inter_node ? fig.gpu_network_gb_s : system.intra_path_gb_s));

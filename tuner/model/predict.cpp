@@ -39,9 +39,20 @@ std::vector<PredictionRow> predict_cluster(const topology::ClusterSpec& cluster,
 }
 
 PredictionRow predict_group(const topology::ClusterSpec& cluster, const std::string& collective, std::size_t bytes,
-                            int nodes, int ranks_per_node, std::span<const FamilyFit> calibration) {
+                            int nodes, int ranks_per_node, int concurrent, std::span<const FamilyFit> calibration) {
   if (bytes == 0) fail("size 0", "a prediction needs a size of at least 1 byte");
-  const SystemModel system = system_model(cluster);
+  if (concurrent < 1) fail("cluster " + cluster.name, "concurrent groups per node must be 1 or more");
+  topology::ClusterSpec shared = cluster;
+  if (nodes > 1 && concurrent > 1) {
+    const int nics = cluster.network.nics_per_node;
+    if (nics >= concurrent && nics % concurrent == 0) {
+      shared.network.nics_per_node = nics / concurrent;
+    } else {  // one NIC at the group's share of the node's rate
+      shared.network.nics_per_node = 1;
+      shared.network.link_gbit_s = cluster.network.link_gbit_s * nics / concurrent;
+    }
+  }
+  const SystemModel system = system_model(shared);
   if (nodes < 1 || nodes > cluster.nodes)
     fail("cluster " + cluster.name, "a group of " + std::to_string(nodes) + " nodes: give 1 to " +
                                         std::to_string(cluster.nodes) + " (its nodes)");
