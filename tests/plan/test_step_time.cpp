@@ -94,3 +94,23 @@ TEST(PlanStepTime, ABadRateOrShapeIsRefused) {
 
 }  // namespace
 }  // namespace cairn::train::plan
+
+namespace cairn::train::plan {
+namespace {
+
+TEST(PlanStepTime, GroupsThatReduceAtOnceShareTheNodesNics) {
+  // 128 nodes x 1 GPU: alone it may use all 4 NICs of a node; four such groups at once
+  // (TP 4's four DP groups) get one NIC each, about 25 GB/s.
+  const topology::ClusterSpec alps = topology::cluster_preset("gh200-alps", 128);
+  const double bytes = 256e6;
+  const double alone = tuner::predict_group(alps, "reduce_scatter", 256'000'000, 128, 1, 1).time_us * 1e-6;
+  const double shared = tuner::predict_group(alps, "reduce_scatter", 256'000'000, 128, 1, 4).time_us * 1e-6;
+  EXPECT_GT(shared, 2.0 * alone);
+  EXPECT_GT(shared, bytes * 127 / 128 / 25e9);  // no faster than one 200 Gb/s NIC
+  EXPECT_LT(shared, 2.0 * bytes / 25e9);
+  EXPECT_THROW(tuner::predict_group(alps, "reduce_scatter", 1024, 128, 1, 0), Error);
+  EXPECT_THROW(tuner::predict_group(alps, "reduce_scatter", 1024, 129, 1, 1), Error);
+}
+
+}  // namespace
+}  // namespace cairn::train::plan
