@@ -28,7 +28,7 @@ std::optional<std::int64_t> positive(const po::variables_map& vm, const char* fl
 }  // namespace
 
 int cmd_plan(const Args& args) {
-  std::string model, node, optimizer = "adamw", recompute = "selective", workload;
+  std::string model, node, optimizer = "adamw", recompute = "selective", workload, grad_reduce = "bf16";
   std::size_t top = 5;
   bool json = false;
   po::options_description desc("Options");
@@ -44,6 +44,9 @@ int cmd_plan(const Args& args) {
       ("seq-len", po::value<std::int64_t>(), "tokens per sequence (default: the model's context)")
       ("optimizer", po::value(&optimizer)->default_value("adamw"), "adamw (12 bytes/param of state) or ademamix (16)")
       ("recompute", po::value(&recompute)->default_value("selective"), "activation recomputation: none, selective, full")
+      ("grad-reduce", po::value(&grad_reduce)->default_value("bf16"),
+       "dtype of the DP gradient reduce-scatter: bf16, or fp32 (Megatron's --main-grads-dtype fp32)")
+      ("ddp-bucket-size", po::value<std::int64_t>(), "DP bucket in parameters (default: Megatron's max(40M, 1M x DP))")
       ("gpu-tflops", po::value<double>(), "achieved TFLOP/s of one GPU on this model's layers (an input; no default)")
       ("tokens-per-gpu-s", po::value<double>(), "or: tokens/s one GPU trains of this model, measured (no default)")
       ("workload", po::value(&workload), "write the best layout's collectives to FILE (cairn.workload v1, for cairn tune)")
@@ -53,7 +56,8 @@ int cmd_plan(const Args& args) {
   if (!parse_options("plan",
                      "--model PRESET|FILE --gpus N --node NAME (--gpu-tflops X | --tokens-per-gpu-s X) [--tp T --pp P "
                      "--virtual-stages V --micro-batch B] [--batch SEQUENCES] [--seq-len S] [--optimizer adamw|ademamix] "
-                     "[--recompute none|selective|full] [--workload FILE] [--json] [--top N]",
+                     "[--recompute none|selective|full] [--grad-reduce bf16|fp32] [--ddp-bucket-size N] [--workload FILE] "
+                     "[--json] [--top N]",
                      args, desc, vm))
     return 0;
   if (model.empty()) throw Error("--model is required: give a preset (apertus-70b, ...) or a model JSON file");
@@ -86,6 +90,10 @@ int cmd_plan(const Args& args) {
   if (!(s.rate.value > 0) || !std::isfinite(s.rate.value))
     throw Error(fmt::format("{} {}: give a positive single-GPU rate", s.rate_flag, s.rate.value));
   q.top = top;
+  if (grad_reduce != "bf16" && grad_reduce != "fp32")
+    throw Error("--grad-reduce " + grad_reduce + ": give bf16 or fp32");
+  s.dp_options.grad_bytes = grad_reduce == "fp32" ? 4 : 2;
+  s.dp_options.bucket_parameters = positive(vm, "ddp-bucket-size", "give 1 or more parameters").value_or(0);
 
   const int gpn = topology::cluster_figures(topology::cluster_preset(node, 1)).gpus_per_node;
   if (gpn < 1 || s.gpus % gpn != 0)

@@ -55,7 +55,8 @@ echo "== cairn tune --predict: NCCL's cost model on gh200-alps at 512 nodes"
 # The rate is an input (50 % of 989 TFLOP/s, an assumed MFU, not measured here): docs/plan.md.
 echo "== cairn plan: apertus-70b on 4096 GH200, the run's TP 4 x PP 8 (v 5) and the 3 fastest layouts searched"
 "$cairn" plan --model apertus-70b --gpus 4096 --node gh200-alps --tp 4 --pp 8 --virtual-stages 5 --micro-batch 1 \
-  --batch 4096 --seq-len 4096 --optimizer ademamix --gpu-tflops 494.5 --top 1 --workload "$out/plan-workload.json"
+  --batch 4096 --seq-len 4096 --optimizer ademamix --grad-reduce fp32 --ddp-bucket-size 10000000000 \
+  --gpu-tflops 494.5 --top 1 --workload "$out/plan-workload.json"
 "$cairn" plan --model apertus-70b --gpus 4096 --node gh200-alps --batch 4096 --seq-len 4096 --optimizer ademamix \
   --gpu-tflops 494.5 --top 3 | grep -A4 "layouts divide"
 

@@ -35,6 +35,10 @@ TEST(HostilePlan, ShapesThatCannotBeLaidOutNameTheirFlag) {
                       {"--seq-len 100000"}));
   EXPECT_TRUE(refused(run(box, {.args = plan({"--gpu-tflops", "400", "--optimizer", "sgd"})}), 2, "plan",
                       {"--optimizer", "sgd"}));
+  EXPECT_TRUE(refused(run(box, {.args = plan({"--gpu-tflops", "400", "--grad-reduce", "fp8"})}), 2, "plan",
+                      {"--grad-reduce fp8", "bf16 or fp32"}));
+  EXPECT_TRUE(refused(run(box, {.args = plan({"--gpu-tflops", "400", "--ddp-bucket-size", "0"})}), 2, "plan",
+                      {"--ddp-bucket-size 0"}));
   EXPECT_TRUE(refused(run(box, {.args = {"plan", "--model", "apertus-8b", "--gpus", "8", "--node", "no-such-node",
                                          "--gpu-tflops", "400"}}),
                       2, "plan", {"no-such-node"}));

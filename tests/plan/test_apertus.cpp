@@ -7,10 +7,13 @@
 // - recompute "selective": the script recomputes nothing, but runs flash attention
 //   (Transformer Engine), which keeps none of the s^2 attention activations; that is
 //   Korthikanti's selective case (34 s b h / t) without its recompute cost.
+// - DP as the script runs it: --main-grads-dtype fp32 (gradients reduce-scattered in f32)
+//   and --ddp-bucket-size 10000000000 (one bucket per model chunk).
 // - the single-GPU rate: 50 % of 989 TFLOP/s = 494.5 TFLOP/s, the middle of the ~45-55 %
 //   MFU Megatron-LM reports for GEMM-bound dense bf16 layers on H100. An assumption, not
 //   measured here (no GH200 was used).
-// Result: 897.7 tokens/s per GPU, 24 % above 723 — outside 15 %. The test pins the miss
+// Result: 869.1 tokens/s per GPU, 20 % above 723 — outside 15 % (897.7 with Megatron's
+// default bf16 gradients and buckets). The test pins the miss
 // so a change to the model that moves it shows; docs/plan.md says why it misses.
 #include <gtest/gtest.h>
 
@@ -22,11 +25,11 @@ namespace {
 
 constexpr double kReported = 723.0;  // tokens/s per GPU, report §6
 
-StepTime apertus(double tflops) {
+StepTime apertus(double tflops, DpOptions dp = {4, 10'000'000'000LL}) {
   Layout l;
   l.tp = 4, l.pp = 8, l.dp = 128, l.micro_batch = 1, l.global_batch = 4096, l.seq_len = 4096, l.virtual_stages = 5;
   return predict_step_time(preset("apertus-70b"), l, Recompute::selective, {ComputeRate::Kind::tflops, tflops},
-                           topology::cluster_preset("gh200-alps", 1024));
+                           topology::cluster_preset("gh200-alps", 1024), "--gpu-tflops", dp);
 }
 
 TEST(PlanApertus, ItsLayoutFits96GbWithAdemamix) {
@@ -41,7 +44,7 @@ TEST(PlanApertus, ItsLayoutFits96GbWithAdemamix) {
 TEST(PlanApertus, PredictedThroughputAgainstThe723Reported) {
   const StepTime t = apertus(0.5 * kH100DenseBf16Flops / 1e12);
   const double ratio = t.tokens_per_gpu_s / kReported;
-  // Within 15 % was the goal; the prediction misses it, overpredicting by about 24 %.
+  // Within 15 % was the goal; the prediction misses it, overpredicting by about 20 %.
   // Documented, not hidden: if this fails because the ratio fell into 0.85..1.15, the
   // model got closer — update this test and docs/plan.md.
   EXPECT_GT(ratio, 1.15) << t.tokens_per_gpu_s << " tokens/s per GPU";
@@ -53,10 +56,14 @@ TEST(PlanApertus, PredictedThroughputAgainstThe723Reported) {
   EXPECT_GT(t.tp_s, 0);
   EXPECT_GT(t.pp_s, 0);
   EXPECT_GT(t.dp_exposed_s, 0);
+  // f32 gradients and whole-chunk buckets expose more DP time than Megatron's defaults.
+  const StepTime defaults = apertus(494.5, DpOptions{});
+  EXPECT_GT(t.dp_exposed_s, defaults.dp_exposed_s);
+  EXPECT_GT(defaults.tokens_per_gpu_s / kReported, 1.20);
   // At the low end of the cited range (45 %) it lands within 15 %; at the high end (55 %)
-  // it is a third above: the input rate dominates the answer.
+  // it is over a quarter above: the input rate dominates the answer.
   EXPECT_LT(apertus(0.45 * kH100DenseBf16Flops / 1e12).tokens_per_gpu_s / kReported, 1.15);
-  EXPECT_GT(apertus(0.55 * kH100DenseBf16Flops / 1e12).tokens_per_gpu_s / kReported, 1.30);
+  EXPECT_GT(apertus(0.55 * kH100DenseBf16Flops / 1e12).tokens_per_gpu_s / kReported, 1.25);
 }
 
 }  // namespace

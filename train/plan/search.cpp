@@ -68,7 +68,7 @@ SearchResult search_layouts(const ModelConfig& c, const topology::ClusterSpec& c
           if (!result.least_memory || cand.memory.total() < result.least_memory->memory.total())
             result.least_memory = cand;
           if (cand.memory.total() > result.gpu_memory_bytes) continue;
-          cand.time = predict_step_time(c, l, space.recompute, space.rate, cluster, space.rate_flag);
+          cand.time = predict_step_time(c, l, space.recompute, space.rate, cluster, space.rate_flag, space.dp_options);
           result.fitting.push_back(std::move(cand));
         }
     }

@@ -33,6 +33,7 @@ struct SearchSpace {
   Recompute recompute = Recompute::selective;
   ComputeRate rate;
   std::string rate_flag = "--gpu-tflops";
+  DpOptions dp_options;
   // Pinned where given, enumerated where not.
   std::optional<std::int64_t> tp, pp, virtual_stages, micro_batch;
   std::int64_t max_micro_batch = 8;

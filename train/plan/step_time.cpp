@@ -32,7 +32,9 @@ GroupShape dp_shape(const Layout& l, int gpn) {
 
 // Megatron-LM's DDP bucket (distributed_data_parallel_config: bucket_size
 // max(40000000, 1000000 x dp) parameters).
-std::int64_t bucket_parameters(const Layout& l) { return std::max<std::int64_t>(40000000, 1000000 * l.dp); }
+std::int64_t bucket_parameters(const Layout& l, const DpOptions& o) {
+  return o.bucket_parameters > 0 ? o.bucket_parameters : std::max<std::int64_t>(40000000, 1000000 * l.dp);
+}
 
 }  // namespace
 
@@ -44,7 +46,10 @@ std::string describe(const ComputeRate& r) {
 }
 
 StepTime predict_step_time(const ModelConfig& c, const Layout& l, Recompute r, const ComputeRate& rate,
-                           const topology::ClusterSpec& cluster, std::string_view rate_flag) {
+                           const topology::ClusterSpec& cluster, std::string_view rate_flag,
+                           const DpOptions& dp_options) {
+  if (dp_options.grad_bytes != 2 && dp_options.grad_bytes != 4)
+    fail(fmt::format("gradient reduce of {} bytes", dp_options.grad_bytes), "give bf16 (2) or fp32 (4)");
   if (!(rate.value > 0) || !std::isfinite(rate.value))
     fail(std::string(rate_flag) + " " + fmt::format("{}", rate.value), "give a positive, finite single-GPU rate");
   validate_layout(c, l);
@@ -97,16 +102,20 @@ StepTime predict_step_time(const ModelConfig& c, const Layout& l, Recompute r, c
       cost.total_s = cost.time_per_call_s * static_cast<double>(s.count);
       t.tp_s += cost.total_s;
     } else {
-      // The stage's parameters in buckets: full buckets and the remainder, each one call.
+      // The stage's parameters in buckets (none spanning two of its v chunks): full buckets
+      // and the remainder, each one call; gradients at grad_bytes, parameters in bf16.
       const std::int64_t elements = s.bytes / 2;
-      const std::int64_t bucket = std::min(bucket_parameters(l), elements);
+      const std::int64_t chunk = std::max<std::int64_t>(1, elements / l.virtual_stages);
+      const std::int64_t bucket = std::min(bucket_parameters(l, dp_options), chunk);
+      const std::int64_t element_bytes = s.collective == "reduce_scatter" ? dp_options.grad_bytes : 2;
+      cost.call.bytes = elements * element_bytes;
       const std::int64_t full = elements / bucket, rest = elements % bucket;
       const auto call_s = [&](std::int64_t n) {
-        return tuner::predict_group(cluster, s.collective, static_cast<std::size_t>(n * 2), dp.nodes, dp.ranks_per_node,
+        return tuner::predict_group(cluster, s.collective, static_cast<std::size_t>(n * element_bytes), dp.nodes, dp.ranks_per_node,
                                     concurrent_dp)
                    .time_us * 1e-6;
       };
-      const tuner::PredictionRow row = tuner::predict_group(cluster, s.collective, static_cast<std::size_t>(bucket * 2),
+      const tuner::PredictionRow row = tuner::predict_group(cluster, s.collective, static_cast<std::size_t>(bucket * element_bytes),
                                                             dp.nodes, dp.ranks_per_node, concurrent_dp);
       cost.algorithm = row.algorithm + "/" + row.protocol;
       cost.group_nodes = dp.nodes;
@@ -140,9 +149,10 @@ StepTime predict_step_time(const ModelConfig& c, const Layout& l, Recompute r, c
   t.assumptions.push_back("pipeline bubble (p - 1) / (m v) of compute (Narayanan et al. 2021)");
   t.assumptions.push_back("TP collectives on the critical path, costed by NCCL 2.28.9's model on a group inside a node");
   t.assumptions.push_back(fmt::format(
-      "DP: {} node(s) x {} GPU(s) per group, {} groups per node sharing its NICs, buckets of max(40M, 1M x DP) parameters; the last gradient and the first "
-      "parameter bucket exposed, the rest hidden behind one micro-batch's backward/forward and half the bubble",
-      dp.nodes, dp.ranks_per_node, concurrent_dp));
+      "DP: {} node(s) x {} GPU(s) per group, {} groups per node sharing its NICs, gradients reduced in {}, buckets of {} "
+      "parameters at most one model chunk; the last gradient and the first parameter bucket exposed, the rest hidden behind one micro-batch's backward/forward and half the bubble",
+      dp.nodes, dp.ranks_per_node, concurrent_dp, dp_options.grad_bytes == 4 ? "fp32" : "bf16",
+      dp_options.bucket_parameters > 0 ? std::to_string(dp_options.bucket_parameters) : "max(40M, 1M x DP)"));
   t.assumptions.push_back(fmt::format("PP send/recv {}, bytes / {:.1f} GB/s + latency, not overlapped (an upper bound)",
                                       pp_inter_node ? "between nodes" : "inside a node",
                                       pp_inter_node ? fig.gpu_network_gb_s : system.intra_path_gb_s));

@@ -34,6 +34,15 @@ struct ComputeRate {
 // "achieved 450 TFLOP/s per GPU (--gpu-tflops, input)" and the like.
 std::string describe(const ComputeRate& r);
 
+// How DP moves gradients (Megatron-LM's DDP config): bytes per gradient element in the
+// reduce-scatter (2: bf16; 4: --main-grads-dtype fp32 / grad_reduce_in_fp32) and the
+// bucket size in parameters (0: Megatron's default max(40M, 1M x DP)). A bucket never
+// spans two model chunks, so with v virtual stages it is at most the chunk's parameters.
+struct DpOptions {
+  int grad_bytes = 2;
+  std::int64_t bucket_parameters = 0;
+};
+
 struct CommCost {
   StepCollective call;
   std::string algorithm;    // NCCL's "Ring/Simple" etc.; "p2p" for sendrecv
@@ -61,6 +70,7 @@ struct StepTime {
 // Throws cairn::Error for a rate that is not positive and finite (naming `rate_flag`), a
 // layout validate_layout refuses, or a group the cluster cannot hold.
 StepTime predict_step_time(const ModelConfig& c, const Layout& l, Recompute r, const ComputeRate& rate,
-                           const topology::ClusterSpec& cluster, std::string_view rate_flag = "--gpu-tflops");
+                           const topology::ClusterSpec& cluster, std::string_view rate_flag = "--gpu-tflops",
+                           const DpOptions& dp_options = {});
 
 }  // namespace cairn::train::plan
