@@ -39,6 +39,13 @@ TEST(PlanApertus, ItsLayoutFits96GbWithAdemamix) {
   const SearchResult r = search_layouts(preset("apertus-70b"), topology::cluster_preset("gh200-alps", 1024), s);
   ASSERT_EQ(r.fitting.size(), 1u);
   EXPECT_LT(r.fitting[0].memory.total(), 96'000'000'000LL);
+  // With the run's f32 main gradients: 2 more bytes per parameter, still well within 96 GB.
+  s.dp_options.grad_bytes = 4;
+  const SearchResult f32 = search_layouts(preset("apertus-70b"), topology::cluster_preset("gh200-alps", 1024), s);
+  ASSERT_EQ(f32.fitting.size(), 1u);
+  EXPECT_EQ(f32.fitting[0].memory.gradient_bytes, 4 * f32.fitting[0].memory.parameters);
+  EXPECT_EQ(f32.fitting[0].memory.total() - r.fitting[0].memory.total(), 2 * r.fitting[0].memory.parameters);
+  EXPECT_LT(f32.fitting[0].memory.total(), 96'000'000'000LL);
 }
 
 TEST(PlanApertus, PredictedThroughputAgainstThe723Reported) {

@@ -75,7 +75,9 @@ double activation_bytes_per_layer(const ModelConfig& c, const Layout& l, Recompu
   return 0;
 }
 
-GpuMemory gpu_memory(const ModelConfig& c, const Layout& l, Optimizer o, Recompute r) {
+GpuMemory gpu_memory(const ModelConfig& c, const Layout& l, Optimizer o, Recompute r, int grad_bytes) {
+  if (grad_bytes != 2 && grad_bytes != 4)
+    fail("gradients of " + std::to_string(grad_bytes) + " bytes", "give bf16 (2) or fp32 (4)");
   validate_layout(c, l);
   // Norm gains are replicated across TP in Megatron; counting them split understates a
   // stage by 2 d per layer, under 0.01 % of the presets' layers.
@@ -85,7 +87,7 @@ GpuMemory gpu_memory(const ModelConfig& c, const Layout& l, Optimizer o, Recompu
   GpuMemory m;
   m.parameters = end_stage;
   m.weight_bytes = end_stage * kBf16;
-  m.gradient_bytes = end_stage * kBf16;
+  m.gradient_bytes = end_stage * grad_bytes;
   m.optimizer_bytes = end_stage * optimizer_state_bytes(o) / l.dp;
   const double in_flight = static_cast<double>(std::min(l.pp, l.micro_batches()));
   const double interleave = l.virtual_stages > 1 ? 1.0 + static_cast<double>(l.pp - 1) / (l.pp * l.virtual_stages) : 1.0;

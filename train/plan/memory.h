@@ -49,7 +49,7 @@ std::int64_t embedding_parameters(const ModelConfig& c);
 struct GpuMemory {
   std::int64_t parameters = 0;        // on the worst stage (an end stage), elements
   std::int64_t weight_bytes = 0;      // bf16
-  std::int64_t gradient_bytes = 0;    // bf16
+  std::int64_t gradient_bytes = 0;    // bf16 (or f32, grad_bytes 4)
   std::int64_t optimizer_bytes = 0;   // f32 master + moments, split over DP
   std::int64_t activation_bytes = 0;  // first stage, with the chosen recomputation
   std::int64_t total() const { return weight_bytes + gradient_bytes + optimizer_bytes + activation_bytes; }
@@ -58,6 +58,8 @@ struct GpuMemory {
 // Bytes of activations one layer keeps for one micro-batch (Korthikanti et al. 2022).
 double activation_bytes_per_layer(const ModelConfig& c, const Layout& l, Recompute r);
 
-GpuMemory gpu_memory(const ModelConfig& c, const Layout& l, Optimizer o, Recompute r);
+// grad_bytes: 2 for bf16 gradient buffers, 4 for f32 ones (Megatron's --main-grads-dtype
+// fp32: 2 + 4 + K bytes per parameter); cairn::Error for any other.
+GpuMemory gpu_memory(const ModelConfig& c, const Layout& l, Optimizer o, Recompute r, int grad_bytes = 2);
 
 }  // namespace cairn::train::plan

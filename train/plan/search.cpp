@@ -64,7 +64,7 @@ SearchResult search_layouts(const ModelConfig& c, const topology::ClusterSpec& c
           if (v > 1 && l.micro_batches() % pp != 0) continue;  // Megatron's interleaved schedule
           if (tp > gpn && tp % gpn != 0) continue;
           ++result.considered;
-          Candidate cand{l, gpu_memory(c, l, space.optimizer, space.recompute), {}};
+          Candidate cand{l, gpu_memory(c, l, space.optimizer, space.recompute, space.dp_options.grad_bytes), {}};
           if (!result.least_memory || cand.memory.total() < result.least_memory->memory.total())
             result.least_memory = cand;
           if (cand.memory.total() > result.gpu_memory_bytes) continue;
