@@ -19,6 +19,7 @@ int cmd_launch(const Args& args);  // N local ranks with the bootstrap's environ
 int cmd_pairs(const Args& args);   // all-pairs link bandwidth/latency, flags slow pairs
 int cmd_bench(const Args& args);   // nccl-tests-compatible collective benchmark (NCCL or UCX)
 int cmd_acceptance(const Args& args);  // accepts or rejects the nodes and links of a job (reports/acceptance)
+int cmd_plan(const Args& args);    // layouts of a model on N GPUs that fit, ranked by predicted step time (train/plan)
 int cmd_tune(const Args& args);    // sweeps NCCL/UCX choices, proves the win, writes the profile (tuner/)
 int cmd_report(const Args& args);  // one self-contained HTML report (and a Markdown summary) of cairn.* results (reports/)
 

@@ -32,6 +32,7 @@ const std::vector<Subcommand> kSubcommands = {
     {"launch", "start N local ranks of a command (rendezvous env, --bind)", cairn::cli::cmd_launch},
     {"pairs", "bandwidth and latency of every pair of ranks or nodes; flags slow links", cairn::cli::cmd_pairs},
     {"bench", "collective bandwidth as nccl-tests measures it, on NCCL or UCX", cairn::cli::cmd_bench},
+    {"plan", "TP/PP/DP layouts of a model that fit GPU memory, ranked by predicted step time", cairn::cli::cmd_plan},
     {"tune", "the fastest NCCL or UCX choices for a workload, proven over the noise; a profile for production", cairn::cli::cmd_tune},
     {"acceptance", "accept or reject the nodes and links of a job, with statistical verdicts and evidence", cairn::cli::cmd_acceptance},
     {"report", "one self-contained HTML report (and a Markdown summary) of cairn results", cairn::cli::cmd_report},

@@ -3,6 +3,7 @@
 # this machine — GPUs through NCCL if there are any, host ranks over UCX if not:
 #   probe this node -> its topology -> every collective (cairn bench) -> the tuner's
 #   profile for all_reduce, verified again (cairn tune) and its model at Alps' scale ->
+#   a layout plan for Apertus 70B on 4096 GH200 (cairn plan) ->
 #   all pairs of ranks (cairn pairs) -> the tiny model trained on real text -> a fault
 #   drill under ft/ (a flipped bit repaired, a killed rank restarted) -> the node's
 #   acceptance verdict (cairn acceptance) -> one HTML report
@@ -50,6 +51,14 @@ else
 fi
 echo "== cairn tune --predict: NCCL's cost model on gh200-alps at 512 nodes"
 "$cairn" tune --predict --cluster gh200-alps --nodes 512 --op all_reduce,all_gather,reduce_scatter -b 1K -e 1G -f 32
+
+# The rate is an input (50 % of 989 TFLOP/s, an assumed MFU, not measured here): docs/plan.md.
+echo "== cairn plan: apertus-70b on 4096 GH200, the run's TP 4 x PP 8 (v 5) and the 3 fastest layouts searched"
+"$cairn" plan --model apertus-70b --gpus 4096 --node gh200-alps --tp 4 --pp 8 --virtual-stages 5 --micro-batch 1 \
+  --batch 4096 --seq-len 4096 --optimizer ademamix --grad-reduce fp32 --ddp-bucket-size 10000000000 \
+  --gpu-tflops 494.5 --top 1 --workload "$out/plan-workload.json"
+"$cairn" plan --model apertus-70b --gpus 4096 --node gh200-alps --batch 4096 --seq-len 4096 --optimizer ademamix \
+  --gpu-tflops 494.5 --top 3 | grep -A4 "layouts divide"
 
 # Host ranks keep a CPU busy while they move data: more of them than CPUs would measure
 # the scheduler, not the links (cairn pairs warns), so at most one rank per CPU here.

@@ -38,6 +38,42 @@ std::vector<PredictionRow> predict_cluster(const topology::ClusterSpec& cluster,
   return rows;
 }
 
+PredictionRow predict_group(const topology::ClusterSpec& cluster, const std::string& collective, std::size_t bytes,
+                            int nodes, int ranks_per_node, int concurrent, std::span<const FamilyFit> calibration) {
+  if (bytes == 0) fail("size 0", "a prediction needs a size of at least 1 byte");
+  if (concurrent < 1) fail("cluster " + cluster.name, "concurrent groups per node must be 1 or more");
+  topology::ClusterSpec shared = cluster;
+  if (nodes > 1 && concurrent > 1) {
+    const int nics = cluster.network.nics_per_node;
+    if (nics >= concurrent && nics % concurrent == 0) {
+      shared.network.nics_per_node = nics / concurrent;
+    } else {  // one NIC at the group's share of the node's rate
+      shared.network.nics_per_node = 1;
+      shared.network.link_gbit_s = cluster.network.link_gbit_s * nics / concurrent;
+    }
+  }
+  const SystemModel system = system_model(shared);
+  if (nodes < 1 || nodes > cluster.nodes)
+    fail("cluster " + cluster.name, "a group of " + std::to_string(nodes) + " nodes: give 1 to " +
+                                        std::to_string(cluster.nodes) + " (its nodes)");
+  const nccl::CommModel comm = nccl::comm_model(system, nodes, nodes * ranks_per_node);
+  const nccl::Func f = nccl::parse_func(collective);
+  bool calibrated = false;
+  for (const FamilyFit& fit : calibration)
+    calibrated = calibrated || (fit.collective == collective && is_nccl_family(fit.family));
+  const nccl::Choice c = nccl::choose(comm, f, static_cast<double>(bytes), nccl_efficiency(calibration, collective));
+  PredictionRow r;
+  r.collective = collective;
+  r.bytes = bytes;
+  r.algorithm = nccl::to_string(c.algo);
+  r.protocol = nccl::to_string(c.proto);
+  r.time_us = c.time_us;
+  r.algbw_gb_s = c.algbw_gb_s;
+  r.busbw_gb_s = c.busbw_gb_s;
+  r.calibrated = calibrated;
+  return r;
+}
+
 std::string format_prediction(const topology::ClusterSpec& cluster, const std::vector<PredictionRow>& rows,
                               const HoldoutReport* holdout) {
   const SystemModel s = system_model(cluster);

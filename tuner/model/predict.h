@@ -35,6 +35,18 @@ std::vector<PredictionRow> predict_cluster(const topology::ClusterSpec& cluster,
                                            const std::vector<std::size_t>& sizes,
                                            std::span<const FamilyFit> calibration = {});
 
+// One collective on a group of the cluster's GPUs: `ranks_per_node` GPUs on each of
+// `nodes` nodes (a TP group inside a node: nodes 1; a DP group of a TP x PP layout: one
+// GPU on each of DP nodes). The same NCCL model as predict_cluster, on a communicator of
+// that shape (nccl::comm_model(system, nodes, nranks)). `concurrent` groups of this shape
+// run at once on every node and share its NICs (the 4 DP groups of a TP 4 layout on a
+// 4-GPU node): the group's channel graph is laid over nics_per_node / concurrent NICs (a
+// share of one NIC's rate when there are fewer NICs than groups). Throws cairn::Error for
+// a shape the cluster cannot hold, fewer than 2 ranks, concurrent < 1, or a size of 0.
+PredictionRow predict_group(const topology::ClusterSpec& cluster, const std::string& collective, std::size_t bytes,
+                            int nodes, int ranks_per_node, int concurrent = 1,
+                            std::span<const FamilyFit> calibration = {});
+
 // The cluster, its channel graph and the model's assumptions, then a table (collective,
 // size, algo/proto, time, algbw, busbw) within 100 columns, then the held-out error lines
 // when `holdout` is given.
