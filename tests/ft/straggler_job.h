@@ -77,7 +77,7 @@ inline JobOutput run_job(const TempDir& dir, const std::string& shard, int ranks
   const std::string out = dir.file("job.out");
   const std::string words = "env -i PATH=/usr/bin:/bin CAIRN_CPU_THREADS=1 " + kCairn + " launch -n " +
                             std::to_string(ranks) + " -- " + kCairn + " train --data " + shard +
-                            " --preset tiny --batch 1 --seq-len 16 --threads 1 --backend ucx --log-every 1000000 --steps " +
+                            " --preset tiny --device cpu --batch 1 --seq-len 16 --threads 1 --backend ucx --log-every 1000000 --steps " +
                             std::to_string(steps) + " " + extra;
   unsigned long long b0 = 0, j0 = 0, b1 = 0, j1 = 0;
   const bool stat0 = cpu_jiffies(b0, j0);
