@@ -46,7 +46,7 @@ void check_storage_paths(const StorageCheckOptions& s) {
     const ps::StorageOptions p = probe_options(s, path);
     try {
       ps::validate(p);
-      ps::check_probe_path(path, room_needed(p));
+      ps::check_probe_path(path, room_needed(p), "--storage-size");
     } catch (const Error& e) {
       throw Error(fmt::format("{}: {}", flag, e.what()));
     }

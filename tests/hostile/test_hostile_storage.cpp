@@ -189,6 +189,11 @@ TEST(HostileStorage, AcceptanceRefusesBadStorageFlags) {
                                                     "--checkpoint-bytes", "1G"})}),
                       2, "acceptance", {"--checkpoint-every-s"}));
   EXPECT_EQ(entries(data), "");
+  Tmpfs small(box.mkdir("small"), "size=8m");  // two samples of 8M need 16M
+  if (!small.mounted) return;
+  EXPECT_TRUE(refused(run(box, {.args = acceptance({"--checkpoint-path", small.at})}), 2, "acceptance",
+                      {"--checkpoint-path", small.at, "free", "smaller --storage-size"}));
+  EXPECT_EQ(entries(small.at), "");
 }
 
 }  // namespace
