@@ -8,10 +8,12 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/storage_demand_flags.h"
 #include "collectives/measure/measured_backend.h"
 #include "collectives/measure/harness/options.h"
 #include "collectives/rendezvous/bootstrap.h"
 #include "common/atomic_file.h"
+#include "common/byte_size.h"
 #include "common/error.h"
 #include "common/text_file.h"
 #include "reports/acceptance/acceptance.h"
@@ -21,6 +23,8 @@ namespace cairn::cli {
 int cmd_acceptance(const Args& args) {
   acceptance::AcceptanceOptions o;
   std::string backend = "auto", expect, baseline, output, bench_bytes = "1M", pairs_bytes = "4M", triad_bytes = "96M";
+  std::string storage_bytes = "64M";
+  StorageDemandFlags demand_flags;
   std::vector<std::string> inject;
   double timeout_s = 300;
   bool json = false, no_probe = false;
@@ -53,11 +57,18 @@ int cmd_acceptance(const Args& args) {
        "memory of the STREAM triad's three arrays, well beyond the caches")
       ("gemm-side", po::value(&o.gemm_side)->default_value(384), "side of the GEMM's square matrices")
       ("no-probe", po::bool_switch(&no_probe), "skip the probe check")
+      ("data-path", po::value(&o.storage.data_path), "storage_read: each node's sequential reads of files it "
+                                                      "writes (and removes) in this directory")
+      ("checkpoint-path", po::value(&o.storage.checkpoint_path),
+       "storage_write: each node's checkpoint writes (write, fsync, rename) into this directory")
+      ("storage-size", po::value(&storage_bytes)->default_value(storage_bytes),
+       "bytes of each storage sample's files, all 4 threads together")
       ("inject", po::value(&inject)->composing(),
        "slow-compute:rank=R,factor=F: a drill that the verdict names the slowed node")
       ("json", po::bool_switch(&json), "print the report as JSON (schema cairn.acceptance v1)")
       ("output", po::value(&output), "also write the JSON report to FILE")
       ("timeout-s", po::value(&timeout_s)->default_value(300), "abort an operation that takes longer (0: never)");
+  add_storage_demand_options(desc, demand_flags);
   po::variables_map vm;
   if (!parse_options("acceptance",
                      "[--expect SPEC.json] [--baseline PREVIOUS.json] [--repeats N] [--output FILE] [--json] ...", args,
@@ -66,6 +77,8 @@ int cmd_acceptance(const Args& args) {
   o.bench_bytes = coll::bench::parse_size(bench_bytes, "--bench-bytes");
   o.pairs.bytes = coll::bench::parse_size(pairs_bytes, "--pairs-bytes");
   o.triad_elements = coll::bench::parse_size(triad_bytes, "--triad-bytes") / (3 * sizeof(double));
+  o.storage.bytes = parse_size(storage_bytes, "--storage-size");
+  o.storage.demand = storage_demand_from(vm, demand_flags);
   o.probe = !no_probe;
   o.inject = ft::parse_fault_specs(inject);
   if (!(timeout_s >= 0)) throw Error("--timeout-s must be zero or more seconds");
@@ -74,6 +87,7 @@ int cmd_acceptance(const Args& args) {
   if (!expect.empty()) o.expect = probe::read_expect_spec(expect);
   if (!baseline.empty()) o.baseline = acceptance::read_baseline(baseline);
   if (!output.empty()) AtomicFile::check_writable(output);
+  acceptance::check_storage_paths(o.storage);
   const coll::BackendChoice choice = coll::parse_backend_choice(backend);
 
   coll::Bootstrap job = coll::bootstrap_from_env(coll::process_environment());

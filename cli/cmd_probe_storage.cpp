@@ -5,20 +5,20 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/storage_demand_flags.h"
 #include "common/byte_size.h"
 #include "common/error.h"
 #include "probe/storage/storage_demand.h"
 #include "probe/storage/storage_probe.h"
 #include "probe/storage/storage_report.h"
-#include "train/config.h"
 
 namespace cairn::cli {
 
 int cmd_probe_storage(const Args& args) {
   namespace ps = probe::storage;
   ps::StorageOptions o;
-  ps::StorageDemand d;
-  std::string size = "1G", block = "1M", piece = "16K", small_bytes = "4K", checkpoint_bytes, preset;
+  StorageDemandFlags demand_flags;
+  std::string size = "1G", block = "1M", piece = "16K", small_bytes = "4K";
   po::options_description desc("Options");
   desc.add_options()
       ("path", po::value(&o.path), "the directory to probe (a scratch directory is made and removed under it)")
@@ -30,15 +30,8 @@ int cmd_probe_storage(const Args& args) {
       ("small-file-bytes", po::value(&small_bytes)->default_value(small_bytes), "bytes of each small file")
       ("direct", po::bool_switch(&o.direct), "O_DIRECT reads and writes (without it the page cache is dropped "
                                              "before each read)")
-      ("json", po::bool_switch(), "print JSON (schema cairn.storage, docs/storage.md) instead of the table")
-      ("tokens-per-s-per-gpu", po::value<double>(), "read demand: tokens a GPU trains on per second")
-      ("gpus", po::value<int>(), "read demand: GPUs of the run")
-      ("bytes-per-token", po::value(&d.bytes_per_token)->default_value(d.bytes_per_token),
-       "read demand: bytes a token takes in the shards (1, 2 or 4)")
-      ("checkpoint-bytes", po::value(&checkpoint_bytes), "write demand: bytes of one checkpoint (K/M/G)")
-      ("preset", po::value(&preset), "write demand: the checkpoint of a model preset (12 bytes a parameter)")
-      ("checkpoint-every-s", po::value<double>(), "write demand: seconds between checkpoints (a checkpoint may "
-                                                  "take 10 % of them)");
+      ("json", po::bool_switch(), "print JSON (schema cairn.storage, docs/storage.md) instead of the table");
+  add_storage_demand_options(desc, demand_flags);
   po::positional_options_description positional;
   positional.add("path", 1);
   po::variables_map vm;
@@ -51,20 +44,9 @@ int cmd_probe_storage(const Args& args) {
   o.piece_bytes = parse_size(piece, "--piece-bytes");
   o.small_file_bytes = parse_size(small_bytes, "--small-file-bytes");
   o.progress = true;  // drawn on stderr only when it is a terminal (common/progress_bar.h)
-  if (vm.count("tokens-per-s-per-gpu")) d.tokens_per_s_per_gpu = vm["tokens-per-s-per-gpu"].as<double>();
-  if (vm.count("gpus")) d.gpus = vm["gpus"].as<int>();
-  if (vm.count("checkpoint-every-s")) d.checkpoint_every_s = vm["checkpoint-every-s"].as<double>();
-  if (vm.count("checkpoint-bytes") && vm.count("preset"))
-    throw Error("--checkpoint-bytes and --preset both give the checkpoint's size; give one of them");
-  if (vm.count("checkpoint-bytes")) d.checkpoint_bytes = parse_size(checkpoint_bytes, "--checkpoint-bytes");
-  if (vm.count("preset")) {
-    const std::int64_t parameters = train::parameter_count(train::preset(preset));
-    d.checkpoint_bytes = ps::checkpoint_bytes_for_parameters(parameters);
-    d.checkpoint_source = "--preset " + preset;
-  }
   // Every flag is checked before the first byte is written.
   ps::validate(o);
-  ps::validate(d);
+  const ps::StorageDemand d = storage_demand_from(vm, demand_flags);
 
   const ps::StorageFigures f = ps::measure_storage(o);
   const auto verdicts = ps::judge(f, d);

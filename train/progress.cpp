@@ -35,13 +35,15 @@ void ProgressPrinter::header(const Trainer& t, const TokenShard& shard, const co
     std::printf(" per rank, %d ranks (%s): global batch %lld", t.world(), std::string(comm->backend()).c_str(),
                 static_cast<long long>(cfg.batch * t.world()));
   std::printf("; device %s\n", std::string(to_string(cfg.device)).c_str());
-  std::printf("%8s %10s %10s %10s %12s\n", "step", "loss", "lr", "grad_norm", "tokens/s");
+  // data wait: what the step waited for its batch (the loader's stall), so a slow data
+  // path shows here as it does in cairn probe storage.
+  std::printf("%8s %10s %10s %10s %12s %11s\n", "step", "loss", "lr", "grad_norm", "tokens/s", "data wait");
 }
 
 void ProgressPrinter::step(const StepResult& r, std::int64_t total_steps) const {
   if (!printing_ || !((r.step + 1) % log_every_ == 0 || r.step == 0 || r.step + 1 == total_steps)) return;
-  std::printf("%8lld %10.4f %10.2e %10.3f %12.0f\n", static_cast<long long>(r.step + 1), r.loss, r.lr, r.grad_norm,
-              static_cast<double>(r.tokens) / r.seconds);
+  std::printf("%8lld %10.4f %10.2e %10.3f %12.0f %9.3f s\n", static_cast<long long>(r.step + 1), r.loss, r.lr,
+              r.grad_norm, static_cast<double>(r.tokens) / r.seconds, r.sections.data_s);
   std::fflush(stdout);
 }
 

@@ -21,7 +21,7 @@ std::string gib(std::uint64_t bytes) { return fmt::format("{:.2f} GiB", static_c
 
 }  // namespace
 
-void check_probe_path(const std::string& path, std::uint64_t needed_bytes) {
+void check_probe_path(const std::string& path, std::uint64_t needed_bytes, const std::string& size_flag) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     const int e = errno;
@@ -41,8 +41,8 @@ void check_probe_path(const std::string& path, std::uint64_t needed_bytes) {
                            std::strerror(errno)));
   const std::uint64_t free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
   if (free_bytes < needed_bytes)
-    fail(path, fmt::format("the filesystem has {} free and the probe needs {}: free space or give a smaller --size",
-                           gib(free_bytes), gib(needed_bytes)));
+    fail(path, fmt::format("the filesystem has {} free and the probe needs {}: free space or give a smaller {}",
+                           gib(free_bytes), gib(needed_bytes), size_flag));
 }
 
 ScratchDir::ScratchDir(const std::string& parent) {

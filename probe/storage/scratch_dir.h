@@ -9,8 +9,9 @@
 namespace cairn::probe::storage {
 
 // Throws cairn::Error, one line naming PATH and the fix, unless PATH is a directory this
-// process may write into on a writable filesystem with at least `needed_bytes` free.
-void check_probe_path(const std::string& path, std::uint64_t needed_bytes);
+// process may write into on a writable filesystem with at least `needed_bytes` free
+// (`size_flag`: the flag a smaller need is given with).
+void check_probe_path(const std::string& path, std::uint64_t needed_bytes, const std::string& size_flag = "--size");
 
 class ScratchDir {
  public:

@@ -101,6 +101,12 @@ void validate(const AcceptanceOptions& o) {
   require(o.pairs.bytes >= 1, "--pairs-bytes: give at least 1 byte (e.g. 4M)");
   require(o.pairs.iters >= 1, fmt::format("--pairs-iters {}: give at least 1", o.pairs.iters));
   coll::pairs::validate(o.pairs);
+  const auto storage = probe_options(o.storage, o.storage.data_path);
+  require(o.storage.bytes / static_cast<std::uint64_t>(storage.threads) >= storage.block_bytes,
+          fmt::format("--storage-size {}: give at least {} bytes (a block of {} for each of the {} threads)",
+                      o.storage.bytes, storage.block_bytes * static_cast<std::uint64_t>(storage.threads),
+                      storage.block_bytes, storage.threads));
+  probe::storage::validate(o.storage.demand);
   for (const auto& f : o.inject)
     require(f.kind == ft::FaultKind::slow_compute,
             fmt::format("--inject {}: acceptance takes slow-compute:rank=R,factor=F (a drill of the per-node "
@@ -149,6 +155,15 @@ AcceptanceResult run_acceptance(coll::Communicator& comm, coll::bench::Memory& m
     r.nodes[i].pass = false;
     r.nodes[i].reasons.push_back(std::move(why));
   };
+  // A per-node check, settled; its failure fails its node.
+  const auto settle_node_check = [&](Check& c) {
+    settle(c);
+    if (c.outcome == Outcome::fail) {
+      const auto it = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.rank == c.rank; });
+      fail_node(static_cast<std::size_t>(it - nodes.begin()), c.name + ": " + c.evidence);
+    }
+    r.checks.push_back(std::move(c));
+  };
 
   // The probe, on each node's first rank.
   if (o.probe) {
@@ -192,14 +207,13 @@ AcceptanceResult run_acceptance(coll::Communicator& comm, coll::bench::Memory& m
     rate.insert(rate.end(), gemm.begin(), gemm.end());
     if (!any_inconclusive(rate)) break;
   }
-  for (Check& c : rate) {
-    settle(c);
-    if (c.outcome == Outcome::fail) {
-      const auto it = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.rank == c.rank; });
-      fail_node(static_cast<std::size_t>(it - nodes.begin()), c.name + ": " + c.evidence);
-    }
-    r.checks.push_back(std::move(c));
-  }
+  for (Check& c : rate) settle_node_check(c);
+
+  // The storage a run reads from and checkpoints to, on each node.
+  for (Check& c : storage_checks(comm, memory, nodes, machines, o, [&](int done, int total) {
+         bar.update(done, total, "storage");
+       }))
+    settle_node_check(c);
 
   // Every GPU, on its own.
   for (Check& c : gpu_checks(comm, memory, hosts, o, [&](int done, int total) { bar.update(done, total, "GPU GEMM and copy"); })) {

@@ -9,6 +9,8 @@
 //   pairs            every pair of nodes (collectives/measure/pairs): slow links
 //   gpu_gemm         each GPU's bf16 GEMM, TFLOP/s  } against the spec, the fleet of GPUs,
 //   device_copy      each GPU's device copy, GB/s   } the past and the datasheet
+//   storage_read     --data-path's sequential reads, GB/s      } against the fleet, the past
+//   storage_write    --checkpoint-path's commits, GB/s         } and the run's demand
 //   bench.all_reduce the job's all_reduce busbw; when slow, group testing names the node
 // Ranks that share a machine take turns at the per-node rates (they would compete for one
 // memory bus, and a verdict would rank the scheduler, not the node).
@@ -26,6 +28,7 @@
 #include "probe/expect_spec.h"
 #include "reports/acceptance/check.h"
 #include "reports/acceptance/group_testing.h"
+#include "reports/acceptance/storage_checks.h"
 
 namespace cairn::acceptance {
 
@@ -50,6 +53,7 @@ struct AcceptanceOptions {
   coll::pairs::MeasureOptions pairs;
   double pairs_fraction = 0.5;
   bool probe = true;               // false: skip the probe check (a capture elsewhere)
+  StorageCheckOptions storage;     // --data-path, --checkpoint-path: none, no storage checks
   std::vector<ft::FaultSpec> inject;  // slow-compute only: a drill of the verdict
 };
 

@@ -66,10 +66,11 @@ std::vector<std::vector<double>> gather_values(coll::Communicator& comm, coll::b
   return out;
 }
 
-NodeRateSamples measure_node_rates(coll::Communicator& comm, coll::bench::Memory& memory,
-                                   const std::vector<coll::pairs::Participant>& nodes,
-                                   const std::vector<std::string>& machines, const RateSettings& s,
-                                   const std::function<void(int, int)>& progress) {
+std::vector<std::vector<double>> measure_in_turns(coll::Communicator& comm, coll::bench::Memory& memory,
+                                                  const std::vector<coll::pairs::Participant>& nodes,
+                                                  const std::vector<std::string>& machines, int samples, int width,
+                                                  const std::function<void(int, double*)>& sample,
+                                                  const std::function<void(int, int)>& progress) {
   // A node's turn: its place among the measuring ranks of its machine.
   std::map<std::string, int> on_machine;
   int my_turn = -1, turns = 1;
@@ -78,28 +79,39 @@ NodeRateSamples measure_node_rates(coll::Communicator& comm, coll::bench::Memory
     turns = std::max(turns, turn + 1);
     if (p.rank == comm.rank()) my_turn = turn;
   }
-  std::vector<double> mine(static_cast<std::size_t>(2 * s.samples), 0.0);
-  {
-    std::optional<TriadRate> triad;
-    std::optional<GemmRate> gemm;
-    const double factor = train::slow_compute_factor(s.inject, comm.rank(), 0);
-    for (int i = 0; i < s.samples; ++i) {
-      for (int t = 0; t < turns; ++t) {
-        if (t == my_turn) {
-          if (!triad) triad.emplace(s.triad_elements);
-          if (!gemm) gemm.emplace(s.gemm_side);
-          mine[static_cast<std::size_t>(i)] = stretched([&] { return triad->sample_gb_s(); }, factor);
-          mine[static_cast<std::size_t>(s.samples + i)] = stretched([&] { return gemm->sample_gflop_s(); }, factor);
-        }
-        wait_idly(comm.barrier());
+  std::vector<double> mine(static_cast<std::size_t>(width * samples), 0.0);
+  std::vector<double> values(static_cast<std::size_t>(width));
+  for (int i = 0; i < samples; ++i) {
+    for (int t = 0; t < turns; ++t) {
+      if (t == my_turn) {
+        sample(i, values.data());
+        for (int v = 0; v < width; ++v) mine[static_cast<std::size_t>(v * samples + i)] = values[static_cast<std::size_t>(v)];
       }
-      if (progress) progress(i + 1, s.samples);
+      wait_idly(comm.barrier());
     }
+    if (progress) progress(i + 1, samples);
   }
   const auto all = gather_values(comm, memory, mine);
+  std::vector<std::vector<double>> out;
+  for (const auto& p : nodes) out.push_back(all[static_cast<std::size_t>(p.rank)]);
+  return out;
+}
+
+NodeRateSamples measure_node_rates(coll::Communicator& comm, coll::bench::Memory& memory,
+                                   const std::vector<coll::pairs::Participant>& nodes,
+                                   const std::vector<std::string>& machines, const RateSettings& s,
+                                   const std::function<void(int, int)>& progress) {
+  std::optional<TriadRate> triad;
+  std::optional<GemmRate> gemm;
+  const double factor = train::slow_compute_factor(s.inject, comm.rank(), 0);
+  const auto all = measure_in_turns(comm, memory, nodes, machines, s.samples, 2, [&](int, double* values) {
+    if (!triad) triad.emplace(s.triad_elements);
+    if (!gemm) gemm.emplace(s.gemm_side);
+    values[0] = stretched([&] { return triad->sample_gb_s(); }, factor);
+    values[1] = stretched([&] { return gemm->sample_gflop_s(); }, factor);
+  }, progress);
   NodeRateSamples out;
-  for (const auto& p : nodes) {
-    const auto& v = all[static_cast<std::size_t>(p.rank)];
+  for (const auto& v : all) {
     out.triad_gb_s.emplace_back(v.begin(), v.begin() + s.samples);
     out.gemm_gflop_s.emplace_back(v.begin() + s.samples, v.end());
   }

@@ -33,6 +33,15 @@ NodeRateSamples measure_node_rates(coll::Communicator& comm, coll::bench::Memory
                                    const std::vector<std::string>& machines, const RateSettings& s,
                                    const std::function<void(int done, int total)>& progress);
 
+// `sample(i, values)` fills `width` values of sample i on each node's first rank, for
+// i < samples, the nodes of one machine taking turns; returns each node's values as
+// [node][v * samples + i], known to every rank. Collective over comm.
+std::vector<std::vector<double>> measure_in_turns(coll::Communicator& comm, coll::bench::Memory& memory,
+                                                  const std::vector<coll::pairs::Participant>& nodes,
+                                                  const std::vector<std::string>& machines, int samples, int width,
+                                                  const std::function<void(int i, double* values)>& sample,
+                                                  const std::function<void(int done, int total)>& progress);
+
 // Every rank's `mine` (all of one length), in rank order. Collective.
 std::vector<std::vector<double>> gather_values(coll::Communicator& comm, coll::bench::Memory& memory,
                                                const std::vector<double>& mine);

@@ -18,6 +18,12 @@ Json to_json(const AcceptanceResult& r, const AcceptanceOptions& o, const std::s
                      {"bench_bytes", o.bench_bytes},       {"bench_iters", o.bench_iters},
                      {"pairs_threshold", o.pairs_fraction}, {"baseline", o.baseline.has_value()},
                      {"expect", o.expect.has_value()}};
+  if (o.storage.any()) {
+    const auto read = o.storage.demand.read_gb_s(), write = o.storage.demand.write_gb_s();
+    doc["settings"]["storage_bytes"] = o.storage.bytes;
+    doc["settings"]["storage_read_demand_gb_s"] = read ? Json(*read) : Json(nullptr);
+    doc["settings"]["storage_write_demand_gb_s"] = write ? Json(*write) : Json(nullptr);
+  }
   doc["nodes"] = Json::array();
   for (const auto& n : r.nodes)
     doc["nodes"].push_back({{"host", n.host}, {"rank", n.rank}, {"verdict", n.pass ? "pass" : "fail"},

@@ -1,7 +1,9 @@
 // `cairn probe storage PATH` against paths it cannot use and signals mid-run: a missing
 // path, a file, a directory this user may not write, a read-only and a full filesystem,
 // SIGINT and SIGTERM. Each ends in one line and exit 2, and nothing the probe made is
-// left behind (its scratch directory is PATH/cairn-storage-XXXXXX).
+// left behind (its scratch directory is PATH/cairn-storage-XXXXXX). Then `cairn
+// acceptance --data-path/--checkpoint-path` (one rank): a demand the path meets passes,
+// one far above it fails, and its bad storage flags are refused before anything runs.
 #include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/json_io.h"
 #include "tests/hostile/hostile.h"
 
 namespace cairn::hostile {
@@ -120,6 +123,78 @@ TEST_P(InterruptedProbe, StopsNamingThePatternAndLeavesNothingBehind) {
 
 INSTANTIATE_TEST_SUITE_P(Signals, InterruptedProbe, ::testing::Values(SIGINT, SIGTERM),
                          [](const ::testing::TestParamInfo<int>& p) { return p.param == SIGINT ? "SIGINT" : "SIGTERM"; });
+
+// One rank of acceptance, small and quick: only the storage checks matter here.
+std::vector<std::string> acceptance(std::vector<std::string> flags, const std::string& storage_size = "8M") {
+  std::vector<std::string> args = {"acceptance", "--backend", "ucx", "--no-probe", "--repeats", "3",
+                                   "--extra-rounds", "0", "--triad-bytes", "3M", "--gemm-side", "32",
+                                   "--storage-size", storage_size, "--json"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return args;
+}
+
+const Json* find_check(const Json& doc, const std::string& name) {
+  for (const Json& c : doc["checks"])
+    if (c.value("name", "") == name) return &c;
+  return nullptr;
+}
+
+TEST(HostileStorage, AcceptanceStorageVerdictFollowsTheDemand) {
+  Sandbox box;
+  const std::string data = box.mkdir("data"), ckpt = box.mkdir("ckpt");
+  // Read 1000 tokens/s x 1 GPU x 4 bytes = 4 KB/s; a 1 MiB checkpoint every hour.
+  const Outcome met = run(box, {.args = acceptance({"--data-path", data, "--checkpoint-path", ckpt,
+                                                    "--tokens-per-s-per-gpu", "1000", "--gpus", "1",
+                                                    "--checkpoint-bytes", "1M", "--checkpoint-every-s", "3600"})});
+  ASSERT_EQ(met.exit_code, 0) << met.describe();
+  const Json ok = Json::parse(met.out);
+  for (const char* name : {"storage_read", "storage_write"}) {
+    const Json* c = find_check(ok, name);
+    ASSERT_NE(c, nullptr) << name;
+    EXPECT_EQ((*c)["verdict"], "pass") << (*c)["evidence"];
+    EXPECT_EQ((*c)["threshold_from"], "demand");
+    std::printf("%s: measured %.4g GB/s, demanded %.4g GB/s: pass\n", name, (*c)["median"].get<double>(),
+                (*c)["threshold"].get<double>());
+  }
+  // 10^9 tokens/s x 1000 GPUs x 4 bytes = 4000 GB/s: beyond any filesystem.
+  const Outcome short_of = run(box, {.args = acceptance({"--data-path", data, "--tokens-per-s-per-gpu", "1e9",
+                                                         "--gpus", "1000"})});
+  ASSERT_EQ(short_of.exit_code, 1) << short_of.describe();
+  const Json bad = Json::parse(short_of.out);
+  const Json* c = find_check(bad, "storage_read");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ((*c)["verdict"], "fail") << (*c)["evidence"];
+  EXPECT_EQ(bad["verdict"], "rejected");
+  std::printf("storage_read: measured %.4g GB/s, demanded %.4g GB/s: fail\n", (*c)["median"].get<double>(),
+              (*c)["threshold"].get<double>());
+  EXPECT_EQ(entries(data), "");
+  EXPECT_EQ(entries(ckpt), "");
+}
+
+TEST(HostileStorage, AcceptanceRefusesBadStorageFlags) {
+  Sandbox box;
+  const std::string data = box.mkdir("data");
+  const std::string missing = box.path("no/such/dir"), file = box.write("plain", "x\n");
+  EXPECT_TRUE(refused(run(box, {.args = acceptance({"--data-path", missing})}), 2, "acceptance",
+                      {"--data-path", missing, "no such directory"}));
+  EXPECT_TRUE(refused(run(box, {.args = acceptance({"--checkpoint-path", file})}), 2, "acceptance",
+                      {"--checkpoint-path", file, "not a directory"}));
+  EXPECT_TRUE(refused(run(box, {.args = acceptance({"--data-path", data}, "1M")}), 2, "acceptance",
+                      {"--storage-size 1048576", "4194304"}));
+  EXPECT_TRUE(refused(run(box, {.args = acceptance({"--data-path", data}, "lots")}), 2,
+                      "acceptance", {"--storage-size", "lots"}));
+  EXPECT_TRUE(refused(run(box, {.args = acceptance({"--data-path", data, "--gpus", "8"})}), 2, "acceptance",
+                      {"--gpus", "--tokens-per-s-per-gpu"}));
+  EXPECT_TRUE(refused(run(box, {.args = acceptance({"--data-path", data, "--checkpoint-every-s", "-1",
+                                                    "--checkpoint-bytes", "1G"})}),
+                      2, "acceptance", {"--checkpoint-every-s"}));
+  EXPECT_EQ(entries(data), "");
+  Tmpfs small(box.mkdir("small"), "size=8m");  // two samples of 8M need 16M
+  if (!small.mounted) return;
+  EXPECT_TRUE(refused(run(box, {.args = acceptance({"--checkpoint-path", small.at})}), 2, "acceptance",
+                      {"--checkpoint-path", small.at, "free", "smaller --storage-size"}));
+  EXPECT_EQ(entries(small.at), "");
+}
 
 }  // namespace
 }  // namespace cairn::hostile

@@ -45,6 +45,7 @@ class MetricsEndpoint final : public FtLayer {
     ++steps_;
     tokens_ += static_cast<double>(r.tokens);
     seconds_ += r.seconds;
+    data_wait_ += r.sections.data_s;
     const double tokens_per_s = r.seconds > 0 ? static_cast<double>(r.tokens) / r.seconds : 0;
     std::string out;
     add_sample(out, "cairn_train_step", "gauge", "Steps taken (1-based, as --loss-log numbers them) at the last step's end.",
@@ -55,6 +56,10 @@ class MetricsEndpoint final : public FtLayer {
     add_sample(out, "cairn_train_learning_rate", "gauge", "The last step's learning rate.", r.lr);
     add_sample(out, "cairn_train_step_seconds", "gauge", "Wall time of the last step, data wait included.", r.seconds);
     add_sample(out, "cairn_train_step_seconds_total", "counter", "Wall time of every step this run took.", seconds_);
+    add_sample(out, "cairn_train_data_wait_seconds", "gauge", "What the last step waited for its batch (data loader stall).",
+               r.sections.data_s);
+    add_sample(out, "cairn_train_data_wait_seconds_total", "counter", "What every step this run took waited for its batch.",
+               data_wait_);
     add_sample(out, "cairn_train_tokens_total", "counter", "Tokens of the global batches this run trained on.", tokens_);
     add_sample(out, "cairn_train_tokens_per_second", "gauge", "The last step's tokens (global batch) over its wall time.",
                tokens_per_s);
@@ -84,7 +89,7 @@ class MetricsEndpoint final : public FtLayer {
   int world_;
   double mfu_per_token_s_;
   long steps_ = 0, checkpoints_ = 0;
-  double tokens_ = 0, seconds_ = 0;
+  double tokens_ = 0, seconds_ = 0, data_wait_ = 0;
   exposition::MetricsBoard board_;  // before the server, which renders it until it stops
   std::unique_ptr<exposition::MetricsServer> server_;
 };
