@@ -38,20 +38,20 @@ int cmd_acceptance(const Args& args) {
       ("repeats", po::value(&o.repeats)->default_value(5), "samples of every measured check (3 or more)")
       ("extra-rounds", po::value(&o.extra_rounds)->default_value(1),
        "further rounds of --repeats samples while a verdict is inconclusive")
-      ("fleet-fraction", po::value(&o.fleet_fraction)->default_value(0.8),
+      ("fleet-fraction", po::value(&o.fleet_fraction)->default_value(0.8, "0.8"),
        "a node below this x the fleet's median rate fails")
-      ("baseline-fraction", po::value(&o.baseline_fraction)->default_value(0.9),
+      ("baseline-fraction", po::value(&o.baseline_fraction)->default_value(0.9, "0.9"),
        "a node below this x its --baseline median fails")
       ("spec-fraction", po::value(&o.spec_fraction)->default_value(1.0), "a rate below this x --expect's fails")
-      ("bench-fraction", po::value(&o.bench_fraction)->default_value(0.5),
+      ("bench-fraction", po::value(&o.bench_fraction)->default_value(0.5, "0.5"),
        "without --expect bus_bandwidth_gb_s: all_reduce busbw below this x the pairs' median fails")
-      ("datasheet-fraction", po::value(&o.datasheet_fraction)->default_value(0.6),
+      ("datasheet-fraction", po::value(&o.datasheet_fraction)->default_value(0.6, "0.6"),
        "a GPU whose GEMM or copy rate is below this x its datasheet's fails")
       ("bench-bytes", po::value(&bench_bytes)->default_value("1M"), "all_reduce size (K, M, G: 2^10..)")
       ("bench-iters", po::value(&o.bench_iters)->default_value(5), "timed all_reduce calls a sample")
       ("pairs-bytes", po::value(&pairs_bytes)->default_value("4M"), "bytes a side of each pairs exchange")
       ("pairs-iters", po::value(&o.pairs.iters)->default_value(10), "timed exchanges a pair")
-      ("pairs-threshold", po::value(&o.pairs_fraction)->default_value(0.5),
+      ("pairs-threshold", po::value(&o.pairs_fraction)->default_value(0.5, "0.5"),
        "a pair below this x the pairs' median (or --expect's) is a slow link")
       ("triad-bytes", po::value(&triad_bytes)->default_value("96M"),
        "memory of the STREAM triad's three arrays, well beyond the caches")
