@@ -8,6 +8,30 @@
 
 namespace cairn::tuner {
 
+namespace {
+
+// Whether a fitted NCCL family of `collective` calibrates its predictions.
+bool is_calibrated(std::span<const FamilyFit> calibration, const std::string& collective) {
+  for (const FamilyFit& fit : calibration)
+    if (fit.collective == collective && is_nccl_family(fit.family)) return true;
+  return false;
+}
+
+PredictionRow prediction_row(const std::string& collective, std::size_t bytes, const nccl::Choice& c, bool calibrated) {
+  PredictionRow r;
+  r.collective = collective;
+  r.bytes = bytes;
+  r.algorithm = nccl::to_string(c.algo);
+  r.protocol = nccl::to_string(c.proto);
+  r.time_us = c.time_us;
+  r.algbw_gb_s = c.algbw_gb_s;
+  r.busbw_gb_s = c.busbw_gb_s;
+  r.calibrated = calibrated;
+  return r;
+}
+
+}  // namespace
+
 std::vector<PredictionRow> predict_cluster(const topology::ClusterSpec& cluster,
                                            const std::vector<std::string>& collectives,
                                            const std::vector<std::size_t>& sizes,
@@ -18,21 +42,11 @@ std::vector<PredictionRow> predict_cluster(const topology::ClusterSpec& cluster,
   for (const std::string& name : collectives) {
     const nccl::Func f = nccl::parse_func(name);
     const nccl::Efficiency eff = nccl_efficiency(calibration, name);
-    bool calibrated = false;
-    for (const FamilyFit& fit : calibration) calibrated = calibrated || (fit.collective == name && is_nccl_family(fit.family));
+    const bool calibrated = is_calibrated(calibration, name);
     for (std::size_t bytes : sizes) {
       if (bytes == 0) fail("size 0", "a prediction needs a size of at least 1 byte");
       const nccl::Choice c = nccl::choose(comm, f, static_cast<double>(bytes), eff);
-      PredictionRow r;
-      r.collective = name;
-      r.bytes = bytes;
-      r.algorithm = nccl::to_string(c.algo);
-      r.protocol = nccl::to_string(c.proto);
-      r.time_us = c.time_us;
-      r.algbw_gb_s = c.algbw_gb_s;
-      r.busbw_gb_s = c.busbw_gb_s;
-      r.calibrated = calibrated;
-      rows.push_back(r);
+      rows.push_back(prediction_row(name, bytes, c, calibrated));
     }
   }
   return rows;
@@ -58,20 +72,8 @@ PredictionRow predict_group(const topology::ClusterSpec& cluster, const std::str
                                         std::to_string(cluster.nodes) + " (its nodes)");
   const nccl::CommModel comm = nccl::comm_model(system, nodes, nodes * ranks_per_node);
   const nccl::Func f = nccl::parse_func(collective);
-  bool calibrated = false;
-  for (const FamilyFit& fit : calibration)
-    calibrated = calibrated || (fit.collective == collective && is_nccl_family(fit.family));
   const nccl::Choice c = nccl::choose(comm, f, static_cast<double>(bytes), nccl_efficiency(calibration, collective));
-  PredictionRow r;
-  r.collective = collective;
-  r.bytes = bytes;
-  r.algorithm = nccl::to_string(c.algo);
-  r.protocol = nccl::to_string(c.proto);
-  r.time_us = c.time_us;
-  r.algbw_gb_s = c.algbw_gb_s;
-  r.busbw_gb_s = c.busbw_gb_s;
-  r.calibrated = calibrated;
-  return r;
+  return prediction_row(collective, bytes, c, is_calibrated(calibration, collective));
 }
 
 std::string format_prediction(const topology::ClusterSpec& cluster, const std::vector<PredictionRow>& rows,
